@@ -1,0 +1,190 @@
+//! statecap predicts, before a job is deployed, how large Apache Flink
+//! keyed state and checkpoints will be on every subtask, and whether the
+//! configured backend and checkpoint storage will hold them.
+//!
+//! The pipeline, stage by stage:
+//!
+//! ```text
+//! scenario.toml ─► Scenario (validated)      scenario
+//!               ─► Workload (keys, records)   workload
+//!               ─► key groups, serializers    flink
+//!               ─► Snapshot per barrier       sim
+//!               ─► bytes per subtask, limits  backend
+//!               ─► tables, CSV, JSON          report
+//! ```
+//!
+//! ```no_run
+//! use statecap::{Scenario, simulate_scenario};
+//! let s = Scenario::load("scenarios/seed_flink16_memory_backend.toml".as_ref())?;
+//! let result = simulate_scenario(&s, &|_| {})?;
+//! for cp in &result.operators[0].checkpoints {
+//!     println!("{} {} {}", cp.checkpoint, cp.max_state_bytes(), cp.status.name());
+//! }
+//! # Ok::<(), statecap::Error>(())
+//! ```
+
+pub mod backend;
+pub mod error;
+pub mod flink;
+pub mod report;
+pub mod scenario;
+pub mod sim;
+pub mod workload;
+
+pub use error::{Error, Result};
+pub use scenario::Scenario;
+
+use backend::{CheckpointStatus, HeapModel, SubtaskSnapshot};
+use flink::KeyGroupLayout;
+use scenario::Assigner;
+use sim::{OperatorSpec, RunStats};
+use workload::Workload;
+
+/// Most checkpoints one run reports.
+pub const MAX_CHECKPOINTS: u64 = 200_000;
+
+/// One checkpoint of one operator.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckpointResult {
+    /// Checkpoint number, from 1.
+    pub checkpoint: u64,
+    /// Records before the barrier.
+    pub records: u64,
+    /// Event time or processing time at the barrier.
+    pub time_ms: i64,
+    /// Watermark at the barrier (event time).
+    pub watermark_ms: Option<i64>,
+    /// Live window extents (sessions for session windows).
+    pub live_windows: u64,
+    /// Every subtask.
+    pub subtasks: Vec<SubtaskSnapshot>,
+    /// Whether the storage took it.
+    pub status: CheckpointStatus,
+}
+
+impl CheckpointResult {
+    /// The largest subtask's state bytes.
+    pub fn max_state_bytes(&self) -> u64 {
+        self.subtasks
+            .iter()
+            .map(|s| s.state_bytes)
+            .max()
+            .unwrap_or(0)
+    }
+    /// The largest subtask.
+    pub fn max_subtask(&self) -> &SubtaskSnapshot {
+        self.subtasks
+            .iter()
+            .max_by_key(|s| (s.state_bytes, std::cmp::Reverse(s.subtask)))
+            .expect("at least one subtask")
+    }
+    /// All subtasks' state bytes.
+    pub fn total_state_bytes(&self) -> u64 {
+        self.subtasks.iter().map(|s| s.state_bytes).sum()
+    }
+}
+
+/// Everything predicted for one operator.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OperatorResult {
+    /// Operator name.
+    pub name: String,
+    /// Every checkpoint, in order.
+    pub checkpoints: Vec<CheckpointResult>,
+    /// Index in `checkpoints` of the one with the largest subtask.
+    pub peak: Option<usize>,
+    /// Bytes of every key group at the peak checkpoint.
+    pub peak_key_group_bytes: Vec<u64>,
+    /// Counts over the run.
+    pub stats: RunStats,
+}
+
+/// Everything predicted for one scenario.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScenarioResult {
+    /// Scenario name.
+    pub name: String,
+    /// Backend short name.
+    pub backend: &'static str,
+    /// Storage short name.
+    pub storage: &'static str,
+    /// Operators, in file order.
+    pub operators: Vec<OperatorResult>,
+}
+
+impl serde::Serialize for RunStats {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("RunStats", 3)?;
+        st.serialize_field("records", &self.records)?;
+        st.serialize_field("dropped_late", &self.dropped_late)?;
+        st.serialize_field("windows_purged", &self.windows_purged)?;
+        st.end()
+    }
+}
+
+/// Simulates every operator of a scenario. `progress` receives the records
+/// played so far (over all operators).
+pub fn simulate_scenario(s: &Scenario, progress: &dyn Fn(u64)) -> Result<ScenarioResult> {
+    let workload = Workload::new(s)?;
+    let mut operators = Vec::new();
+    for (i, op) in s.operators.iter().enumerate() {
+        let spec = OperatorSpec::new(s, i);
+        let n_ckpt = sim::Barriers::new(spec.trigger, spec.clock, workload.records).count();
+        if n_ckpt > MAX_CHECKPOINTS {
+            return Err(Error::Limit(format!(
+                "{}: {n_ckpt} checkpoints is more than statecap reports ({MAX_CHECKPOINTS}); \
+                 take them less often",
+                s.path.display()
+            )));
+        }
+        let layout = KeyGroupLayout::new(s.parallelism, s.max_parallelism);
+        let merging = matches!(op.assigner, Assigner::Session { .. });
+        let heap = HeapModel::new(layout, sim::value_layout(op), merging);
+        let mut checkpoints = Vec::new();
+        let mut peak: Option<(u64, usize)> = None;
+        let mut peak_kgs = Vec::new();
+        let offset = workload.records * i as u64;
+        let stats = sim::simulate(
+            &spec,
+            &workload.keys,
+            workload.records,
+            workload.input(),
+            &mut |snap| {
+                let subtasks = heap.subtasks(snap);
+                let status = backend::storage_verdict(&s.config, &subtasks);
+                let cp = CheckpointResult {
+                    checkpoint: snap.checkpoint,
+                    records: snap.records,
+                    time_ms: snap.time_ms,
+                    watermark_ms: snap.watermark_ms,
+                    live_windows: snap.live_windows,
+                    subtasks,
+                    status,
+                };
+                let m = cp.max_state_bytes();
+                if peak.is_none_or(|(b, _)| m > b) {
+                    peak = Some((m, checkpoints.len()));
+                    peak_kgs = (0..snap.kg_bytes.len())
+                        .map(|kg| heap.key_group_bytes(snap, kg))
+                        .collect();
+                }
+                checkpoints.push(cp);
+            },
+            &|n| progress(offset + n),
+        );
+        operators.push(OperatorResult {
+            name: op.name.clone(),
+            checkpoints,
+            peak: peak.map(|p| p.1),
+            peak_key_group_bytes: peak_kgs,
+            stats,
+        });
+    }
+    Ok(ScenarioResult {
+        name: s.name.clone(),
+        backend: s.config.backend.short_name(),
+        storage: s.config.storage.short_name(),
+        operators,
+    })
+}

@@ -1,0 +1,290 @@
+//! What statecap tells people and machines: the table printed after a run,
+//! `timeline.csv`, `summary.csv`, `summary.json` and `keygroups.csv`, all
+//! rendered to bytes first and written together (or not at all) by
+//! [`write_outputs`].
+
+mod table;
+
+pub use table::render_table;
+
+use crate::backend::CheckpointStatus;
+use crate::error::{Error, Result};
+use crate::flink::Storage;
+use crate::scenario::Scenario;
+use crate::{OperatorResult, ScenarioResult};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Serialize)]
+struct TimelineRow<'a> {
+    checkpoint: u64,
+    records: u64,
+    time_ms: i64,
+    watermark_ms: Option<i64>,
+    operator: &'a str,
+    subtask: u32,
+    key_group_start: u32,
+    key_group_end: u32,
+    backend: &'a str,
+    storage: &'a str,
+    state_bytes: u64,
+    checkpointed_bytes: u64,
+    checkpoint_status: &'a str,
+    entries: u64,
+    timers: u64,
+    live_keys: u64,
+    live_windows: u64,
+    nonempty_key_groups: u32,
+    largest_key_group: u32,
+    largest_key_group_bytes: u64,
+    over_limit: bool,
+}
+
+fn limit(s: &Scenario) -> Option<u64> {
+    match s.config.storage {
+        Storage::JobManager { max_state_size } => Some(max_state_size),
+        Storage::FileSystem { .. } => None,
+    }
+}
+
+fn csv_bytes<T: Serialize>(rows: impl IntoIterator<Item = T>) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r)
+            .map_err(|e| Error::Limit(format!("CSV: {e}")))?;
+    }
+    w.into_inner()
+        .map_err(|e| Error::Limit(format!("CSV: {e}")))
+}
+
+/// `timeline.csv`: one row per checkpoint × operator × subtask.
+pub fn timeline_csv(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
+    let lim = limit(s);
+    let rows = r.operators.iter().flat_map(|op| {
+        op.checkpoints.iter().flat_map(move |cp| {
+            cp.subtasks.iter().map(move |st| TimelineRow {
+                checkpoint: cp.checkpoint,
+                records: cp.records,
+                time_ms: cp.time_ms,
+                watermark_ms: cp.watermark_ms,
+                operator: &op.name,
+                subtask: st.subtask,
+                key_group_start: st.key_group_start,
+                key_group_end: st.key_group_end,
+                backend: r.backend,
+                storage: r.storage,
+                state_bytes: st.state_bytes,
+                checkpointed_bytes: st.checkpointed_bytes,
+                checkpoint_status: cp.status.name(),
+                entries: st.entries,
+                timers: st.timers,
+                live_keys: st.live_keys,
+                live_windows: cp.live_windows,
+                nonempty_key_groups: st.nonempty_key_groups,
+                largest_key_group: st.largest_key_group,
+                largest_key_group_bytes: st.largest_key_group_bytes,
+                over_limit: lim.is_some_and(|l| st.state_bytes > l),
+            })
+        })
+    });
+    csv_bytes(rows)
+}
+
+/// Peaks and failures of one operator.
+#[derive(Debug, Clone, Serialize)]
+pub struct OperatorSummary {
+    /// Operator name.
+    pub operator: String,
+    /// Checkpoints taken.
+    pub checkpoints: usize,
+    /// Checkpoints that failed.
+    pub failed_checkpoints: usize,
+    /// The first failing checkpoint.
+    pub first_failed_checkpoint: Option<u64>,
+    /// Checkpoint with the largest subtask.
+    pub peak_checkpoint: Option<u64>,
+    /// Records before it.
+    pub peak_records: Option<u64>,
+    /// Its largest subtask.
+    pub peak_subtask: Option<u32>,
+    /// That subtask's bytes.
+    pub peak_subtask_bytes: u64,
+    /// Largest total over subtasks at any checkpoint.
+    pub peak_total_bytes: u64,
+    /// Memory-backed limit per subtask, if the storage has one.
+    pub limit_bytes: Option<u64>,
+    /// Limit minus the peak (negative: over).
+    pub headroom_bytes: Option<i64>,
+    /// Records dropped as late (element-window assignments).
+    pub dropped_late: u64,
+    /// Backend.
+    pub backend: String,
+    /// Storage.
+    pub storage: String,
+}
+
+/// Summarizes one operator.
+pub fn summarize(s: &Scenario, r: &ScenarioResult, op: &OperatorResult) -> OperatorSummary {
+    let lim = limit(s);
+    let failed: Vec<u64> = op
+        .checkpoints
+        .iter()
+        .filter(|c| matches!(c.status, CheckpointStatus::Failed { .. }))
+        .map(|c| c.checkpoint)
+        .collect();
+    let peak = op.peak.map(|i| &op.checkpoints[i]);
+    let peak_bytes = peak.map_or(0, |c| c.max_state_bytes());
+    OperatorSummary {
+        operator: op.name.clone(),
+        checkpoints: op.checkpoints.len(),
+        failed_checkpoints: failed.len(),
+        first_failed_checkpoint: failed.first().copied(),
+        peak_checkpoint: peak.map(|c| c.checkpoint),
+        peak_records: peak.map(|c| c.records),
+        peak_subtask: peak.map(|c| c.max_subtask().subtask),
+        peak_subtask_bytes: peak_bytes,
+        peak_total_bytes: op
+            .checkpoints
+            .iter()
+            .map(|c| c.total_state_bytes())
+            .max()
+            .unwrap_or(0),
+        limit_bytes: lim,
+        headroom_bytes: lim.map(|l| l as i64 - peak_bytes as i64),
+        dropped_late: op.stats.dropped_late,
+        backend: r.backend.to_string(),
+        storage: r.storage.to_string(),
+    }
+}
+
+/// `summary.csv`: one row per operator.
+pub fn summary_csv(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
+    csv_bytes(r.operators.iter().map(|op| summarize(s, r, op)))
+}
+
+#[derive(Serialize)]
+struct Failure<'a> {
+    checkpoint: u64,
+    records: u64,
+    subtask: u32,
+    size: u64,
+    max_size: u64,
+    over_limit: &'a [u32],
+    message: &'a str,
+}
+
+/// `summary.json`: the scenario's configuration as Flink resolves it, and per
+/// operator the peaks and every failure with Flink's message.
+pub fn summary_json(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
+    let ops: Vec<serde_json::Value> = r
+        .operators
+        .iter()
+        .map(|op| {
+            let failures: Vec<Failure> = op
+                .checkpoints
+                .iter()
+                .filter_map(|c| match &c.status {
+                    CheckpointStatus::Failed {
+                        subtask,
+                        size,
+                        max_size,
+                        over_limit,
+                        message,
+                    } => Some(Failure {
+                        checkpoint: c.checkpoint,
+                        records: c.records,
+                        subtask: *subtask,
+                        size: *size,
+                        max_size: *max_size,
+                        over_limit,
+                        message,
+                    }),
+                    CheckpointStatus::Completed => None,
+                })
+                .collect();
+            serde_json::json!({
+                "summary": summarize(s, r, op),
+                "failures": failures,
+                "stats": op.stats,
+            })
+        })
+        .collect();
+    let v = serde_json::json!({
+        "scenario": s.name,
+        "flink_version": s.flink_version.to_string(),
+        "backend": s.config.backend.class_name(s.flink_version),
+        "storage": r.storage,
+        "limit_bytes": limit(s),
+        "parallelism": s.parallelism,
+        "max_parallelism": s.max_parallelism,
+        "configuration": s.config.reasons,
+        "operators": ops,
+    });
+    let mut out = serde_json::to_vec_pretty(&v).map_err(|e| Error::Limit(format!("JSON: {e}")))?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// `keygroups.csv`: bytes of every key group at each operator's peak
+/// checkpoint.
+pub fn keygroups_csv(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
+    #[derive(Serialize)]
+    struct Row<'a> {
+        operator: &'a str,
+        checkpoint: u64,
+        key_group: usize,
+        subtask: u32,
+        bytes: u64,
+    }
+    let layout = crate::flink::KeyGroupLayout::new(s.parallelism, s.max_parallelism);
+    let rows = r.operators.iter().flat_map(|op| {
+        let cp = op.peak.map_or(0, |i| op.checkpoints[i].checkpoint);
+        let layout = &layout;
+        op.peak_key_group_bytes
+            .iter()
+            .enumerate()
+            .map(move |(kg, &bytes)| Row {
+                operator: &op.name,
+                checkpoint: cp,
+                key_group: kg,
+                subtask: layout.subtask_of(kg as u32),
+                bytes,
+            })
+    });
+    csv_bytes(rows)
+}
+
+/// Every output file of a run, rendered.
+pub fn render_outputs(s: &Scenario, r: &ScenarioResult) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    Ok(vec![
+        ("timeline.csv", timeline_csv(s, r)?),
+        ("summary.csv", summary_csv(s, r)?),
+        ("summary.json", summary_json(s, r)?),
+        ("keygroups.csv", keygroups_csv(s, r)?),
+    ])
+}
+
+/// Writes `files` under `out/name/` all together: into a temporary
+/// directory beside it first, then renamed into place, so a reader never
+/// sees a half-written set.
+pub fn write_outputs(out: &Path, name: &str, files: &[(&str, Vec<u8>)]) -> Result<PathBuf> {
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}-"))
+        .tempdir_in(out)
+        .map_err(|e| Error::io(out, e))?;
+    for (file, bytes) in files {
+        let p = tmp.path().join(file);
+        std::fs::write(&p, bytes).map_err(|e| Error::io(&p, e))?;
+    }
+    let dest = out.join(name);
+    if dest.exists() {
+        std::fs::remove_dir_all(&dest).map_err(|e| Error::io(&dest, e))?;
+    }
+    let kept = tmp.keep();
+    std::fs::rename(&kept, &dest).map_err(|e| {
+        let _ = std::fs::remove_dir_all(&kept);
+        Error::io(&dest, e)
+    })?;
+    Ok(dest)
+}

@@ -1,0 +1,222 @@
+//! Scenario files: what the user describes (the job, its traffic, its
+//! configuration) and the checks that make every mistake a clear message
+//! naming the file, the line and the field.
+//!
+//! Reading is two stages: [`raw`] mirrors the TOML as typed, [`validate`]
+//! turns it into a [`Scenario`] of domain values and collects every error.
+//! Only this module knows about files, lines and spans.
+
+pub mod raw;
+pub mod units;
+mod validate;
+
+use crate::error::{Error, Result};
+use crate::flink::{FlinkVersion, ResolvedConfig};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A validated scenario: one keyed stream, its window operators, the
+/// configuration Flink will really run with.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// Name; outputs go to `<out>/<name>/`.
+    pub name: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// Flink release line.
+    pub flink_version: FlinkVersion,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// The input stream.
+    pub source: Source,
+    /// Operator parallelism.
+    pub parallelism: u32,
+    /// Number of key groups (configured or Flink's default).
+    pub max_parallelism: u32,
+    /// Whether `max_parallelism` was set rather than defaulted.
+    pub max_parallelism_set: bool,
+    /// The keyed window operators fed by the stream.
+    pub operators: Vec<WindowOperator>,
+    /// Backend, storage and limits as Flink resolves them.
+    pub config: ResolvedConfig,
+    /// Where RocksDB keeps timers.
+    pub timer_service: TimerService,
+    /// `execution.checkpointing.snapshot-compression`.
+    pub compression: bool,
+    /// When checkpoints are taken.
+    pub checkpoints: CheckpointTrigger,
+    /// The `[flink_conf]` entries, values as strings.
+    pub flink_conf: BTreeMap<String, String>,
+}
+
+/// The keyed input stream.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Records to play (generated), or the cap on a trace's records.
+    pub records: u64,
+    /// Source rate; event time and processing time advance with it.
+    pub events_per_second: f64,
+    /// Distinct keys (generated input).
+    pub keys: u64,
+    /// How keys are drawn.
+    pub key_distribution: KeyDistribution,
+    /// Java type of the key.
+    pub key_type: KeyType,
+    /// Serialized size of one element.
+    pub record_bytes: SizeDistribution,
+    /// Each event time is moved back by up to this many ms.
+    pub jitter_ms: u64,
+    /// `forBoundedOutOfOrderness`: watermark = max ts - this - 1.
+    pub out_of_orderness_ms: u64,
+    /// A watermark follows every this many records (and every barrier).
+    pub watermark_every_records: u64,
+    /// Replay this CSV (`key,ts_ms,bytes`, optionally gzipped) instead.
+    pub trace: Option<PathBuf>,
+}
+
+/// How keys are drawn for generated input.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum KeyDistribution {
+    /// Every key equally likely.
+    Uniform,
+    /// Key `r - 1` has weight `r^-s`: key 0 is the most frequent.
+    Zipf(f64),
+}
+
+/// Java type of the key, which fixes its hashCode and serialized size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyType {
+    /// `Long`: 8 bytes.
+    Long,
+    /// `Integer`: 4 bytes.
+    Int,
+    /// `String` of this many ASCII chars (generated as `k000…042`).
+    String(u32),
+}
+
+/// Serialized element sizes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SizeDistribution {
+    /// Every record the same size.
+    Fixed(u32),
+    /// Uniform in `[min, max]`.
+    Uniform { min: u32, max: u32 },
+    /// Normal, clamped to `[min, max]`.
+    Normal {
+        mean: f64,
+        stddev: f64,
+        min: u32,
+        max: u32,
+    },
+    /// Log-normal with this mean and standard deviation, clamped.
+    LogNormal {
+        mean: f64,
+        stddev: f64,
+        min: u32,
+        max: u32,
+    },
+}
+
+impl SizeDistribution {
+    /// Mean size in bytes (before clamping for the continuous ones).
+    pub fn mean(&self) -> f64 {
+        match *self {
+            SizeDistribution::Fixed(b) => b as f64,
+            SizeDistribution::Uniform { min, max } => (min as f64 + max as f64) / 2.0,
+            SizeDistribution::Normal { mean, .. } | SizeDistribution::LogNormal { mean, .. } => {
+                mean
+            }
+        }
+    }
+}
+
+/// Event time or processing time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeCharacteristic {
+    /// Windows by record timestamps, fired by watermarks.
+    Event,
+    /// Windows by the operator's clock, fired by processing-time timers.
+    Processing,
+}
+
+/// The window assigner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assigner {
+    /// `TumblingEventTimeWindows` / `TumblingProcessingTimeWindows`.
+    Tumbling { size_ms: i64, offset_ms: i64 },
+    /// `SlidingEventTimeWindows` / `SlidingProcessingTimeWindows`.
+    Sliding {
+        size_ms: i64,
+        slide_ms: i64,
+        offset_ms: i64,
+    },
+    /// `EventTimeSessionWindows.withGap` / `ProcessingTimeSessionWindows`.
+    Session { gap_ms: i64 },
+}
+
+/// What the window keeps per (key, window).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowFunction {
+    /// `ProcessWindowFunction`: every element, in a `ListState`.
+    Process,
+    /// Legacy `WindowedStream.apply(WindowFunction)`: every element too.
+    Apply,
+    /// `AggregateFunction`: one accumulator of this serialized size.
+    Aggregate { accumulator_bytes: u32 },
+    /// `ReduceFunction`: one element.
+    Reduce,
+}
+
+/// One keyed window operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowOperator {
+    /// Operator name, as in the timeline.
+    pub name: String,
+    /// The assigner.
+    pub assigner: Assigner,
+    /// Event or processing time.
+    pub time: TimeCharacteristic,
+    /// `allowedLateness` (event time only).
+    pub allowed_lateness_ms: i64,
+    /// The window function.
+    pub function: WindowFunction,
+}
+
+/// RocksDB's timer service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimerService {
+    /// Timers in RocksDB column families.
+    RocksDb,
+    /// Timers on the heap, snapshotted as raw keyed state.
+    Heap,
+}
+
+/// When checkpoints are taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckpointTrigger {
+    /// After every `n` records (and the watermark that follows them).
+    EveryRecords(u64),
+    /// Every `ms` of processing time.
+    Interval(u64),
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::parse(&text, path)
+    }
+
+    /// Validates scenario text; `path` names the file in messages and is the
+    /// base for a relative `trace`.
+    pub fn parse(text: &str, path: &Path) -> Result<Scenario> {
+        validate::parse(text, path).map_err(Error::Scenario)
+    }
+
+    /// The directory name of this scenario's outputs.
+    pub fn output_name(&self) -> &str {
+        &self.name
+    }
+}

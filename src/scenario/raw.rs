@@ -1,0 +1,188 @@
+//! The scenario file as typed: serde structs that mirror the TOML, with
+//! unknown keys rejected. Only [`super::validate`] turns them into a
+//! [`super::Scenario`]; nothing else sees these types.
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A whole count that may be written `100000`, `1e8` or `"10M"`... only
+/// integers and integral floats are accepted.
+#[derive(Debug, Clone, Copy)]
+pub struct Count(pub u64);
+
+/// Bytes: an integer, or a string in Flink's size syntax (`"5 mb"`).
+#[derive(Debug, Clone, Copy)]
+pub struct Bytes(pub u64);
+
+/// Milliseconds: an integer, or a string in Flink's duration syntax (`"10 s"`).
+#[derive(Debug, Clone, Copy)]
+pub struct Millis(pub u64);
+
+fn integral(v: f64, what: &str) -> Result<u64, String> {
+    if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < 9.0e18 {
+        Ok(v as u64)
+    } else {
+        Err(format!("expected a whole non-negative {what}, got {v}"))
+    }
+}
+
+macro_rules! quantity {
+    ($ty:ident, $what:literal, $parse:expr) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($what)
+                    }
+                    fn visit_i64<E: de::Error>(self, v: i64) -> Result<$ty, E> {
+                        u64::try_from(v)
+                            .map($ty)
+                            .map_err(|_| E::custom(format!("expected {}, got {v}", $what)))
+                    }
+                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<$ty, E> {
+                        Ok($ty(v))
+                    }
+                    fn visit_f64<E: de::Error>(self, v: f64) -> Result<$ty, E> {
+                        integral(v, $what).map($ty).map_err(E::custom)
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
+                        let parse: fn(&str) -> Result<u64, String> = $parse;
+                        parse(v).map($ty).map_err(E::custom)
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+    };
+}
+
+quantity!(Count, "a whole number such as 100000 or 1e8", |s| {
+    let t: String = s.trim().chars().filter(|&c| c != '_').collect();
+    t.parse::<f64>()
+        .map_err(|_| format!("'{s}' is not a number"))
+        .and_then(|v| integral(v, "number"))
+});
+quantity!(
+    Bytes,
+    "a size such as 117 or \"5 mb\"",
+    super::units::parse_memory_size
+);
+quantity!(
+    Millis,
+    "a duration such as 5000 or \"10 s\"",
+    super::units::parse_duration_ms
+);
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: String,
+    pub flink_version: toml::Value,
+    pub seed: Option<u64>,
+    pub description: Option<String>,
+    pub source: RawSource,
+    pub job: RawJob,
+    #[serde(default)]
+    pub operator: Vec<RawOperator>,
+    pub state: Option<RawState>,
+    pub checkpoints: RawCheckpoints,
+    pub flink_conf: Option<BTreeMap<String, toml::Value>>,
+}
+
+/// `[source]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    pub records: Option<Count>,
+    #[serde(alias = "duration_ms")]
+    pub duration: Option<Millis>,
+    #[serde(alias = "rate")]
+    pub events_per_second: Option<f64>,
+    pub keys: Option<Count>,
+    pub key_distribution: Option<String>,
+    pub zipf_exponent: Option<f64>,
+    pub key_type: Option<String>,
+    pub key_length: Option<u32>,
+    pub record_bytes: Option<RawRecordBytes>,
+    #[serde(alias = "jitter")]
+    pub jitter_ms: Option<Millis>,
+    #[serde(alias = "out_of_orderness")]
+    pub out_of_orderness_ms: Option<Millis>,
+    pub watermark_every_records: Option<Count>,
+    pub trace: Option<String>,
+}
+
+/// `record_bytes = 117`, `"1 kb"` or a table describing a distribution.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawRecordBytes {
+    Fixed(Bytes),
+    Distribution(RawSizeDistribution),
+}
+
+/// `record_bytes = { distribution = "lognormal", mean = 400, stddev = 150, min = 40, max = "4 kb" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSizeDistribution {
+    pub distribution: String,
+    pub min: Option<Bytes>,
+    pub max: Option<Bytes>,
+    pub mean: Option<Bytes>,
+    pub stddev: Option<Bytes>,
+}
+
+/// `[job]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJob {
+    pub parallelism: i64,
+    pub max_parallelism: Option<i64>,
+}
+
+/// One `[[operator]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOperator {
+    pub name: Option<String>,
+    pub kind: String,
+    pub assigner: Option<String>,
+    #[serde(alias = "size")]
+    pub size_ms: Option<Millis>,
+    #[serde(alias = "slide")]
+    pub slide_ms: Option<Millis>,
+    #[serde(alias = "gap")]
+    pub gap_ms: Option<Millis>,
+    #[serde(alias = "offset")]
+    pub offset_ms: Option<Millis>,
+    pub time: Option<String>,
+    #[serde(alias = "allowed_lateness")]
+    pub allowed_lateness_ms: Option<Millis>,
+    pub function: Option<String>,
+    pub accumulator_bytes: Option<Bytes>,
+}
+
+/// `[state]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawState {
+    pub backend: Option<String>,
+    pub timer_service: Option<String>,
+    pub incremental: Option<bool>,
+    pub compression: Option<bool>,
+}
+
+/// `[checkpoints]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCheckpoints {
+    pub every_records: Option<Count>,
+    #[serde(alias = "interval")]
+    pub interval_ms: Option<Millis>,
+    pub storage: Option<String>,
+    pub max_state_size: Option<Bytes>,
+}

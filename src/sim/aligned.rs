@@ -1,0 +1,232 @@
+//! Tumbling and sliding windows: every key's windows share the same
+//! extents, so the state is kept per live window extent: a bitmap of the
+//! keys that have an entry, and per key group the entry bytes, the entry
+//! count and the bytes of one timer per entry. A window fires and purges for
+//! all keys at once, which makes purging a whole-slot operation.
+
+use super::{Engine, RunStats, Snapshot, ValueModel};
+use crate::flink::serializer::{TIME_WINDOW_BYTES, timer_bytes};
+use crate::workload::{KeyBytes, KeySpace};
+
+/// One live window extent `[start, end)`.
+struct Slot {
+    start: i64,
+    end: i64,
+    present: Vec<u64>,
+    bytes: Vec<u64>,
+    entries: Vec<u64>,
+    timer_unit: Vec<u64>,
+    last: Vec<u32>,
+}
+
+impl Slot {
+    fn new(keys: usize, kgs: usize, needs_last: bool) -> Self {
+        Slot {
+            start: 0,
+            end: 0,
+            present: vec![0; keys.div_ceil(64)],
+            bytes: vec![0; kgs],
+            entries: vec![0; kgs],
+            timer_unit: vec![0; kgs],
+            last: if needs_last {
+                vec![0; keys]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+    fn clear(&mut self) {
+        self.present.fill(0);
+        self.bytes.fill(0);
+        self.entries.fill(0);
+        self.timer_unit.fill(0);
+    }
+}
+
+/// Tumbling (`slide == size`) and sliding windows.
+pub(super) struct Aligned<'k, V> {
+    key_group: &'k [u16],
+    key_bytes: &'k KeyBytes,
+    kgs: usize,
+    size: i64,
+    slide: i64,
+    offset: i64,
+    lateness: i64,
+    processing: bool,
+    value: V,
+    slots: Vec<Slot>,
+    pool: Vec<Slot>,
+}
+
+impl<'k, V: ValueModel> Aligned<'k, V> {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn new(
+        keys: &'k KeySpace,
+        kgs: usize,
+        size: i64,
+        slide: i64,
+        offset: i64,
+        lateness: i64,
+        processing: bool,
+        value: V,
+    ) -> Self {
+        Aligned {
+            key_group: &keys.key_group,
+            key_bytes: &keys.key_bytes,
+            kgs,
+            size,
+            slide,
+            offset,
+            lateness,
+            processing,
+            value,
+            slots: Vec::new(),
+            pool: Vec::new(),
+        }
+    }
+
+    /// `TimeWindow.getWindowStartWithOffset` (Java `%` semantics).
+    #[inline(always)]
+    fn last_start(&self, ts: i64) -> i64 {
+        ts - (ts - self.offset + self.slide) % self.slide
+    }
+
+    /// Index of the slot starting at `start`, searching down from `hint`;
+    /// creates it in order when absent.
+    #[inline(always)]
+    fn slot_index(&mut self, start: i64, hint: usize) -> usize {
+        let mut i = hint.min(self.slots.len());
+        while i > 0 {
+            let s = self.slots[i - 1].start;
+            if s == start {
+                return i - 1;
+            }
+            if s < start {
+                break;
+            }
+            i -= 1;
+        }
+        self.insert_slot(i, start)
+    }
+
+    #[cold]
+    fn insert_slot(&mut self, at: usize, start: i64) -> usize {
+        let n = self.key_group.len();
+        let needs_last = self.value.needs_last();
+        let mut slot = self
+            .pool
+            .pop()
+            .unwrap_or_else(|| Slot::new(n, self.kgs, needs_last));
+        slot.start = start;
+        slot.end = start + self.size;
+        self.slots.insert(at, slot);
+        at
+    }
+
+    /// Cleanup time: `maxTimestamp + allowedLateness` (event time) or
+    /// `maxTimestamp` (processing time).
+    #[inline(always)]
+    fn cleanup_time(&self, end: i64) -> i64 {
+        (end - 1).saturating_add(self.lateness)
+    }
+}
+
+impl<V: ValueModel> Engine for Aligned<'_, V> {
+    #[inline(always)]
+    fn element(&mut self, key: u32, ts: i64, bytes: u64, watermark: i64, stats: &mut RunStats) {
+        let kg = self.key_group[key as usize] as usize;
+        let word = (key >> 6) as usize;
+        let bit = 1u64 << (key & 63);
+        let mut start = self.last_start(ts);
+        let mut hint = self.slots.len();
+        while start > ts - self.size {
+            let end = start + self.size;
+            // WindowOperator.isWindowLate: event time and cleanup <= watermark.
+            if !self.processing && self.cleanup_time(end) <= watermark {
+                stats.dropped_late += 1;
+                start -= self.slide;
+                continue;
+            }
+            let i = self.slot_index(start, hint);
+            hint = i;
+            let key_bytes = self.key_bytes.get(key);
+            let value = self.value;
+            let slot = &mut self.slots[i];
+            let w = &mut slot.present[word];
+            if *w & bit == 0 {
+                *w |= bit;
+                slot.entries[kg] += 1;
+                slot.bytes[kg] += TIME_WINDOW_BYTES + key_bytes + value.first(bytes);
+                slot.timer_unit[kg] += timer_bytes(key_bytes);
+                if value.needs_last() {
+                    slot.last[key as usize] = bytes as u32;
+                }
+            } else {
+                let last = if value.needs_last() {
+                    std::mem::replace(&mut slot.last[key as usize], bytes as u32) as u64
+                } else {
+                    0
+                };
+                slot.bytes[kg] = (slot.bytes[kg] as i64 + value.add(bytes, last)) as u64;
+            }
+            start -= self.slide;
+        }
+    }
+
+    #[inline(always)]
+    fn advance(&mut self, time: i64, stats: &mut RunStats) {
+        // Slots are ordered by start and share one size: the expired ones
+        // are a prefix.
+        let mut n = 0;
+        while n < self.slots.len() && self.cleanup_time(self.slots[n].end) <= time {
+            n += 1;
+        }
+        if n > 0 {
+            for mut slot in self.slots.drain(..n) {
+                slot.clear();
+                self.pool.push(slot);
+                stats.windows_purged += 1;
+            }
+        }
+    }
+
+    fn snapshot(&self, watermark: i64, snap: &mut Snapshot) {
+        let words = self.key_group.len().div_ceil(64);
+        for slot in &self.slots {
+            // With allowed lateness, the trigger timer (maxTimestamp) and the
+            // cleanup timer (maxTimestamp + lateness) are distinct until the
+            // watermark passes maxTimestamp.
+            let timers = if !self.processing && self.lateness > 0 && watermark < slot.end - 1 {
+                2
+            } else {
+                1
+            };
+            for kg in 0..self.kgs {
+                snap.kg_bytes[kg] += slot.bytes[kg] + timers * slot.timer_unit[kg];
+                snap.kg_entries[kg] += slot.entries[kg];
+                snap.kg_timers[kg] += timers * slot.entries[kg];
+            }
+        }
+        snap.live_windows = self.slots.len() as u64;
+        // Live keys: keys present in any live window.
+        match self.slots.len() {
+            0 => {}
+            1 => count_keys(self.slots[0].present.iter().copied(), self.key_group, snap),
+            _ => count_keys(
+                (0..words).map(|w| self.slots.iter().fold(0u64, |a, s| a | s.present[w])),
+                self.key_group,
+                snap,
+            ),
+        }
+    }
+}
+
+fn count_keys(words: impl Iterator<Item = u64>, key_group: &[u16], snap: &mut Snapshot) {
+    for (w, mut bits) in words.enumerate() {
+        while bits != 0 {
+            let b = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            snap.kg_live_keys[key_group[w * 64 + b] as usize] += 1;
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! The keyed stream a scenario describes: the key space (every key's key
+//! group and serialized size) and the records, generated from the seed or
+//! replayed from a trace, delivered in batches so the simulator's loop
+//! never allocates.
+//!
+//! Not here: what the window operator does with the records (see `sim`).
+
+mod generate;
+mod trace;
+
+pub use generate::Generator;
+pub use trace::Trace;
+
+use crate::error::Result;
+use crate::flink::key_group::{int_hash, key_group_of_hash, long_hash, string_hash};
+use crate::flink::serializer::{java_string_bytes, string_bytes};
+use crate::scenario::{KeyType, Scenario};
+
+/// Records per batch handed to the simulator.
+pub const BATCH: usize = 4096;
+
+/// A batch of records, column by column; reused across the whole run.
+#[derive(Debug, Default, Clone)]
+pub struct Batch {
+    /// Dense key ids (`0..KeySpace::len()`).
+    pub keys: Vec<u32>,
+    /// Event timestamps, ms.
+    pub ts: Vec<i64>,
+    /// Serialized element sizes, bytes.
+    pub bytes: Vec<u32>,
+}
+
+impl Batch {
+    /// An empty batch with room for [`BATCH`] records.
+    pub fn new() -> Self {
+        Batch {
+            keys: Vec::with_capacity(BATCH),
+            ts: Vec::with_capacity(BATCH),
+            bytes: Vec::with_capacity(BATCH),
+        }
+    }
+    /// Records in the batch.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+    /// No records.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+    fn clear(&mut self) {
+        self.keys.clear();
+        self.ts.clear();
+        self.bytes.clear();
+    }
+}
+
+/// Serialized size of keys: one size for all, or one per key.
+#[derive(Debug, Clone)]
+pub enum KeyBytes {
+    /// Every key serializes to this many bytes.
+    Fixed(u32),
+    /// Per dense key id.
+    PerKey(Vec<u16>),
+}
+
+impl KeyBytes {
+    /// Bytes of key `id`.
+    #[inline(always)]
+    pub fn get(&self, id: u32) -> u64 {
+        match self {
+            KeyBytes::Fixed(b) => *b as u64,
+            KeyBytes::PerKey(v) => v[id as usize] as u64,
+        }
+    }
+}
+
+/// Every key of the stream: its key group and serialized size.
+#[derive(Debug, Clone)]
+pub struct KeySpace {
+    /// Key group of each dense key id.
+    pub key_group: Vec<u16>,
+    /// Serialized key sizes.
+    pub key_bytes: KeyBytes,
+}
+
+impl KeySpace {
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.key_group.len()
+    }
+    /// No keys.
+    pub fn is_empty(&self) -> bool {
+        self.key_group.is_empty()
+    }
+    /// Key space of generated keys `0..n` of `key_type`.
+    pub fn generated(n: u64, key_type: KeyType, max_parallelism: u32) -> Self {
+        let key_group = (0..n)
+            .map(|i| key_group_of_hash(generated_key_hash(i, key_type), max_parallelism) as u16)
+            .collect();
+        let key_bytes = match key_type {
+            KeyType::Long => KeyBytes::Fixed(8),
+            KeyType::Int => KeyBytes::Fixed(4),
+            KeyType::String(len) => KeyBytes::Fixed(string_bytes(len as u64) as u32),
+        };
+        KeySpace {
+            key_group,
+            key_bytes,
+        }
+    }
+}
+
+/// Java hashCode of generated key `i`: `Long i`, `Integer i`, or the string
+/// `"k"` followed by `i` zero-padded to the key length.
+pub fn generated_key_hash(i: u64, key_type: KeyType) -> i32 {
+    match key_type {
+        KeyType::Long => long_hash(i as i64),
+        KeyType::Int => int_hash(i as i32),
+        KeyType::String(len) => string_hash(&generated_string_key(i, len)),
+    }
+}
+
+/// The generated string key `i` of `len` chars.
+pub fn generated_string_key(i: u64, len: u32) -> String {
+    let width = (len as usize).saturating_sub(1);
+    format!("k{i:0width$}")
+}
+
+pub(crate) fn string_key_bytes(s: &str) -> u64 {
+    java_string_bytes(s)
+}
+
+/// Processing time of record `i` (0-based): the source plays
+/// `events_per_second`, starting at 0. Event time of generated records
+/// follows the same clock (before jitter).
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    eps: f64,
+    eps_int: Option<u64>,
+}
+
+impl Clock {
+    /// A clock for a source rate.
+    pub fn new(events_per_second: f64) -> Self {
+        let eps_int = (events_per_second.fract() == 0.0 && events_per_second >= 1.0)
+            .then_some(events_per_second as u64);
+        Clock {
+            eps: events_per_second,
+            eps_int,
+        }
+    }
+    /// `floor(i * 1000 / eps)`.
+    #[inline]
+    pub fn at(&self, i: u64) -> i64 {
+        match self.eps_int {
+            Some(e) => ((i as u128 * 1000) / e as u128) as i64,
+            None => (i as f64 * 1000.0 / self.eps).floor() as i64,
+        }
+    }
+    /// Records played before processing time `t_ms`: the smallest `n` with
+    /// `at(n) >= t_ms`.
+    pub fn records_before(&self, t_ms: i64) -> u64 {
+        if t_ms <= 0 {
+            return 0;
+        }
+        let mut n = match self.eps_int {
+            Some(e) => ((t_ms as u128 * e as u128).div_ceil(1000)) as u64,
+            None => (t_ms as f64 * self.eps / 1000.0).ceil() as u64,
+        };
+        // Correct float rounding at the edge.
+        while n > 0 && self.at(n - 1) >= t_ms {
+            n -= 1;
+        }
+        while self.at(n) < t_ms {
+            n += 1;
+        }
+        n
+    }
+}
+
+/// Where records come from.
+pub enum Input {
+    /// Generated from the scenario's seed.
+    Generated(Generator),
+    /// Replayed from a trace held in memory.
+    Trace(TraceCursor),
+}
+
+/// Reads a loaded trace batch by batch.
+pub struct TraceCursor {
+    trace: std::sync::Arc<Trace>,
+    pos: usize,
+    end: usize,
+}
+
+impl Input {
+    /// Fills `batch` with the next records; returns how many (0 at the end).
+    pub fn fill(&mut self, batch: &mut Batch) -> usize {
+        batch.clear();
+        match self {
+            Input::Generated(g) => g.fill(batch),
+            Input::Trace(c) => {
+                let n = (c.end - c.pos).min(BATCH);
+                let t = &c.trace;
+                batch.keys.extend_from_slice(&t.keys[c.pos..c.pos + n]);
+                batch.ts.extend_from_slice(&t.ts[c.pos..c.pos + n]);
+                batch.bytes.extend_from_slice(&t.bytes[c.pos..c.pos + n]);
+                c.pos += n;
+                n
+            }
+        }
+    }
+}
+
+/// The stream of one scenario: its key space and a way to play it (as many
+/// times as there are operators).
+pub struct Workload {
+    /// All keys.
+    pub keys: KeySpace,
+    /// Records that will be played.
+    pub records: u64,
+    source: WorkloadSource,
+}
+
+enum WorkloadSource {
+    Generated(Box<Scenario>),
+    Trace(std::sync::Arc<Trace>),
+}
+
+impl Workload {
+    /// Builds the key space and loads the trace, if any.
+    pub fn new(s: &Scenario) -> Result<Workload> {
+        match &s.source.trace {
+            Some(path) => {
+                let t = Trace::load(path, s.source.key_type, s.source.records, s.max_parallelism)?;
+                Ok(Workload {
+                    keys: t.key_space.clone(),
+                    records: t.keys.len() as u64,
+                    source: WorkloadSource::Trace(std::sync::Arc::new(t)),
+                })
+            }
+            None => Ok(Workload {
+                keys: KeySpace::generated(s.source.keys, s.source.key_type, s.max_parallelism),
+                records: s.source.records,
+                source: WorkloadSource::Generated(Box::new(s.clone())),
+            }),
+        }
+    }
+
+    /// A fresh input from the first record.
+    pub fn input(&self) -> Input {
+        match &self.source {
+            WorkloadSource::Generated(s) => Input::Generated(Generator::new(s)),
+            WorkloadSource::Trace(t) => Input::Trace(TraceCursor {
+                trace: t.clone(),
+                pos: 0,
+                end: t.keys.len(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_counts_records_before_a_time() {
+        let c = Clock::new(1000.0);
+        assert_eq!(c.at(999), 999);
+        assert_eq!(c.records_before(5000), 5000);
+        let c = Clock::new(3.0);
+        // Records at 0, 333, 666, 1000, ...
+        assert_eq!(c.at(3), 1000);
+        assert_eq!(c.records_before(1000), 3);
+        assert_eq!(c.records_before(1001), 4);
+        let c = Clock::new(2.5);
+        for t in [1, 399, 400, 401, 10_000] {
+            let n = c.records_before(t);
+            assert!(c.at(n) >= t && (n == 0 || c.at(n - 1) < t));
+        }
+    }
+
+    #[test]
+    fn generated_string_keys_have_the_key_length() {
+        assert_eq!(generated_string_key(42, 6), "k00042");
+        assert_eq!(generated_string_key(7, 1), "k7");
+    }
+}

@@ -1,0 +1,308 @@
+//! Trace replay: a CSV of `key,ts_ms,bytes` (extra columns ignored, a header
+//! optional, gzip detected by its magic bytes), loaded in order into
+//! columns, keys mapped to dense ids in order of first appearance.
+
+use super::{KeyBytes, KeySpace, string_key_bytes};
+use crate::error::{Error, Result};
+use crate::flink::key_group::{int_hash, key_group_of_hash, long_hash, string_hash};
+use crate::scenario::KeyType;
+use std::collections::HashMap;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+/// A trace in memory.
+#[derive(Debug, Clone)]
+pub struct Trace {
+    /// Dense key id of each record.
+    pub keys: Vec<u32>,
+    /// Event timestamp of each record.
+    pub ts: Vec<i64>,
+    /// Serialized size of each record.
+    pub bytes: Vec<u32>,
+    /// The keys that appear.
+    pub key_space: KeySpace,
+}
+
+enum KeyMap {
+    Num(HashMap<i64, u32>),
+    Str(HashMap<String, u32>),
+}
+
+impl Trace {
+    /// Reads at most `max_records` records of `path`.
+    pub fn load(
+        path: &Path,
+        key_type: KeyType,
+        max_records: u64,
+        max_parallelism: u32,
+    ) -> Result<Trace> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        let mut magic = [0u8; 2];
+        let gz = {
+            use std::io::BufRead;
+            let buf = reader.fill_buf().map_err(|e| Error::io(path, e))?;
+            if buf.len() >= 2 {
+                magic.copy_from_slice(&buf[..2]);
+            }
+            magic == [0x1f, 0x8b]
+        };
+        let inner: Box<dyn Read> = if gz {
+            Box::new(flate2::read::MultiGzDecoder::new(reader))
+        } else {
+            Box::new(reader)
+        };
+        Self::read(inner, path, key_type, max_records, max_parallelism)
+    }
+
+    /// Reads a trace from any reader; `path` names it in messages.
+    pub fn read(
+        r: impl Read,
+        path: &Path,
+        key_type: KeyType,
+        max_records: u64,
+        max_parallelism: u32,
+    ) -> Result<Trace> {
+        let bad = |line: u64, message: String| Error::Trace {
+            path: path.to_path_buf(),
+            line: Some(line),
+            message,
+        };
+        let mut csv = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .comment(Some(b'#'))
+            .from_reader(r);
+        let mut rec = csv::ByteRecord::new();
+        let (mut ck, mut ct, mut cb) = (0usize, 1usize, 2usize);
+        let mut first = true;
+        let mut keys = Vec::new();
+        let mut ts = Vec::new();
+        let mut bytes = Vec::new();
+        let mut map = match key_type {
+            KeyType::String(_) => KeyMap::Str(HashMap::new()),
+            _ => KeyMap::Num(HashMap::new()),
+        };
+        let mut kgs: Vec<u16> = Vec::new();
+        let mut key_bytes: Vec<u16> = Vec::new();
+        loop {
+            match csv.read_byte_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    return Err(match e.kind() {
+                        csv::ErrorKind::Io(_) => Error::Trace {
+                            path: path.to_path_buf(),
+                            line: None,
+                            message: format!("cannot read: {e}"),
+                        },
+                        _ => bad(line, format!("not CSV: {e}")),
+                    });
+                }
+            }
+            let line = rec.position().map_or(0, |p| p.line());
+            if first {
+                first = false;
+                let f0 =
+                    String::from_utf8_lossy(rec.get(0).unwrap_or_default()).to_ascii_lowercase();
+                if f0 == "key" {
+                    let names: Vec<String> = rec
+                        .iter()
+                        .map(|f| String::from_utf8_lossy(f).to_ascii_lowercase())
+                        .collect();
+                    let find =
+                        |want: &[&str]| names.iter().position(|n| want.contains(&n.as_str()));
+                    ck = 0;
+                    ct = find(&["ts_ms", "ts", "timestamp"]).ok_or_else(|| {
+                        bad(
+                            line,
+                            "header has no `ts_ms` column (expected key,ts_ms,bytes)".into(),
+                        )
+                    })?;
+                    cb = find(&["bytes", "record_bytes"]).ok_or_else(|| {
+                        bad(
+                            line,
+                            "header has no `bytes` column (expected key,ts_ms,bytes)".into(),
+                        )
+                    })?;
+                    continue;
+                }
+            }
+            if keys.len() as u64 >= max_records {
+                break;
+            }
+            let field = |i: usize, name: &str| -> Result<&[u8]> {
+                rec.get(i).ok_or_else(|| {
+                    bad(
+                        line,
+                        format!("missing column `{name}` (expected key,ts_ms,bytes)"),
+                    )
+                })
+            };
+            let kf = field(ck, "key")?;
+            let tf = field(ct, "ts_ms")?;
+            let bf = field(cb, "bytes")?;
+            let t: i64 = parse_num(tf).ok_or_else(|| {
+                bad(
+                    line,
+                    format!(
+                        "column `ts_ms`: '{}' is not a whole number of milliseconds",
+                        lossy(tf)
+                    ),
+                )
+            })?;
+            let b: u64 = parse_num(bf).ok_or_else(|| {
+                bad(
+                    line,
+                    format!(
+                        "column `bytes`: '{}' is not a whole number of bytes",
+                        lossy(bf)
+                    ),
+                )
+            })?;
+            if b == 0 || b > 1 << 30 {
+                return Err(bad(
+                    line,
+                    format!("column `bytes`: {b} must be 1 byte to 1 GiB"),
+                ));
+            }
+            let next = kgs.len() as u32;
+            let id = match &mut map {
+                KeyMap::Num(m) => {
+                    let (k, hash) = match key_type {
+                        KeyType::Int => {
+                            let k: i32 = parse_num(kf).ok_or_else(|| {
+                                bad(
+                                    line,
+                                    format!("column `key`: '{}' is not an int key", lossy(kf)),
+                                )
+                            })?;
+                            (k as i64, int_hash(k))
+                        }
+                        _ => {
+                            let k: i64 = parse_num(kf).ok_or_else(|| {
+                                bad(line, format!("column `key`: '{}' is not a long key (set key_type = \"string\" for text keys)", lossy(kf)))
+                            })?;
+                            (k, long_hash(k))
+                        }
+                    };
+                    *m.entry(k).or_insert_with(|| {
+                        kgs.push(key_group_of_hash(hash, max_parallelism) as u16);
+                        next
+                    })
+                }
+                KeyMap::Str(m) => {
+                    let s = std::str::from_utf8(kf)
+                        .map_err(|_| bad(line, "column `key`: not UTF-8 text".into()))?;
+                    match m.get(s) {
+                        Some(&id) => id,
+                        None => {
+                            let kb = string_key_bytes(s);
+                            if kb > u16::MAX as u64 {
+                                return Err(bad(
+                                    line,
+                                    "column `key`: key longer than 65535 bytes".into(),
+                                ));
+                            }
+                            kgs.push(key_group_of_hash(string_hash(s), max_parallelism) as u16);
+                            key_bytes.push(kb as u16);
+                            m.insert(s.to_string(), next);
+                            next
+                        }
+                    }
+                }
+            };
+            if kgs.len() > u32::MAX as usize - 1 {
+                return Err(bad(line, "more than 2^32 distinct keys".into()));
+            }
+            keys.push(id);
+            ts.push(t);
+            bytes.push(b as u32);
+        }
+        if keys.is_empty() {
+            return Err(Error::Trace {
+                path: path.to_path_buf(),
+                line: None,
+                message: "the trace has no records".into(),
+            });
+        }
+        let key_bytes = match key_type {
+            KeyType::Long => KeyBytes::Fixed(8),
+            KeyType::Int => KeyBytes::Fixed(4),
+            KeyType::String(_) => {
+                let first = key_bytes[0];
+                if key_bytes.iter().all(|&b| b == first) {
+                    KeyBytes::Fixed(first as u32)
+                } else {
+                    KeyBytes::PerKey(key_bytes)
+                }
+            }
+        };
+        Ok(Trace {
+            keys,
+            ts,
+            bytes,
+            key_space: KeySpace {
+                key_group: kgs,
+                key_bytes,
+            },
+        })
+    }
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).chars().take(40).collect()
+}
+
+fn parse_num<T: std::str::FromStr>(b: &[u8]) -> Option<T> {
+    std::str::from_utf8(b).ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str, kt: KeyType) -> Result<Trace> {
+        Trace::read(text.as_bytes(), Path::new("t.csv"), kt, u64::MAX, 128)
+    }
+
+    #[test]
+    fn reads_with_and_without_header_and_extra_columns() {
+        let t = read(
+            "key,ts_ms,bytes,key_group\n19,0,117,127\n0,1,117,94\n19,2,50,127\n",
+            KeyType::Long,
+        )
+        .unwrap();
+        assert_eq!(t.keys, vec![0, 1, 0]);
+        assert_eq!(t.key_space.key_group, vec![127, 94]);
+        assert_eq!(t.bytes, vec![117, 117, 50]);
+        let t = read("19,0,117\n", KeyType::Long).unwrap();
+        assert_eq!(t.ts, vec![0]);
+    }
+
+    #[test]
+    fn bad_lines_name_line_and_column() {
+        let e = read("key,ts_ms,bytes\n1,0,10\n2,x,10\n", KeyType::Long)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("t.csv:3") && e.contains("ts_ms"), "{e}");
+        let e = read("1,0\n", KeyType::Long).unwrap_err().to_string();
+        assert!(e.contains("bytes"), "{e}");
+        let e = read("user_1,0,10\n", KeyType::Long)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("key"), "{e}");
+    }
+
+    #[test]
+    fn string_keys_use_java_hash_and_size() {
+        let t = read("user_1,0,10\nhello,1,10\n", KeyType::String(6)).unwrap();
+        assert_eq!(t.key_space.key_group, vec![127964213 % 128, 35]);
+        assert!(matches!(
+            t.key_space.key_bytes,
+            KeyBytes::Fixed(7) | KeyBytes::PerKey(_)
+        ));
+    }
+}
