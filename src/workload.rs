@@ -193,6 +193,12 @@ pub struct TraceCursor {
 }
 
 impl Input {
+    /// Replays a trace held in memory from its first record.
+    pub fn from_trace(trace: std::sync::Arc<Trace>) -> Input {
+        let end = trace.keys.len();
+        Input::Trace(TraceCursor { trace, pos: 0, end })
+    }
+
     /// Fills `batch` with the next records; returns how many (0 at the end).
     pub fn fill(&mut self, batch: &mut Batch) -> usize {
         batch.clear();
@@ -250,11 +256,7 @@ impl Workload {
     pub fn input(&self) -> Input {
         match &self.source {
             WorkloadSource::Generated(s) => Input::Generated(Generator::new(s)),
-            WorkloadSource::Trace(t) => Input::Trace(TraceCursor {
-                trace: t.clone(),
-                pos: 0,
-                end: t.keys.len(),
-            }),
+            WorkloadSource::Trace(t) => Input::from_trace(t.clone()),
         }
     }
 }
