@@ -268,7 +268,8 @@ trait Engine {
     /// processing time just before the next record or barrier).
     fn advance(&mut self, time: i64, stats: &mut RunStats);
     /// Adds the live state to `snap` (zeroed), given the current watermark.
-    fn snapshot(&self, watermark: i64, snap: &mut Snapshot);
+    /// Settles due timers first; counts purged windows into `stats`.
+    fn snapshot(&mut self, watermark: i64, snap: &mut Snapshot, stats: &mut RunStats);
 }
 
 /// Plays `input` through one window operator, calling `on_checkpoint` at
@@ -417,7 +418,7 @@ fn drive<E: Engine>(
                     now
                 };
                 snap.watermark_ms = (!time.processing && time.wm_emitted).then_some(time.watermark);
-                engine.snapshot(time.watermark, &mut snap);
+                engine.snapshot(time.watermark, &mut snap, stats);
                 on_checkpoint(&snap);
                 *next_barrier = barriers.next();
             }

@@ -533,7 +533,6 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Scenario, Vec<ScenarioErr
             }
         }
     });
-    drop(err);
 
     if !errs.is_empty() {
         return Err(errs);

@@ -190,7 +190,7 @@ impl<V: ValueModel> Engine for Aligned<'_, V> {
         }
     }
 
-    fn snapshot(&self, watermark: i64, snap: &mut Snapshot) {
+    fn snapshot(&mut self, watermark: i64, snap: &mut Snapshot, _stats: &mut RunStats) {
         let words = self.key_group.len().div_ceil(64);
         for slot in &self.slots {
             // With allowed lateness, the trigger timer (maxTimestamp) and the

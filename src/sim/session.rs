@@ -1,19 +1,29 @@
 //! Session windows (merging): each key has its own sessions, merged as
-//! `MergingWindowSet.addWindow` merges them, with their trigger and cleanup
-//! timers in one time-ordered queue (lazily invalidated when a session is
-//! merged away). The merging-window-set state (`VoidNamespace`, key, list
-//! of `Tuple2<TimeWindow, TimeWindow>`) is counted per key.
+//! `MergingWindowSet.addWindow` merges them. The merging-window-set state
+//! (`VoidNamespace`, key, list of `Tuple2<TimeWindow, TimeWindow>`) is
+//! counted per key.
+//!
+//! Timers: a session's timers only change what Flink holds when (a) the
+//! key's next element arrives, or (b) a snapshot is taken. So firing is
+//! exact but lazy: before an element is merged, the key's own sessions whose
+//! cleanup (or trigger) time the clock has passed are purged (or lose their
+//! trigger timer), exactly as Flink's timers would have done; at a snapshot,
+//! one sweep over the pending timer list settles every other key. Each
+//! session has one pending cleanup entry and, while its trigger timer is
+//! distinct (allowed lateness > 0), one trigger entry; a session that grew
+//! keeps its entries, which the sweep moves to the new time. There is no
+//! priority queue on the per-record path, and keys hold their sessions in a
+//! slab of reusable lists, so it does not allocate once the slab has grown.
 
 use super::{Engine, RunStats, Snapshot, ValueModel};
 use crate::flink::serializer::{
     MERGING_WINDOW_PAIR_BYTES, TIME_WINDOW_BYTES, VOID_NAMESPACE_BYTES, timer_bytes,
 };
 use crate::workload::{KeyBytes, KeySpace};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 #[derive(Debug, Clone, Copy)]
 struct Session {
+    id: u64,
     start: i64,
     end: i64,
     /// Value bytes of the window-contents entry.
@@ -22,8 +32,16 @@ struct Session {
     timers: u8,
 }
 
-/// A queued timer: (time, key, start, end, is_cleanup).
-type Timer = Reverse<(i64, u32, i64, i64, bool)>;
+/// A pending timer entry.
+#[derive(Debug, Clone, Copy)]
+struct Timer {
+    time: i64,
+    id: u64,
+    key: u32,
+    cleanup: bool,
+}
+
+const NONE: u32 = u32::MAX;
 
 pub(super) struct Sessions<'k, V> {
     key_group: &'k [u16],
@@ -32,14 +50,22 @@ pub(super) struct Sessions<'k, V> {
     lateness: i64,
     processing: bool,
     value: V,
-    sessions: Vec<Vec<Session>>,
-    queue: BinaryHeap<Timer>,
+    /// Per key: index of its list in `lists`, or `NONE`.
+    head: Vec<u32>,
+    lists: Vec<Vec<Session>>,
+    free: Vec<u32>,
+    next_id: u64,
+    pending: Vec<Timer>,
+    /// Every timer at or before this time has fired.
+    fired_to: i64,
+    /// Sweep the pending list when it grows past this.
+    sweep_at: usize,
+    purged: u64,
     kg_bytes: Vec<i64>,
     kg_entries: Vec<i64>,
     kg_timers: Vec<i64>,
     kg_keys: Vec<i64>,
     live_sessions: u64,
-    merged: Vec<Session>,
 }
 
 impl<'k, V: ValueModel> Sessions<'k, V> {
@@ -58,14 +84,19 @@ impl<'k, V: ValueModel> Sessions<'k, V> {
             lateness,
             processing,
             value,
-            sessions: vec![Vec::new(); keys.len()],
-            queue: BinaryHeap::new(),
+            head: vec![NONE; keys.len()],
+            lists: Vec::new(),
+            free: Vec::new(),
+            next_id: 0,
+            pending: Vec::new(),
+            fired_to: i64::MIN,
+            sweep_at: 1 << 20,
+            purged: 0,
             kg_bytes: vec![0; kgs],
             kg_entries: vec![0; kgs],
             kg_timers: vec![0; kgs],
             kg_keys: vec![0; kgs],
             live_sessions: 0,
-            merged: Vec::new(),
         }
     }
 
@@ -78,9 +109,10 @@ impl<'k, V: ValueModel> Sessions<'k, V> {
     }
 
     /// Adds (`sign = 1`) or removes (`-1`) a session's entry and timers.
-    fn account(&mut self, kg: usize, key_bytes: u64, s: &Session, sign: i64) {
-        let entry = TIME_WINDOW_BYTES + key_bytes + s.value;
-        let timers = s.timers as i64;
+    #[inline]
+    fn account(&mut self, kg: usize, key_bytes: u64, value: u64, timers: u8, sign: i64) {
+        let entry = TIME_WINDOW_BYTES + key_bytes + value;
+        let timers = timers as i64;
         self.kg_bytes[kg] += sign * (entry as i64 + timers * timer_bytes(key_bytes) as i64);
         self.kg_entries[kg] += sign;
         self.kg_timers[kg] += sign * timers;
@@ -92,19 +124,120 @@ impl<'k, V: ValueModel> Sessions<'k, V> {
         self.live_sessions = self.live_sessions + after as u64 - before as u64;
     }
 
-    /// Registers the timers of a new or merged session (`EventTimeTrigger`
-    /// on element / on merge, and `registerCleanupTimer`).
-    fn timers_for(&mut self, key: u32, s: &mut Session, watermark: i64) {
-        let max_ts = s.end - 1;
-        let cleanup = max_ts.saturating_add(self.lateness);
-        let trigger = self.processing || max_ts > watermark;
-        s.timers = if trigger && self.lateness > 0 { 2 } else { 1 };
-        if s.timers == 2 {
-            self.queue
-                .push(Reverse((max_ts, key, s.start, s.end, false)));
+    /// Timers of a session after `EventTimeTrigger.onElement` / `onMerge`
+    /// and `registerCleanupTimer`: the trigger timer exists while
+    /// `maxTimestamp` is ahead of the watermark and is distinct from the
+    /// cleanup timer only with allowed lateness.
+    #[inline]
+    fn timer_count(&self, end: i64, watermark: i64) -> u8 {
+        let trigger = self.processing || end - 1 > watermark;
+        if trigger && self.lateness > 0 { 2 } else { 1 }
+    }
+
+    #[inline]
+    fn cleanup_time(&self, end: i64) -> i64 {
+        (end - 1).saturating_add(self.lateness)
+    }
+
+    /// Applies to `key`'s sessions every timer that has fired: purges the
+    /// sessions whose cleanup time has passed, drops fired trigger timers.
+    #[inline]
+    fn settle_key(&mut self, key: u32) {
+        let h = self.head[key as usize];
+        if h == NONE {
+            return;
         }
-        self.queue
-            .push(Reverse((cleanup, key, s.start, s.end, true)));
+        let h = h as usize;
+        let kg = self.key_group[key as usize] as usize;
+        let kb = self.key_bytes.get(key);
+        let mut i = 0;
+        while i < self.lists[h].len() {
+            let s = self.lists[h][i];
+            if self.cleanup_time(s.end) <= self.fired_to {
+                let before = self.lists[h].len();
+                self.lists[h].swap_remove(i);
+                self.account(kg, kb, s.value, s.timers, -1);
+                self.set_count(kg, kb, before, before - 1);
+                self.purged += 1;
+                continue;
+            }
+            if s.timers == 2 && s.end - 1 <= self.fired_to {
+                self.lists[h][i].timers = 1;
+                self.kg_bytes[kg] -= timer_bytes(kb) as i64;
+                self.kg_timers[kg] -= 1;
+            }
+            i += 1;
+        }
+        self.release_if_empty(key);
+    }
+
+    /// Settles every key with a due timer and drops entries that no longer
+    /// stand for a timer; entries of sessions that grew move to their new
+    /// time.
+    fn sweep(&mut self) {
+        let mut pending = std::mem::take(&mut self.pending);
+        for t in pending.iter_mut() {
+            if t.time <= self.fired_to {
+                self.settle_key(t.key);
+            }
+        }
+        pending.retain_mut(|t| {
+            let h = self.head[t.key as usize];
+            if h == NONE {
+                return false;
+            }
+            let Some(s) = self.lists[h as usize].iter().find(|s| s.id == t.id) else {
+                return false; // purged or merged away
+            };
+            if t.cleanup {
+                t.time = self.cleanup_time(s.end);
+                true
+            } else if s.timers == 2 {
+                t.time = s.end - 1;
+                true
+            } else {
+                false
+            }
+        });
+        self.sweep_at = (pending.len() * 2).max(1 << 20);
+        self.pending = pending;
+    }
+
+    #[inline]
+    fn push_timer(&mut self, time: i64, id: u64, key: u32, cleanup: bool) {
+        self.pending.push(Timer {
+            time,
+            id,
+            key,
+            cleanup,
+        });
+        if self.pending.len() >= self.sweep_at {
+            self.sweep();
+        }
+    }
+
+    fn list_of(&mut self, key: u32) -> u32 {
+        let h = self.head[key as usize];
+        if h != NONE {
+            return h;
+        }
+        let h = match self.free.pop() {
+            Some(h) => h,
+            None => {
+                self.lists.push(Vec::with_capacity(2));
+                (self.lists.len() - 1) as u32
+            }
+        };
+        self.head[key as usize] = h;
+        h
+    }
+
+    fn release_if_empty(&mut self, key: u32) {
+        let h = self.head[key as usize];
+        if h != NONE && self.lists[h as usize].is_empty() {
+            self.head[key as usize] = NONE;
+            self.free.push(h);
+        }
     }
 }
 
@@ -113,99 +246,93 @@ impl<V: ValueModel> Engine for Sessions<'_, V> {
         let kg = self.key_group[key as usize] as usize;
         let kb = self.key_bytes.get(key);
         let (start, end) = (ts, ts.saturating_add(self.gap));
-        let list = &self.sessions[key as usize];
+        self.settle_key(key);
+        let h = self.list_of(key) as usize;
         // TimeWindow.intersects: start <= other.end && end >= other.start.
-        let mut ms = start;
-        let mut me = end;
-        let mut overlaps = 0;
-        let mut only = usize::MAX;
-        for (i, s) in list.iter().enumerate() {
+        let (mut ms, mut me, mut overlaps, mut first) = (start, end, 0usize, usize::MAX);
+        for (i, s) in self.lists[h].iter().enumerate() {
             if s.start <= end && s.end >= start {
                 ms = ms.min(s.start);
                 me = me.max(s.end);
                 overlaps += 1;
-                only = i;
+                first = first.min(i);
             }
         }
         // isWindowLate on the merged window.
-        if !self.processing && (me - 1).saturating_add(self.lateness) <= watermark {
+        if !self.processing && self.cleanup_time(me) <= watermark {
             stats.dropped_late += 1;
+            self.release_if_empty(key);
             return;
         }
-        let before = list.len();
-        if overlaps == 1 && list[only].start == ms && list[only].end == me {
-            // The new window lies inside an existing session: no merge, the
-            // element joins that session's state; timers are unchanged.
-            let value = self.value;
-            let s = &mut self.sessions[key as usize][only];
-            let delta = value.add(bytes, s.last as u64);
-            s.value = (s.value as i64 + delta) as u64;
-            s.last = bytes as u32;
-            self.kg_bytes[kg] += delta;
+        let before = self.lists[h].len();
+        let value = self.value;
+        if overlaps == 0 {
+            let timers = self.timer_count(me, watermark);
+            let s = Session {
+                id: self.next_id,
+                start: ms,
+                end: me,
+                value: value.first(bytes),
+                last: bytes as u32,
+                timers,
+            };
+            self.next_id += 1;
+            self.account(kg, kb, s.value, timers, 1);
+            self.lists[h].push(s);
+            self.set_count(kg, kb, before, before + 1);
+            if timers == 2 {
+                self.push_timer(me - 1, s.id, key, false);
+            }
+            self.push_timer(self.cleanup_time(me), s.id, key, true);
             return;
         }
-        // Merge every overlapping session into one (its state window keeps
-        // one of the old namespaces: same size).
-        let mut merged = std::mem::take(&mut self.merged);
-        merged.clear();
-        let list = &mut self.sessions[key as usize];
-        let mut i = 0;
-        while i < list.len() {
-            if list[i].start <= end && list[i].end >= start {
-                merged.push(list.swap_remove(i));
+        // Merge every overlapping session into the first one; the others'
+        // queued timers become stale (their ids disappear). The state window
+        // keeps one of the old namespaces: same size.
+        let mut s = self.lists[h][first];
+        self.account(kg, kb, s.value, s.timers, -1);
+        let mut i = first + 1;
+        while i < self.lists[h].len() {
+            let o = self.lists[h][i];
+            if o.start <= end && o.end >= start {
+                self.account(kg, kb, o.value, o.timers, -1);
+                s.value = value.merge(s.value, o.value);
+                self.lists[h].swap_remove(i);
             } else {
                 i += 1;
             }
         }
-        let mut s = Session {
-            start: ms,
-            end: me,
-            value: self.value.first(bytes),
-            last: bytes as u32,
-            timers: 0,
-        };
-        for m in &merged {
-            s.value = self.value.merge(m.value, s.value);
+        let changed = s.start != ms || s.end != me || overlaps > 1;
+        let delta = value.add(bytes, s.last as u64);
+        s.value = (s.value as i64 + delta) as u64;
+        s.last = bytes as u32;
+        let had_trigger = s.timers == 2;
+        if changed {
+            // onMerge / onElement register the merged window's timers; the
+            // old windows' timers are deleted.
+            s.start = ms;
+            s.end = me;
+            s.timers = self.timer_count(me, watermark);
         }
-        for m in merged.iter() {
-            self.account(kg, kb, m, -1);
-        }
-        self.timers_for(key, &mut s, watermark);
-        self.account(kg, kb, &s, 1);
-        self.sessions[key as usize].push(s);
-        let after = self.sessions[key as usize].len();
+        self.account(kg, kb, s.value, s.timers, 1);
+        self.lists[h][first] = s;
+        let after = self.lists[h].len();
         self.set_count(kg, kb, before, after);
-        self.merged = merged;
-    }
-
-    fn advance(&mut self, time: i64, stats: &mut RunStats) {
-        while let Some(&Reverse((t, key, start, end, cleanup))) = self.queue.peek() {
-            if t > time {
-                break;
-            }
-            self.queue.pop();
-            let list = &self.sessions[key as usize];
-            let Some(i) = list.iter().position(|s| s.start == start && s.end == end) else {
-                continue; // merged away: the timer was deleted
-            };
-            let kg = self.key_group[key as usize] as usize;
-            let kb = self.key_bytes.get(key);
-            if cleanup {
-                let before = list.len();
-                let s = self.sessions[key as usize].swap_remove(i);
-                self.account(kg, kb, &s, -1);
-                self.set_count(kg, kb, before, before - 1);
-                stats.windows_purged += 1;
-            } else if self.sessions[key as usize][i].timers == 2 {
-                // The trigger timer fired; the cleanup timer remains.
-                self.sessions[key as usize][i].timers = 1;
-                self.kg_bytes[kg] -= timer_bytes(kb) as i64;
-                self.kg_timers[kg] -= 1;
-            }
+        if changed && s.timers == 2 && !had_trigger {
+            self.push_timer(me - 1, s.id, key, false);
         }
     }
 
-    fn snapshot(&self, _watermark: i64, snap: &mut Snapshot) {
+    #[inline]
+    fn advance(&mut self, time: i64, _stats: &mut RunStats) {
+        if time > self.fired_to {
+            self.fired_to = time;
+        }
+    }
+
+    fn snapshot(&mut self, _watermark: i64, snap: &mut Snapshot, stats: &mut RunStats) {
+        self.sweep();
+        stats.windows_purged = self.purged;
         for kg in 0..snap.kg_bytes.len() {
             snap.kg_bytes[kg] = self.kg_bytes[kg] as u64;
             snap.kg_entries[kg] = self.kg_entries[kg] as u64;
