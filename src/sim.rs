@@ -44,6 +44,13 @@ pub struct Snapshot {
     pub kg_live_keys: Vec<u64>,
     /// Live windows (distinct window extents) in the operator.
     pub live_windows: u64,
+    /// Records routed to each key group since the start (cumulative).
+    pub kg_records: Vec<u64>,
+    /// Entries purged per key group since the start (cumulative).
+    pub kg_purged_entries: Vec<u64>,
+    /// Heap-format bytes (entries and their timers) purged per key group
+    /// since the start (cumulative).
+    pub kg_purged_bytes: Vec<u64>,
 }
 
 impl Snapshot {
@@ -53,6 +60,9 @@ impl Snapshot {
             &mut self.kg_entries,
             &mut self.kg_timers,
             &mut self.kg_live_keys,
+            &mut self.kg_records,
+            &mut self.kg_purged_entries,
+            &mut self.kg_purged_bytes,
         ] {
             v.clear();
             v.resize(key_groups, 0);

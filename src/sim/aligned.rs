@@ -56,6 +56,9 @@ pub(super) struct Aligned<'k, V> {
     value: V,
     slots: Vec<Slot>,
     pool: Vec<Slot>,
+    kg_records: Vec<u64>,
+    kg_purged_entries: Vec<u64>,
+    kg_purged_bytes: Vec<u64>,
 }
 
 impl<'k, V: ValueModel> Aligned<'k, V> {
@@ -82,6 +85,9 @@ impl<'k, V: ValueModel> Aligned<'k, V> {
             value,
             slots: Vec::new(),
             pool: Vec::new(),
+            kg_records: vec![0; kgs],
+            kg_purged_entries: vec![0; kgs],
+            kg_purged_bytes: vec![0; kgs],
         }
     }
 
@@ -135,6 +141,7 @@ impl<V: ValueModel> Engine for Aligned<'_, V> {
     #[inline(always)]
     fn element(&mut self, key: u32, ts: i64, bytes: u64, watermark: i64, stats: &mut RunStats) {
         let kg = self.key_group[key as usize] as usize;
+        self.kg_records[kg] += 1;
         let word = (key >> 6) as usize;
         let bit = 1u64 << (key & 63);
         let mut start = self.last_start(ts);
@@ -183,6 +190,11 @@ impl<V: ValueModel> Engine for Aligned<'_, V> {
         }
         if n > 0 {
             for mut slot in self.slots.drain(..n) {
+                // At purge, one timer per entry is left (the cleanup timer).
+                for kg in 0..self.kgs {
+                    self.kg_purged_entries[kg] += slot.entries[kg];
+                    self.kg_purged_bytes[kg] += slot.bytes[kg] + slot.timer_unit[kg];
+                }
                 slot.clear();
                 self.pool.push(slot);
                 stats.windows_purged += 1;
@@ -208,6 +220,9 @@ impl<V: ValueModel> Engine for Aligned<'_, V> {
             }
         }
         snap.live_windows = self.slots.len() as u64;
+        snap.kg_records.copy_from_slice(&self.kg_records);
+        snap.kg_purged_entries.copy_from_slice(&self.kg_purged_entries);
+        snap.kg_purged_bytes.copy_from_slice(&self.kg_purged_bytes);
         // Live keys: keys present in any live window.
         match self.slots.len() {
             0 => {}

@@ -66,6 +66,9 @@ pub(super) struct Sessions<'k, V> {
     kg_timers: Vec<i64>,
     kg_keys: Vec<i64>,
     live_sessions: u64,
+    kg_records: Vec<u64>,
+    kg_purged_entries: Vec<u64>,
+    kg_purged_bytes: Vec<u64>,
 }
 
 impl<'k, V: ValueModel> Sessions<'k, V> {
@@ -97,6 +100,9 @@ impl<'k, V: ValueModel> Sessions<'k, V> {
             kg_timers: vec![0; kgs],
             kg_keys: vec![0; kgs],
             live_sessions: 0,
+            kg_records: vec![0; kgs],
+            kg_purged_entries: vec![0; kgs],
+            kg_purged_bytes: vec![0; kgs],
         }
     }
 
@@ -159,6 +165,11 @@ impl<'k, V: ValueModel> Sessions<'k, V> {
                 self.account(kg, kb, s.value, s.timers, -1);
                 self.set_count(kg, kb, before, before - 1);
                 self.purged += 1;
+                self.kg_purged_entries[kg] += 1;
+                self.kg_purged_bytes[kg] += TIME_WINDOW_BYTES
+                    + kb
+                    + s.value
+                    + s.timers as u64 * timer_bytes(kb);
                 continue;
             }
             if s.timers == 2 && s.end - 1 <= self.fired_to {
@@ -244,6 +255,7 @@ impl<'k, V: ValueModel> Sessions<'k, V> {
 impl<V: ValueModel> Engine for Sessions<'_, V> {
     fn element(&mut self, key: u32, ts: i64, bytes: u64, watermark: i64, stats: &mut RunStats) {
         let kg = self.key_group[key as usize] as usize;
+        self.kg_records[kg] += 1;
         let kb = self.key_bytes.get(key);
         let (start, end) = (ts, ts.saturating_add(self.gap));
         self.settle_key(key);
@@ -340,5 +352,8 @@ impl<V: ValueModel> Engine for Sessions<'_, V> {
             snap.kg_live_keys[kg] = self.kg_keys[kg] as u64;
         }
         snap.live_windows = self.live_sessions;
+        snap.kg_records.copy_from_slice(&self.kg_records);
+        snap.kg_purged_entries.copy_from_slice(&self.kg_purged_entries);
+        snap.kg_purged_bytes.copy_from_slice(&self.kg_purged_bytes);
     }
 }
