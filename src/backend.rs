@@ -6,6 +6,8 @@
 //! framing of every key group of the subtask's range (empty ones too), and
 //! the entries (`HeapSnapshotStrategy`, `KeyGroupRangeOffsets`).
 
+pub mod rocksdb;
+
 use crate::flink::serializer::{ValueLayout, header_bytes, key_group_framing};
 use crate::flink::{KeyGroupLayout, ResolvedConfig, Storage};
 use crate::sim::Snapshot;
@@ -23,6 +25,10 @@ pub struct SubtaskSnapshot {
     pub state_bytes: u64,
     /// Bytes this checkpoint uploaded (`getCheckpointedSize()`).
     pub checkpointed_bytes: u64,
+    /// Low end of the range of `state_bytes` (= it where the model is exact).
+    pub state_bytes_low: u64,
+    /// High end of the range of `state_bytes`.
+    pub state_bytes_high: u64,
     /// Live (key, window) entries.
     pub entries: u64,
     /// Live timers.
@@ -87,6 +93,11 @@ impl HeapModel {
         }
     }
 
+    /// The header of every subtask's stream.
+    pub fn header(&self) -> u64 {
+        self.header
+    }
+
     /// Bytes of key group `kg` in the snapshot stream.
     pub fn key_group_bytes(&self, snap: &Snapshot, kg: usize) -> u64 {
         self.framing + snap.kg_bytes[kg]
@@ -103,6 +114,8 @@ impl HeapModel {
                     key_group_end: e,
                     state_bytes: self.header,
                     checkpointed_bytes: 0,
+                    state_bytes_low: 0,
+                    state_bytes_high: 0,
                     entries: 0,
                     timers: 0,
                     live_keys: 0,
@@ -123,6 +136,8 @@ impl HeapModel {
                     }
                 }
                 row.checkpointed_bytes = row.state_bytes;
+                row.state_bytes_low = row.state_bytes;
+                row.state_bytes_high = row.state_bytes;
                 row
             })
             .collect()

@@ -140,7 +140,26 @@ pub fn simulate_scenario(s: &Scenario, progress: &dyn Fn(u64)) -> Result<Scenari
         }
         let layout = KeyGroupLayout::new(s.parallelism, s.max_parallelism);
         let merging = matches!(op.assigner, Assigner::Session { .. });
-        let heap = HeapModel::new(layout, sim::value_layout(op), merging);
+        let heap = HeapModel::new(layout.clone(), sim::value_layout(op), merging);
+        let mut rocks = (s.config.backend == flink::Backend::RocksDb).then(|| {
+            backend::rocksdb::RocksDbModel::new(backend::rocksdb::RocksJob {
+                parallelism: s.parallelism,
+                max_parallelism: s.max_parallelism,
+                value: sim::value_layout(op),
+                merging,
+                key_bytes: workload.mean_key_bytes(),
+                element_bytes: workload.mean_record_bytes(s),
+                copies: match op.assigner {
+                    Assigner::Sliding {
+                        size_ms, slide_ms, ..
+                    } => size_ms as f64 / slide_ms as f64,
+                    _ => 1.0,
+                },
+                incremental: s.config.incremental,
+                heap_timers: s.timer_service == scenario::TimerService::Heap,
+                header: heap.header(),
+            })
+        });
         let mut checkpoints = Vec::new();
         let mut peak: Option<(u64, usize)> = None;
         let mut peak_kgs = Vec::new();
@@ -151,7 +170,15 @@ pub fn simulate_scenario(s: &Scenario, progress: &dyn Fn(u64)) -> Result<Scenari
             workload.records,
             workload.input(),
             &mut |snap| {
-                let subtasks = heap.subtasks(snap);
+                let mut subtasks = heap.subtasks(snap);
+                if let Some(r) = rocks.as_mut() {
+                    for (row, est) in subtasks.iter_mut().zip(r.checkpoint(snap)) {
+                        row.state_bytes = est.state_bytes;
+                        row.checkpointed_bytes = est.checkpointed_bytes;
+                        row.state_bytes_low = est.state_low;
+                        row.state_bytes_high = est.state_high;
+                    }
+                }
                 let status = backend::storage_verdict(&s.config, &subtasks);
                 let cp = CheckpointResult {
                     checkpoint: snap.checkpoint,

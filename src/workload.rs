@@ -252,6 +252,24 @@ impl Workload {
         }
     }
 
+    /// Mean serialized key bytes over the key space.
+    pub fn mean_key_bytes(&self) -> f64 {
+        match &self.keys.key_bytes {
+            KeyBytes::Fixed(b) => *b as f64,
+            KeyBytes::PerKey(v) => v.iter().map(|&b| b as f64).sum::<f64>() / v.len().max(1) as f64,
+        }
+    }
+
+    /// Mean serialized record bytes (from the trace when replaying one).
+    pub fn mean_record_bytes(&self, s: &Scenario) -> f64 {
+        match &self.source {
+            WorkloadSource::Trace(t) => {
+                t.bytes.iter().map(|&b| b as f64).sum::<f64>() / t.bytes.len().max(1) as f64
+            }
+            WorkloadSource::Generated(_) => s.source.record_bytes.mean(),
+        }
+    }
+
     /// A fresh input from the first record.
     pub fn input(&self) -> Input {
         match &self.source {
