@@ -158,7 +158,9 @@ fn timeline_has_the_columns_and_one_row_per_checkpoint_and_subtask() {
     }
     // 10 checkpoints × 3 subtasks × 2 operators.
     assert_eq!(t.rows.len(), 10 * 3 * 2);
-    let mut seen: BTreeMap<(String, u64), Vec<(u64, u64, u64)>> = BTreeMap::new();
+    // (operator, checkpoint) -> (subtask, first key group, last key group).
+    type Rows = Vec<(u64, u64, u64)>;
+    let mut seen: BTreeMap<(String, u64), Rows> = BTreeMap::new();
     for r in &t.rows {
         let k = num(r, "checkpoint");
         assert_eq!(num(r, "records"), k * 1000, "{r:?}");

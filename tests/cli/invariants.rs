@@ -387,3 +387,35 @@ fn session_with_allowed_lateness_keeps_its_cleanup_timer() {
         ]
     );
 }
+
+#[test]
+fn reduce_sessions_bridged_by_an_element_hold_one_element() {
+    // statecap's reduce model: the window holds one element, the size of
+    // the last input. Two sessions of key 1 (nothing fires: 30 s of
+    // out-of-orderness), then an element that bridges them: one session
+    // holding that element.
+    let r = simulate(
+        &scenario(
+            1,
+            128,
+            30_000,
+            1,
+            "assigner = \"session\"\ngap = \"5 s\"\nfunction = \"reduce\"",
+        ),
+        &[
+            (1, 0, 1000),  // [0, 5 s)
+            (1, 8000, 10), // [8 s, 13 s)
+            (1, 4000, 50), // [4 s, 9 s) merges both: [0, 13 s)
+        ],
+    );
+    let base = 2035 + 128 * KG_SESSION;
+    let set = |sessions: u64| 1 + 8 + 4 + 32 * sessions;
+    assert_eq!(
+        series(&r, 0),
+        vec![
+            base + (NS_KEY + 1000 + TIMER) + set(1),
+            base + (NS_KEY + 1000 + TIMER) + (NS_KEY + 10 + TIMER) + set(2),
+            base + (NS_KEY + 50 + TIMER) + set(1),
+        ]
+    );
+}
