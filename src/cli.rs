@@ -40,8 +40,49 @@ pub enum Command {
         /// Never show a progress bar.
         #[arg(long)]
         no_progress: bool,
+        /// Your own per-subtask budget, drawn on the charts (e.g. "64 mb"); repeatable.
+        #[arg(long, value_name = "SIZE")]
+        budget: Vec<String>,
+    },
+    /// Run a scenario over a grid of parameter values (in parallel on all cores) and find where it stops holding.
+    #[command(after_help = SWEEP_HELP)]
+    Sweep {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// NAME=VALUES: a list (parallelism=1,2,4,8) or a range FROM..TO:log|lin:N (keys=1e5..1e8:log:7). Repeat for more dimensions.
+        #[arg(long, required = true, value_name = "NAME=VALUES")]
+        vary: Vec<String>,
+        /// Where the outputs go: DIR/<scenario name>-sweep/.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        /// Your own per-subtask budget (e.g. "64 mb"): crossings are reported for it too; repeatable.
+        #[arg(long, value_name = "SIZE")]
+        budget: Vec<String>,
+        /// Threads (default: every core).
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        /// Print nothing (outputs are still written).
+        #[arg(long, short)]
+        quiet: bool,
+        /// Never show a progress bar.
+        #[arg(long)]
+        no_progress: bool,
     },
 }
+
+const SWEEP_HELP: &str = "\
+Parameters: parallelism, max_parallelism, source.keys, source.events_per_second
+(records scale with it: the played duration is kept), source.records,
+source.duration_ms, window.size_ms, window.slide_ms, window.gap_ms,
+checkpoints.interval_ms, checkpoints.every_records. Durations may be written 5s, 1min.
+
+Writes DIR/<name>-sweep/sweep.csv and capacity_<parameter>.png/.svg, and prints
+where each limit is crossed.
+
+Examples:
+  statecap sweep scenarios/seed_flink16_memory_backend.toml --vary parallelism=4,8,16 \\
+      --vary source.events_per_second=2000..40000:log:6
+  statecap sweep my_job.toml --vary keys=1e5..1e8:log:7 --budget \"256 mb\"";
 
 /// Runs the command; returns the exit code.
 pub fn run(cli: Cli) -> Result<i32, Error> {
@@ -51,7 +92,9 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             out,
             quiet,
             no_progress,
+            budget,
         } => {
+            let budgets = budgets(&budget)?;
             // Validate everything first: one bad file writes nothing.
             let mut loaded = Vec::new();
             let mut errors = Vec::new();
@@ -61,12 +104,28 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                     Err(e) => errors.push(e.to_string()),
                 }
             }
+            let mut names = std::collections::HashMap::new();
+            for s in &loaded {
+                if let Some(first) = names.insert(s.name.as_str(), &s.path) {
+                    errors.push(format!(
+                        "{}: `name`: '{}' is also the name of {}: outputs would overwrite each other",
+                        s.path.display(),
+                        s.name,
+                        first.display()
+                    ));
+                }
+            }
             if !errors.is_empty() {
                 return Err(Error::Limit(errors.join("\n")));
             }
             let mut rendered = Vec::new();
+            let mut tables = String::new();
             for s in &loaded {
-                let total = s.source.records.min(u64::MAX / 4) * s.operators.len() as u64;
+                let total = s
+                    .source
+                    .records
+                    .min(u64::MAX / 4)
+                    .saturating_mul(s.operators.len() as u64);
                 let bar = progress_bar(total, !no_progress && !quiet, &s.name);
                 let result = simulate_scenario(s, &|n| {
                     if let Some(b) = &bar {
@@ -76,11 +135,13 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 if let Some(b) = bar {
                     b.finish_and_clear();
                 }
-                let files = report::render_outputs(s, &result)?;
-                if !quiet {
-                    print!("{}", report::render_table(s, &result));
-                }
+                let files = report::render_outputs_with(s, &result, &budgets)?;
+                tables.push_str(&report::render_table(s, &result));
                 rendered.push((s.name.clone(), files));
+            }
+            // Only once every scenario ran: print, then write.
+            if !quiet {
+                print!("{tables}");
             }
             for (name, files) in &rendered {
                 let dir = report::write_outputs(&out, name, files)?;
@@ -90,7 +151,38 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             }
             Ok(0)
         }
+        Command::Sweep {
+            scenario,
+            vary,
+            out,
+            budget,
+            jobs,
+            quiet,
+            no_progress,
+        } => statecap::sweep::command(&statecap::sweep::SweepOptions {
+            scenario,
+            vary,
+            out,
+            budgets: budget,
+            jobs,
+            quiet,
+            no_progress,
+        }),
     }
+}
+
+fn budgets(texts: &[String]) -> Result<Vec<report::chart::Limit>, Error> {
+    texts
+        .iter()
+        .map(|b| {
+            statecap::scenario::units::parse_memory_size(b)
+                .map(|bytes| report::chart::Limit {
+                    label: "budget".into(),
+                    bytes,
+                })
+                .map_err(|e| Error::Limit(format!("--budget: {e}")))
+        })
+        .collect()
 }
 
 fn progress_bar(total: u64, enabled: bool, name: &str) -> Option<indicatif::ProgressBar> {

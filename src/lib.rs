@@ -29,6 +29,7 @@ pub mod flink;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 pub mod workload;
 
 pub use error::{Error, Result};

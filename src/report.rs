@@ -3,6 +3,9 @@
 //! rendered to bytes first and written together (or not at all) by
 //! [`write_outputs`].
 
+pub mod chart;
+pub mod html;
+pub mod markdown;
 mod table;
 
 pub use table::render_table;
@@ -256,12 +259,25 @@ pub fn keygroups_csv(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
 
 /// Every output file of a run, rendered.
 pub fn render_outputs(s: &Scenario, r: &ScenarioResult) -> Result<Vec<(&'static str, Vec<u8>)>> {
-    Ok(vec![
+    render_outputs_with(s, r, &[])
+}
+
+/// Every output file of a run, with extra limit lines (a user's own
+/// budget) on the charts and in the report: the CSVs and JSON, then the
+/// charts (PNG + SVG), `report.html` and `report.md` ([`html::outputs`]).
+pub fn render_outputs_with(
+    s: &Scenario,
+    r: &ScenarioResult,
+    budgets: &[chart::Limit],
+) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    let mut files = vec![
         ("timeline.csv", timeline_csv(s, r)?),
         ("summary.csv", summary_csv(s, r)?),
         ("summary.json", summary_json(s, r)?),
         ("keygroups.csv", keygroups_csv(s, r)?),
-    ])
+    ];
+    files.extend(html::outputs(s, r, budgets)?);
+    Ok(files)
 }
 
 /// Writes `files` under `out/name/` all together: into a temporary

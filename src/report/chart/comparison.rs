@@ -1,0 +1,186 @@
+//! The backend comparison: per backend option, the peak snapshot of the
+//! largest subtask, the most it uploads at one checkpoint, and the memory it
+//! holds, as grouped bars with the limits drawn across.
+//!
+//! It takes plain rows ([`BackendBars`]) so that anything that evaluates
+//! several backends can feed it; `run` feeds the scenario's own backend.
+
+use super::{ByteScale, Chart, DrawResult, GREY, LIMIT_COLORS, Limit, PALETTE, font, small};
+use crate::ScenarioResult;
+use crate::scenario::Scenario;
+use crate::scenario::units::human_bytes;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// One backend option: `(label, peak snapshot bytes, upload bytes, memory
+/// bytes)`, all per subtask; 0 means "not modelled" and is drawn as `n/a`.
+pub type BackendBars<'a> = (&'a str, u64, u64, u64);
+
+const SERIES: [&str; 3] = [
+    "peak snapshot (largest subtask)",
+    "upload per checkpoint",
+    "memory",
+];
+
+/// The comparison chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComparisonChart {
+    /// Top line.
+    pub title: String,
+    /// One row per backend option.
+    pub rows: Vec<(String, u64, u64, u64)>,
+    /// Lines the snapshot must stay under.
+    pub limits: Vec<Limit>,
+}
+
+impl ComparisonChart {
+    /// A chart of these rows.
+    pub fn new(title: impl Into<String>, rows: &[BackendBars<'_>], limits: Vec<Limit>) -> Self {
+        ComparisonChart {
+            title: title.into(),
+            rows: rows
+                .iter()
+                .map(|&(l, a, b, c)| (l.to_string(), a, b, c))
+                .collect(),
+            limits,
+        }
+    }
+
+    /// The scenario's own backend: the largest subtask's peak snapshot and
+    /// upload over all operators (memory is not modelled yet).
+    pub fn for_run(s: &Scenario, r: &ScenarioResult, limits: Vec<Limit>) -> Self {
+        let peak = r
+            .operators
+            .iter()
+            .flat_map(|op| op.checkpoints.iter())
+            .map(|c| c.max_state_bytes())
+            .max()
+            .unwrap_or(0);
+        let upload = r
+            .operators
+            .iter()
+            .flat_map(|op| op.checkpoints.iter())
+            .flat_map(|c| c.subtasks.iter())
+            .map(|st| st.checkpointed_bytes)
+            .max()
+            .unwrap_or(0);
+        let label = format!(
+            "{} + {} storage",
+            s.config.backend.class_name(s.flink_version),
+            s.config.storage.short_name()
+        );
+        Self::new(
+            format!("{} — backend options, per subtask", s.name),
+            &[(label.as_str(), peak, upload, 0)],
+            limits,
+        )
+    }
+}
+
+impl Chart for ComparisonChart {
+    fn size(&self) -> (u32, u32) {
+        (1000, 520)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let body = root.titled(&self.title, font(22))?;
+        let n = self.rows.len().max(1);
+        let top = self
+            .rows
+            .iter()
+            .map(|r| r.1.max(r.2).max(r.3))
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let shown: Vec<&Limit> = self
+            .limits
+            .iter()
+            .filter(|l| (l.bytes as f64) <= top as f64 * 20.0)
+            .collect();
+        let ymax = shown
+            .iter()
+            .map(|l| l.bytes)
+            .chain([top])
+            .max()
+            .unwrap_or(1);
+        let ys = ByteScale::for_max(ymax as f64 * 1.2);
+        let y1 = ys.of(ymax) * 1.22;
+        let labels: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
+        let mut chart = ChartBuilder::on(&body)
+            .margin(14)
+            .x_label_area_size(40)
+            .y_label_area_size(90)
+            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..y1)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(RGBColor(246, 246, 246))
+            .bold_line_style(RGBColor(215, 215, 215))
+            .x_labels(n + 1)
+            .x_label_formatter(&|v| {
+                let i = v.round();
+                if (v - i).abs() < 1e-6 && i >= 0.0 {
+                    labels.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_desc("bytes per subtask")
+            .y_label_formatter(&|v| ys.tick(*v))
+            .label_style(font(13))
+            .axis_desc_style(font(14))
+            .draw()?;
+        let w = 0.8 / 3.0;
+        for (k, name) in SERIES.iter().enumerate() {
+            let c = PALETTE[k];
+            let bars = self.rows.iter().enumerate().map(move |(i, r)| {
+                let v = [r.1, r.2, r.3][k];
+                let x0 = i as f64 - 0.4 + w * k as f64;
+                Rectangle::new([(x0 + 0.02, 0.0), (x0 + w - 0.02, ys.of(v))], c.filled())
+            });
+            chart
+                .draw_series(bars)?
+                .label(*name)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], c.filled()));
+            let texts = self.rows.iter().enumerate().map(move |(i, r)| {
+                let v = [r.1, r.2, r.3][k];
+                let x = i as f64 - 0.4 + w * (k as f64 + 0.5);
+                let (text, style) = if v == 0 {
+                    ("n/a (not modelled)".to_string(), small(12))
+                } else {
+                    (human_bytes(v), font(13))
+                };
+                Text::new(
+                    text,
+                    (x, ys.of(v)),
+                    style.pos(Pos::new(HPos::Center, VPos::Bottom)),
+                )
+            });
+            chart.draw_series(texts)?;
+        }
+        for (k, l) in shown.iter().enumerate() {
+            let c = LIMIT_COLORS[k % LIMIT_COLORS.len()];
+            let y = ys.of(l.bytes);
+            chart.draw_series(DashedLineSeries::new(
+                [(-0.5, y), (n as f64 - 0.5, y)],
+                10,
+                6,
+                c.stroke_width(2),
+            ))?;
+            chart.draw_series(std::iter::once(Text::new(
+                l.text(),
+                (n as f64 - 0.5, y),
+                font(13).color(&c).pos(Pos::new(HPos::Right, VPos::Bottom)),
+            )))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(GREY.mix(0.4))
+            .label_font(font(13))
+            .draw()?;
+        Ok(())
+    }
+}

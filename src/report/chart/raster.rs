@@ -1,0 +1,175 @@
+//! The PNG backend: plotters' `BitMapBackend` with text drawn here.
+//!
+//! plotters 0.3.7's ab_glyph text drops each glyph's left side bearing, so
+//! letters drift apart ("Back end"). This wrapper delegates every shape to
+//! the bitmap and rasterizes text itself with ab_glyph from the embedded
+//! font: glyphs at their true pen positions, kerned, and placed as the SVG
+//! backend places them (`font-size = size / 1.24`, the same anchors), so
+//! the PNG and the SVG of a chart look alike.
+
+use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
+use plotters::prelude::*;
+use plotters_backend::text_anchor::{HPos, VPos};
+use plotters_backend::{
+    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind,
+};
+
+/// A bitmap backend with correct text.
+pub(crate) struct Raster<'a> {
+    inner: BitMapBackend<'a>,
+    font: FontRef<'static>,
+}
+
+impl<'a> Raster<'a> {
+    /// Draws into `rgb` (3 bytes per pixel, row after row).
+    pub(crate) fn new(rgb: &'a mut [u8], size: (u32, u32)) -> Self {
+        Raster {
+            inner: BitMapBackend::with_buffer(rgb, size),
+            font: FontRef::try_from_slice(super::FONT_TTF).expect("the embedded font parses"),
+        }
+    }
+}
+
+type Err<'a> = DrawingErrorKind<<BitMapBackend<'a> as DrawingBackend>::ErrorType>;
+
+impl<'a> DrawingBackend for Raster<'a> {
+    type ErrorType = <BitMapBackend<'a> as DrawingBackend>::ErrorType;
+
+    fn get_size(&self) -> (u32, u32) {
+        self.inner.get_size()
+    }
+    fn ensure_prepared(&mut self) -> Result<(), Err<'a>> {
+        self.inner.ensure_prepared()
+    }
+    fn present(&mut self) -> Result<(), Err<'a>> {
+        self.inner.present()
+    }
+    fn draw_pixel(&mut self, p: BackendCoord, c: BackendColor) -> Result<(), Err<'a>> {
+        self.inner.draw_pixel(p, c)
+    }
+    fn draw_line<S: BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> Result<(), Err<'a>> {
+        self.inner.draw_line(from, to, style)
+    }
+    fn draw_rect<S: BackendStyle>(
+        &mut self,
+        ul: BackendCoord,
+        br: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), Err<'a>> {
+        self.inner.draw_rect(ul, br, style, fill)
+    }
+    fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        style: &S,
+    ) -> Result<(), Err<'a>> {
+        self.inner.draw_path(path, style)
+    }
+    fn draw_circle<S: BackendStyle>(
+        &mut self,
+        center: BackendCoord,
+        radius: u32,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), Err<'a>> {
+        self.inner.draw_circle(center, radius, style, fill)
+    }
+    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vert: I,
+        style: &S,
+    ) -> Result<(), Err<'a>> {
+        self.inner.fill_polygon(vert, style)
+    }
+    fn blit_bitmap(
+        &mut self,
+        pos: BackendCoord,
+        size: (u32, u32),
+        src: &[u8],
+    ) -> Result<(), Err<'a>> {
+        self.inner.blit_bitmap(pos, size, src)
+    }
+
+    fn draw_text<T: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &T,
+        pos: BackendCoord,
+    ) -> Result<(), Err<'a>> {
+        let color = style.color();
+        if color.alpha == 0.0 || text.is_empty() {
+            return Ok(());
+        }
+        // The SVG backend writes font-size = size / 1.24 (an em); ab_glyph
+        // scales by ascent - descent.
+        let em = (style.size() / 1.24) as f32;
+        let f = &self.font;
+        let scale = PxScale::from(em * f.height_unscaled() / f.units_per_em().unwrap_or(2048.0));
+        let sf = f.as_scaled(scale);
+        let mut width = 0f32;
+        let mut prev = None;
+        for c in text.chars() {
+            let g = sf.glyph_id(c);
+            if let Some(p) = prev {
+                width += sf.kern(p, g);
+            }
+            width += sf.h_advance(g);
+            prev = Some(g);
+        }
+        let anchor = style.anchor();
+        let x0 = match anchor.h_pos {
+            HPos::Left => 0.0,
+            HPos::Center => -width / 2.0,
+            HPos::Right => -width,
+        };
+        // Baseline, as the SVG's dy: 0.76em, 0.5ex, -0.5ex.
+        let half_ex = 0.273 * em;
+        let base = match anchor.v_pos {
+            VPos::Top => 0.76 * em,
+            VPos::Center => half_ex,
+            VPos::Bottom => -half_ex,
+        };
+        let trans = style.transform();
+        let (w, h) = self.inner.get_size();
+        let mut pen = x0;
+        let mut prev = None;
+        let mut pixels: Vec<(i32, i32, f32)> = Vec::new();
+        for c in text.chars() {
+            let id = sf.glyph_id(c);
+            if let Some(p) = prev {
+                pen += sf.kern(p, id);
+            }
+            prev = Some(id);
+            let glyph = id.with_scale_and_position(scale, point(pen, base));
+            pen += sf.h_advance(id);
+            if let Some(o) = f.outline_glyph(glyph) {
+                let b = o.px_bounds();
+                o.draw(|x, y, cov| {
+                    if cov > 0.0 {
+                        pixels.push((b.min.x as i32 + x as i32, b.min.y as i32 + y as i32, cov));
+                    }
+                });
+            }
+        }
+        for (x, y, cov) in pixels {
+            let (x, y) = trans.transform(x, y);
+            let (x, y) = (pos.0 + x, pos.1 + y);
+            if x >= 0 && y >= 0 && (x as u32) < w && (y as u32) < h {
+                self.inner.draw_pixel(
+                    (x, y),
+                    BackendColor {
+                        alpha: color.alpha * cov.min(1.0) as f64,
+                        rgb: color.rgb,
+                    },
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
