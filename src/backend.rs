@@ -6,6 +6,7 @@
 //! framing of every key group of the subtask's range (empty ones too), and
 //! the entries (`HeapSnapshotStrategy`, `KeyGroupRangeOffsets`).
 
+pub mod memory;
 pub mod rocksdb;
 
 use crate::flink::serializer::{ValueLayout, header_bytes, key_group_framing};
@@ -51,8 +52,9 @@ pub enum CheckpointStatus {
     Completed,
     /// A subtask declined.
     Failed {
-        /// The largest subtask over the limit (the first to decline in
-        /// the report; in 1.20 the others are cancelled).
+        /// The largest subtask over the limit. Which subtask Flink reports
+        /// first is not deterministic (1.9: every subtask over the limit
+        /// declines; 1.20: the others are cancelled after the first).
         subtask: u32,
         /// Its stream size.
         size: u64,

@@ -26,6 +26,7 @@
 pub mod backend;
 pub mod error;
 pub mod flink;
+pub mod plan;
 pub mod report;
 pub mod scenario;
 pub mod sim;
@@ -124,11 +125,39 @@ impl serde::Serialize for RunStats {
     }
 }
 
-/// Simulates every operator of a scenario. `progress` receives the records
-/// played so far (over all operators).
+/// Simulates every operator of a scenario under its own configuration.
+/// `progress` receives the records played so far (over all operators).
 pub fn simulate_scenario(s: &Scenario, progress: &dyn Fn(u64)) -> Result<ScenarioResult> {
-    let workload = Workload::new(s)?;
-    let mut operators = Vec::new();
+    let mut results = simulate_options(s, std::slice::from_ref(&s.config), progress)?;
+    Ok(results.remove(0))
+}
+
+/// Simulates a scenario once and applies every backend option to the same
+/// state: one result per option, in order. The window state does not depend
+/// on the backend; its snapshot bytes, uploads and limits do.
+pub fn simulate_options(
+    s: &Scenario,
+    options: &[flink::ResolvedConfig],
+    progress: &dyn Fn(u64),
+) -> Result<Vec<ScenarioResult>> {
+    let workload = Workload::new(s).map_err(|e| match e {
+        // Name the scenario that uses the trace.
+        Error::Trace { path, line, message } => Error::Trace {
+            path,
+            line,
+            message: format!("{message} (trace of {})", s.path.display()),
+        },
+        e => e,
+    })?;
+    let mut results: Vec<ScenarioResult> = options
+        .iter()
+        .map(|c| ScenarioResult {
+            name: s.name.clone(),
+            backend: c.backend.short_name(),
+            storage: c.storage.short_name(),
+            operators: Vec::new(),
+        })
+        .collect();
     for (i, op) in s.operators.iter().enumerate() {
         let spec = OperatorSpec::new(s, i);
         let n_ckpt = sim::Barriers::new(spec.trigger, spec.clock, workload.records).count();
@@ -142,28 +171,34 @@ pub fn simulate_scenario(s: &Scenario, progress: &dyn Fn(u64)) -> Result<Scenari
         let layout = KeyGroupLayout::new(s.parallelism, s.max_parallelism);
         let merging = matches!(op.assigner, Assigner::Session { .. });
         let heap = HeapModel::new(layout.clone(), sim::value_layout(op), merging);
-        let mut rocks = (s.config.backend == flink::Backend::RocksDb).then(|| {
-            backend::rocksdb::RocksDbModel::new(backend::rocksdb::RocksJob {
-                parallelism: s.parallelism,
-                max_parallelism: s.max_parallelism,
-                value: sim::value_layout(op),
-                merging,
-                key_bytes: workload.mean_key_bytes(),
-                element_bytes: workload.mean_record_bytes(s),
-                copies: match op.assigner {
-                    Assigner::Sliding {
-                        size_ms, slide_ms, ..
-                    } => size_ms as f64 / slide_ms as f64,
-                    _ => 1.0,
-                },
-                incremental: s.config.incremental,
-                heap_timers: s.timer_service == scenario::TimerService::Heap,
-                header: heap.header(),
+        let mut per_option: Vec<OptionRun> = options
+            .iter()
+            .map(|c| OptionRun {
+                config: c,
+                rocks: (c.backend == flink::Backend::RocksDb).then(|| {
+                    backend::rocksdb::RocksDbModel::new(backend::rocksdb::RocksJob {
+                        parallelism: s.parallelism,
+                        max_parallelism: s.max_parallelism,
+                        value: sim::value_layout(op),
+                        merging,
+                        key_bytes: workload.mean_key_bytes(),
+                        element_bytes: workload.mean_record_bytes(s),
+                        copies: match op.assigner {
+                            Assigner::Sliding {
+                                size_ms, slide_ms, ..
+                            } => size_ms as f64 / slide_ms as f64,
+                            _ => 1.0,
+                        },
+                        incremental: c.incremental,
+                        heap_timers: s.timer_service == scenario::TimerService::Heap,
+                        header: heap.header(),
+                    })
+                }),
+                checkpoints: Vec::new(),
+                peak: None,
+                peak_kgs: Vec::new(),
             })
-        });
-        let mut checkpoints = Vec::new();
-        let mut peak: Option<(u64, usize)> = None;
-        let mut peak_kgs = Vec::new();
+            .collect();
         let offset = workload.records * i as u64;
         let stats = sim::simulate(
             &spec,
@@ -171,48 +206,57 @@ pub fn simulate_scenario(s: &Scenario, progress: &dyn Fn(u64)) -> Result<Scenari
             workload.records,
             workload.input(),
             &mut |snap| {
-                let mut subtasks = heap.subtasks(snap);
-                if let Some(r) = rocks.as_mut() {
-                    for (row, est) in subtasks.iter_mut().zip(r.checkpoint(snap)) {
-                        row.state_bytes = est.state_bytes;
-                        row.checkpointed_bytes = est.checkpointed_bytes;
-                        row.state_bytes_low = est.state_low;
-                        row.state_bytes_high = est.state_high;
+                let base = heap.subtasks(snap);
+                for run in per_option.iter_mut() {
+                    let mut subtasks = base.clone();
+                    if let Some(r) = run.rocks.as_mut() {
+                        for (row, est) in subtasks.iter_mut().zip(r.checkpoint(snap)) {
+                            row.state_bytes = est.state_bytes;
+                            row.checkpointed_bytes = est.checkpointed_bytes;
+                            row.state_bytes_low = est.state_low;
+                            row.state_bytes_high = est.state_high;
+                        }
                     }
+                    let status = backend::storage_verdict(run.config, &subtasks);
+                    let cp = CheckpointResult {
+                        checkpoint: snap.checkpoint,
+                        records: snap.records,
+                        time_ms: snap.time_ms,
+                        watermark_ms: snap.watermark_ms,
+                        live_windows: snap.live_windows,
+                        subtasks,
+                        status,
+                    };
+                    let m = cp.max_state_bytes();
+                    if run.peak.is_none_or(|(b, _)| m > b) {
+                        run.peak = Some((m, run.checkpoints.len()));
+                        run.peak_kgs = (0..snap.kg_bytes.len())
+                            .map(|kg| heap.key_group_bytes(snap, kg))
+                            .collect();
+                    }
+                    run.checkpoints.push(cp);
                 }
-                let status = backend::storage_verdict(&s.config, &subtasks);
-                let cp = CheckpointResult {
-                    checkpoint: snap.checkpoint,
-                    records: snap.records,
-                    time_ms: snap.time_ms,
-                    watermark_ms: snap.watermark_ms,
-                    live_windows: snap.live_windows,
-                    subtasks,
-                    status,
-                };
-                let m = cp.max_state_bytes();
-                if peak.is_none_or(|(b, _)| m > b) {
-                    peak = Some((m, checkpoints.len()));
-                    peak_kgs = (0..snap.kg_bytes.len())
-                        .map(|kg| heap.key_group_bytes(snap, kg))
-                        .collect();
-                }
-                checkpoints.push(cp);
             },
             &|n| progress(offset + n),
         );
-        operators.push(OperatorResult {
-            name: op.name.clone(),
-            checkpoints,
-            peak: peak.map(|p| p.1),
-            peak_key_group_bytes: peak_kgs,
-            stats,
-        });
+        for (run, result) in per_option.into_iter().zip(results.iter_mut()) {
+            result.operators.push(OperatorResult {
+                name: op.name.clone(),
+                checkpoints: run.checkpoints,
+                peak: run.peak.map(|p| p.1),
+                peak_key_group_bytes: run.peak_kgs,
+                stats: stats.clone(),
+            });
+        }
     }
-    Ok(ScenarioResult {
-        name: s.name.clone(),
-        backend: s.config.backend.short_name(),
-        storage: s.config.storage.short_name(),
-        operators,
-    })
+    Ok(results)
+}
+
+/// One backend option's models and results while a simulation runs.
+struct OptionRun<'c> {
+    config: &'c flink::ResolvedConfig,
+    rocks: Option<backend::rocksdb::RocksDbModel>,
+    checkpoints: Vec<CheckpointResult>,
+    peak: Option<(u64, usize)>,
+    peak_kgs: Vec<u64>,
 }

@@ -221,7 +221,8 @@ impl<V: ValueModel> Engine for Aligned<'_, V> {
         }
         snap.live_windows = self.slots.len() as u64;
         snap.kg_records.copy_from_slice(&self.kg_records);
-        snap.kg_purged_entries.copy_from_slice(&self.kg_purged_entries);
+        snap.kg_purged_entries
+            .copy_from_slice(&self.kg_purged_entries);
         snap.kg_purged_bytes.copy_from_slice(&self.kg_purged_bytes);
         // Live keys: keys present in any live window.
         match self.slots.len() {

@@ -166,10 +166,8 @@ impl<'k, V: ValueModel> Sessions<'k, V> {
                 self.set_count(kg, kb, before, before - 1);
                 self.purged += 1;
                 self.kg_purged_entries[kg] += 1;
-                self.kg_purged_bytes[kg] += TIME_WINDOW_BYTES
-                    + kb
-                    + s.value
-                    + s.timers as u64 * timer_bytes(kb);
+                self.kg_purged_bytes[kg] +=
+                    TIME_WINDOW_BYTES + kb + s.value + s.timers as u64 * timer_bytes(kb);
                 continue;
             }
             if s.timers == 2 && s.end - 1 <= self.fired_to {
@@ -314,6 +312,10 @@ impl<V: ValueModel> Engine for Sessions<'_, V> {
                 i += 1;
             }
         }
+        if value.needs_last() {
+            // A single-element value is its last element.
+            s.last = s.value as u32;
+        }
         let changed = s.start != ms || s.end != me || overlaps > 1;
         let delta = value.add(bytes, s.last as u64);
         s.value = (s.value as i64 + delta) as u64;
@@ -353,7 +355,8 @@ impl<V: ValueModel> Engine for Sessions<'_, V> {
         }
         snap.live_windows = self.live_sessions;
         snap.kg_records.copy_from_slice(&self.kg_records);
-        snap.kg_purged_entries.copy_from_slice(&self.kg_purged_entries);
+        snap.kg_purged_entries
+            .copy_from_slice(&self.kg_purged_entries);
         snap.kg_purged_bytes.copy_from_slice(&self.kg_purged_bytes);
     }
 }

@@ -1,0 +1,562 @@
+//! Before deploy: every backend option side by side (`compare`), the CI gate
+//! (`check`), and the recommendation: the backend and storage that hold with
+//! headroom on the user's Flink version, the settings to write in that
+//! version's key names, and changes to the job that shrink state, each
+//! priced by simulating it.
+
+use crate::backend::CheckpointStatus;
+use crate::backend::memory::{self, MemoryJob};
+use crate::flink::serializer::{header_bytes, key_group_framing, registered_states};
+use crate::flink::version::{DEFAULT_MAX_STATE_SIZE, default_inline_threshold};
+use crate::flink::{Backend, FlinkVersion, KeyGroupLayout, ResolvedConfig, Storage};
+use crate::scenario::{Assigner, CheckpointTrigger, Scenario, WindowFunction};
+use crate::{Result, ScenarioResult, simulate_options};
+
+/// Share of the JobManager limit a recommendation may use.
+pub const HEADROOM_TARGET: f64 = 0.7;
+
+/// One backend + storage option, as the user's version names it.
+#[derive(Debug, Clone)]
+pub struct BackendOption {
+    /// E.g. `hashmap + filesystem`.
+    pub label: String,
+    /// What Flink would run.
+    pub config: ResolvedConfig,
+}
+
+/// The options that exist in `s`'s Flink version.
+pub fn options_for(s: &Scenario) -> Vec<BackendOption> {
+    let v = s.flink_version;
+    let dir = s
+        .config
+        .checkpoint_dir
+        .clone()
+        .or_else(|| Some("hdfs:///flink/checkpoints".into()));
+    let mk = |label: &str, backend: Backend, storage: Storage, incremental: bool| BackendOption {
+        label: label.to_string(),
+        config: ResolvedConfig {
+            version: v,
+            backend,
+            storage,
+            incremental,
+            checkpoint_dir: dir.clone(),
+            reasons: Vec::new(),
+            ..s.config.clone()
+        },
+    };
+    let jm = Storage::JobManager {
+        max_state_size: match s.config.storage {
+            Storage::JobManager { max_state_size } => max_state_size,
+            _ => DEFAULT_MAX_STATE_SIZE,
+        },
+    };
+    let fs = Storage::FileSystem {
+        inline_threshold: match s.config.storage {
+            Storage::FileSystem { inline_threshold } => inline_threshold,
+            _ => default_inline_threshold(v),
+        },
+    };
+    let mut out = Vec::new();
+    if v < FlinkVersion::new(1, 13) {
+        out.push(mk("memory (jobmanager)", Backend::Memory, jm, false));
+        out.push(mk("filesystem", Backend::Fs, fs, false));
+    } else {
+        if v.major < 2 {
+            out.push(mk("hashmap + jobmanager", Backend::HashMap, jm, false));
+        }
+        out.push(mk("hashmap + filesystem", Backend::HashMap, fs, false));
+    }
+    out.push(mk("rocksdb full", Backend::RocksDb, fs, false));
+    out.push(mk("rocksdb incremental", Backend::RocksDb, fs, true));
+    out
+}
+
+/// One option's figures over the whole run (largest over operators).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OptionSummary {
+    /// Option label.
+    pub option: String,
+    /// Flink's class name.
+    pub backend: String,
+    /// `jobmanager` or `filesystem`.
+    pub storage: String,
+    /// Largest subtask snapshot at any checkpoint.
+    pub peak_subtask_bytes: u64,
+    /// Its range (RocksDB: flush/compaction timing), low.
+    pub peak_subtask_low: u64,
+    /// ... high.
+    pub peak_subtask_high: u64,
+    /// Largest checkpoint total over subtasks.
+    pub peak_total_bytes: u64,
+    /// Mean bytes uploaded per checkpoint (all subtasks).
+    pub upload_per_checkpoint: u64,
+    /// TaskManager memory of the largest subtask (heap: JVM heap; RocksDB:
+    /// bounded by managed memory).
+    pub tm_memory_bytes: u64,
+    /// Slowest subtask's snapshot time, seconds.
+    pub snapshot_seconds: f64,
+    /// Failed checkpoints.
+    pub failed_checkpoints: usize,
+    /// Checkpoints taken.
+    pub checkpoints: usize,
+    /// What fails first, in Flink's terms; empty if it holds.
+    pub fails_first: String,
+    /// Share of the binding limit left at the peak (negative: over).
+    pub headroom: f64,
+    /// No checkpoint fails and the memory fits.
+    pub holds: bool,
+}
+
+/// Options side by side.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Summaries in option order.
+    pub options: Vec<OptionSummary>,
+    /// The full results, in the same order.
+    pub results: Vec<ScenarioResult>,
+}
+
+fn memory_job(s: &Scenario, op_index: usize, key_groups: u64) -> MemoryJob {
+    let op = &s.operators[op_index];
+    let merging = matches!(op.assigner, Assigner::Session { .. });
+    let value = crate::sim::value_layout(op);
+    let key_bytes = match s.source.key_type {
+        crate::scenario::KeyType::Long => 8.0,
+        crate::scenario::KeyType::Int => 4.0,
+        crate::scenario::KeyType::String(n) => {
+            crate::flink::serializer::string_bytes(n as u64) as f64
+        }
+    };
+    MemoryJob {
+        value,
+        key_bytes,
+        element_bytes: s.source.record_bytes.mean().max(1.0),
+        key_groups,
+        states: registered_states(merging),
+        fixed_snapshot_bytes: header_bytes(value, merging)
+            + key_groups * key_group_framing(merging),
+    }
+}
+
+/// Summarizes one option's result.
+pub fn summarize_option(
+    s: &Scenario,
+    opt: &BackendOption,
+    r: &ScenarioResult,
+    bandwidth: f64,
+) -> OptionSummary {
+    let layout = KeyGroupLayout::new(s.parallelism, s.max_parallelism);
+    let timeout_s = s
+        .flink_conf
+        .get("execution.checkpointing.timeout")
+        .and_then(|v| crate::scenario::units::parse_duration_ms(v).ok())
+        .unwrap_or(600_000) as f64
+        / 1000.0;
+    let heap = opt.config.backend.is_heap();
+    let mut sum = OptionSummary {
+        option: opt.label.clone(),
+        backend: opt.config.backend.class_name(s.flink_version).to_string(),
+        storage: opt.config.storage.short_name().to_string(),
+        peak_subtask_bytes: 0,
+        peak_subtask_low: 0,
+        peak_subtask_high: 0,
+        peak_total_bytes: 0,
+        upload_per_checkpoint: 0,
+        tm_memory_bytes: 0,
+        snapshot_seconds: 0.0,
+        failed_checkpoints: 0,
+        checkpoints: 0,
+        fails_first: String::new(),
+        headroom: 1.0,
+        holds: true,
+    };
+    let mut uploads = 0u64;
+    let mut first_fail: Option<(u64, String)> = None;
+    for (oi, op) in r.operators.iter().enumerate() {
+        for cp in &op.checkpoints {
+            sum.checkpoints += 1;
+            let top = cp.max_subtask();
+            if top.state_bytes > sum.peak_subtask_bytes {
+                sum.peak_subtask_bytes = top.state_bytes;
+                sum.peak_subtask_low = top.state_bytes_low;
+                sum.peak_subtask_high = top.state_bytes_high;
+            }
+            sum.peak_total_bytes = sum.peak_total_bytes.max(cp.total_state_bytes());
+            uploads += cp
+                .subtasks
+                .iter()
+                .map(|s| s.checkpointed_bytes)
+                .sum::<u64>();
+            for st in &cp.subtasks {
+                let (a, b) = layout.range_of(st.subtask);
+                let job = memory_job(s, oi, (b - a + 1) as u64);
+                let mem = if heap {
+                    memory::heap_bytes(&job, st)
+                } else {
+                    memory::DEFAULT_MANAGED
+                };
+                sum.tm_memory_bytes = sum.tm_memory_bytes.max(mem);
+                let t = memory::snapshot_seconds(heap, st.checkpointed_bytes, bandwidth);
+                sum.snapshot_seconds = sum.snapshot_seconds.max(t);
+                if t > timeout_s && first_fail.is_none() {
+                    first_fail = Some((
+                        cp.checkpoint,
+                        format!(
+                            "checkpoint {} expired before completing: subtask {} needs {:.0} s, timeout {:.0} s",
+                            cp.checkpoint, st.subtask, t, timeout_s
+                        ),
+                    ));
+                }
+            }
+            if let CheckpointStatus::Failed {
+                subtask,
+                size,
+                max_size,
+                ..
+            } = &cp.status
+            {
+                sum.failed_checkpoints += 1;
+                if first_fail.as_ref().is_none_or(|(c, _)| cp.checkpoint < *c) {
+                    first_fail = Some((
+                        cp.checkpoint,
+                        format!(
+                            "checkpoint {}: subtask {subtask} Size={size} > maxSize={max_size} (memory-backed limit)",
+                            cp.checkpoint
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    sum.upload_per_checkpoint = uploads / (sum.checkpoints.max(1) as u64);
+    let mut headroom: f64 = 1.0;
+    if let Storage::JobManager { max_state_size } = opt.config.storage {
+        headroom = headroom.min(1.0 - sum.peak_subtask_bytes as f64 / max_state_size as f64);
+    }
+    if heap {
+        headroom =
+            headroom.min(1.0 - sum.tm_memory_bytes as f64 / memory::DEFAULT_TASK_HEAP as f64);
+        if sum.tm_memory_bytes > memory::DEFAULT_TASK_HEAP && first_fail.is_none() {
+            first_fail = Some((
+                0,
+                format!(
+                    "JVM heap: ~{} of window state per subtask exceeds the default task heap ({})",
+                    crate::scenario::units::human_bytes(sum.tm_memory_bytes),
+                    crate::scenario::units::human_bytes(memory::DEFAULT_TASK_HEAP)
+                ),
+            ));
+        }
+    }
+    sum.headroom = headroom;
+    sum.fails_first = first_fail.map(|f| f.1).unwrap_or_default();
+    sum.holds = sum.fails_first.is_empty();
+    sum
+}
+
+/// Simulates the scenario once and compares every option.
+pub fn compare(s: &Scenario, bandwidth: f64, progress: &dyn Fn(u64)) -> Result<Comparison> {
+    let opts = options_for(s);
+    let configs: Vec<ResolvedConfig> = opts.iter().map(|o| o.config.clone()).collect();
+    let results = simulate_options(s, &configs, progress)?;
+    let options = opts
+        .iter()
+        .zip(&results)
+        .map(|(o, r)| summarize_option(s, o, r, bandwidth))
+        .collect();
+    Ok(Comparison { options, results })
+}
+
+/// The configuration to write for an option, in the version's key names.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ConfigLines {
+    /// `key: value` entries for the configuration file.
+    pub entries: Vec<(String, String)>,
+    /// The same in Java.
+    pub java: Vec<String>,
+}
+
+/// Key names and Java lines for `cfg` in its version.
+pub fn config_lines(cfg: &ResolvedConfig) -> ConfigLines {
+    let v = cfg.version;
+    let dir = cfg
+        .checkpoint_dir
+        .clone()
+        .unwrap_or_else(|| "hdfs:///flink/checkpoints".into());
+    let mut e: Vec<(String, String)> = Vec::new();
+    let mut java = Vec::new();
+    let backend_key = if v >= FlinkVersion::new(1, 17) {
+        "state.backend.type"
+    } else {
+        "state.backend"
+    };
+    let (storage_key, dir_key, incr_key) = if v >= FlinkVersion::new(1, 20) {
+        (
+            "execution.checkpointing.storage",
+            "execution.checkpointing.dir",
+            "execution.checkpointing.incremental",
+        )
+    } else {
+        (
+            "state.checkpoint-storage",
+            "state.checkpoints.dir",
+            "state.backend.incremental",
+        )
+    };
+    let legacy = v < FlinkVersion::new(1, 13);
+    match (cfg.backend, legacy) {
+        (Backend::Memory, _) => {
+            e.push((backend_key.into(), "jobmanager".into()));
+            java.push("env.setStateBackend(new MemoryStateBackend());".into());
+        }
+        (Backend::Fs, _) => {
+            e.push((backend_key.into(), "filesystem".into()));
+            e.push((dir_key.into(), dir.clone()));
+            java.push(format!(
+                "env.setStateBackend(new FsStateBackend(\"{dir}\"));"
+            ));
+        }
+        (Backend::RocksDb, true) => {
+            e.push((backend_key.into(), "rocksdb".into()));
+            e.push((dir_key.into(), dir.clone()));
+            e.push((incr_key.into(), cfg.incremental.to_string()));
+            java.push(format!(
+                "env.setStateBackend(new RocksDBStateBackend(\"{dir}\", {}));",
+                cfg.incremental
+            ));
+        }
+        (b, _) => {
+            let name = match b {
+                Backend::RocksDb => "rocksdb",
+                Backend::ForSt => "forst",
+                _ => "hashmap",
+            };
+            e.push((backend_key.into(), name.into()));
+            e.push((storage_key.into(), cfg.storage.short_name().into()));
+            e.push((dir_key.into(), dir.clone()));
+            if b == Backend::RocksDb {
+                e.push((incr_key.into(), cfg.incremental.to_string()));
+                java.push(format!(
+                    "env.setStateBackend(new EmbeddedRocksDBStateBackend({}));",
+                    cfg.incremental
+                ));
+            } else {
+                java.push("env.setStateBackend(new HashMapStateBackend());".into());
+            }
+            match cfg.storage {
+                Storage::FileSystem { .. } => java.push(format!(
+                    "env.getCheckpointConfig().setCheckpointStorage(\"{dir}\");"
+                )),
+                Storage::JobManager { .. } => java.push(
+                    "env.getCheckpointConfig().setCheckpointStorage(new JobManagerCheckpointStorage());".into(),
+                ),
+            }
+        }
+    }
+    ConfigLines { entries: e, java }
+}
+
+/// A change to the job, priced by simulating it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct JobChange {
+    /// What to change.
+    pub change: String,
+    /// Peak subtask bytes now (under the recommended option).
+    pub peak_before: u64,
+    /// Peak subtask bytes with the change.
+    pub peak_after: u64,
+}
+
+/// The recommendation.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Plan {
+    /// Index into the comparison's options.
+    pub recommended: usize,
+    /// Its label.
+    pub option: String,
+    /// Why.
+    pub reasons: Vec<String>,
+    /// What to write.
+    pub config: ConfigLines,
+    /// Changes to the job and what they save.
+    pub job_changes: Vec<JobChange>,
+    /// Checkpoints that fail under the current configuration.
+    pub failing_checkpoints: Vec<u64>,
+    /// Share of checkpoints that would fail if barriers landed uniformly
+    /// across the window cycle (aligned windows, memory-backed limit).
+    pub failing_share_over_cycle: Option<f64>,
+}
+
+fn peak(r: &ScenarioResult) -> u64 {
+    r.operators
+        .iter()
+        .flat_map(|o| o.checkpoints.iter().map(|c| c.max_state_bytes()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// Builds the plan from a comparison.
+pub fn plan(s: &Scenario, cmp: &Comparison) -> Result<Plan> {
+    // Preference: the simplest option that holds with headroom: heap with
+    // file storage when the state fits the heap, else RocksDB incremental.
+    let pick = cmp
+        .options
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.holds && o.headroom >= 1.0 - HEADROOM_TARGET)
+        .map(|(i, _)| i)
+        .next()
+        .or_else(|| cmp.options.iter().position(|o| o.holds))
+        .unwrap_or(cmp.options.len() - 1);
+    let opts = options_for(s);
+    let chosen = &cmp.options[pick];
+    let mut reasons = Vec::new();
+    let current = cmp.options.iter().position(|o| {
+        o.backend == s.config.backend.class_name(s.flink_version)
+            && o.storage == s.config.storage.short_name()
+    });
+    if let Some(c) = current {
+        let o = &cmp.options[c];
+        if o.holds {
+            reasons.push(format!(
+                "the current configuration ({}) holds: {:.0}% headroom",
+                o.option,
+                o.headroom * 100.0
+            ));
+        } else {
+            reasons.push(format!(
+                "the current configuration ({}) fails: {}",
+                o.option, o.fails_first
+            ));
+        }
+    }
+    reasons.push(format!(
+        "{} holds: peak subtask {} (total {}), {:.0}% headroom, TaskManager memory ~{}",
+        chosen.option,
+        crate::scenario::units::human_bytes(chosen.peak_subtask_bytes),
+        crate::scenario::units::human_bytes(chosen.peak_total_bytes),
+        chosen.headroom * 100.0,
+        crate::scenario::units::human_bytes(chosen.tm_memory_bytes)
+    ));
+    for (i, o) in cmp.options.iter().enumerate() {
+        if i < pick && !o.holds {
+            reasons.push(format!("not {}: {}", o.option, o.fails_first));
+        } else if i < pick {
+            reasons.push(format!(
+                "not {}: only {:.0}% headroom",
+                o.option,
+                o.headroom * 100.0
+            ));
+        }
+    }
+    let config = config_lines(&opts[pick].config);
+
+    // Job changes, each simulated under the chosen option.
+    let base_peak = peak(&cmp.results[pick]);
+    let mut job_changes = Vec::new();
+    let with = |f: &dyn Fn(&mut Scenario)| -> Result<u64> {
+        let mut t = s.clone();
+        f(&mut t);
+        let r = simulate_options(&t, std::slice::from_ref(&opts[pick].config), &|_| {})?;
+        Ok(peak(&r[0]))
+    };
+    if s.operators
+        .iter()
+        .any(|o| matches!(o.function, WindowFunction::Process | WindowFunction::Apply))
+    {
+        let after = with(&|t: &mut Scenario| {
+            for o in t.operators.iter_mut() {
+                if matches!(o.function, WindowFunction::Process | WindowFunction::Apply) {
+                    o.function = WindowFunction::Aggregate {
+                        accumulator_bytes: 32,
+                    };
+                }
+            }
+        })?;
+        job_changes.push(JobChange {
+            change: "pre-aggregate incrementally: .aggregate(AggregateFunction, ProcessWindowFunction) with a ~32-byte accumulator instead of buffering every element".into(),
+            peak_before: base_peak,
+            peak_after: after,
+        });
+    }
+    if s.max_parallelism % s.parallelism != 0 {
+        let even = (s.max_parallelism.div_ceil(s.parallelism) * s.parallelism).min(32768);
+        let after = with(&|t: &mut Scenario| {
+            t.max_parallelism = even;
+            t.max_parallelism_set = true;
+        })?;
+        job_changes.push(JobChange {
+            change: format!(
+                "max parallelism {even} (a multiple of parallelism {}): every subtask gets {} key groups instead of {} or {}",
+                s.parallelism,
+                even / s.parallelism,
+                s.max_parallelism / s.parallelism,
+                s.max_parallelism / s.parallelism + 1
+            ),
+            peak_before: base_peak,
+            peak_after: after,
+        });
+    }
+    let failing_checkpoints: Vec<u64> = cmp
+        .results
+        .get(current.unwrap_or(pick))
+        .map(|r| {
+            r.operators
+                .iter()
+                .flat_map(|o| o.checkpoints.iter())
+                .filter(|c| matches!(c.status, CheckpointStatus::Failed { .. }))
+                .map(|c| c.checkpoint)
+                .collect()
+        })
+        .unwrap_or_default();
+    let failing_share_over_cycle = if failing_checkpoints.is_empty() {
+        None
+    } else {
+        failing_share(s)?
+    };
+    Ok(Plan {
+        recommended: pick,
+        option: chosen.option.clone(),
+        reasons,
+        config,
+        job_changes,
+        failing_checkpoints,
+        failing_share_over_cycle,
+    })
+}
+
+/// Replays the scenario with a barrier every 1/40 of the smallest window
+/// slide: the share of barriers at which a subtask is over the memory limit
+/// is the share of checkpoints that fail when the checkpoint interval drifts
+/// against the window boundaries.
+pub fn failing_share(s: &Scenario) -> Result<Option<f64>> {
+    let Storage::JobManager { .. } = s.config.storage else {
+        return Ok(None);
+    };
+    let step = s
+        .operators
+        .iter()
+        .filter_map(|o| match o.assigner {
+            Assigner::Tumbling { size_ms, .. } => Some(size_ms),
+            Assigner::Sliding { slide_ms, .. } => Some(slide_ms),
+            Assigner::Session { .. } => None,
+        })
+        .min();
+    let Some(step) = step else { return Ok(None) };
+    let mut t = s.clone();
+    t.checkpoints = CheckpointTrigger::Interval(((step / 40).max(1)) as u64);
+    let clock = crate::workload::Clock::new(t.source.events_per_second);
+    let n = crate::sim::Barriers::new(t.checkpoints, clock, t.source.records).count();
+    if n == 0 || n > crate::MAX_CHECKPOINTS {
+        return Ok(None);
+    }
+    let r = crate::simulate_scenario(&t, &|_| {})?;
+    let (mut total, mut failed) = (0usize, 0usize);
+    for o in &r.operators {
+        // Skip the first window cycle: state is still building up.
+        for c in o.checkpoints.iter().skip(40) {
+            total += 1;
+            failed += matches!(c.status, CheckpointStatus::Failed { .. }) as usize;
+        }
+    }
+    Ok((total > 0).then(|| failed as f64 / total as f64))
+}
