@@ -56,7 +56,7 @@ table.brief td{padding:4px 0}
 table.brief tr{border-bottom:1px solid #eef0f3}
 figure.chart{margin:8px 0}figure.chart svg{max-width:100%;height:auto;display:block}
 figcaption{color:#555;font-size:14px;margin:0 0 6px}
-pre{background:#f3f4f6;padding:10px 12px;overflow-x:auto;font-size:13px;line-height:1.4}
+pre{background:#f3f4f6;padding:10px 12px;overflow-x:auto;font-size:13px;line-height:1.4;white-space:pre-wrap;word-break:break-word}
 code{background:#f3f4f6;padding:1px 4px;font-size:13px}pre code{padding:0;background:none}
 footer{color:#888;font-size:13px;margin-top:40px}
 ";

@@ -36,5 +36,7 @@ mod exports;
 mod generated;
 mod ground_truth;
 mod invariants;
+mod report_html;
 mod scenario_errors;
 mod shipped_scenarios;
+mod sweep;
