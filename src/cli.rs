@@ -44,6 +44,31 @@ pub enum Command {
         #[arg(long, value_name = "SIZE")]
         budget: Vec<String>,
     },
+    /// Every backend option side by side on the same traffic, and the recommendation for your Flink version.
+    #[command(after_help = COMPARE_HELP)]
+    Compare {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Where the outputs go: DIR/<scenario name>-compare/.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        /// Upload bandwidth per subtask, in Flink's size syntax per second.
+        #[arg(long, default_value = "100 mb")]
+        bandwidth: String,
+        /// Print nothing (outputs are still written).
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// The CI gate: exit 1 when the job as configured will fail a checkpoint, 0 when it holds.
+    #[command(after_help = CHECK_HELP)]
+    Check {
+        /// Scenario files (TOML).
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// A flink-conf.yaml / config.yaml whose entries override the scenario's [flink_conf].
+        #[arg(long, value_name = "FILE")]
+        flink_conf: Option<PathBuf>,
+    },
     /// Run a scenario over a grid of parameter values (in parallel on all cores) and find where it stops holding.
     #[command(after_help = SWEEP_HELP)]
     Sweep {
@@ -69,6 +94,23 @@ pub enum Command {
         no_progress: bool,
     },
 }
+
+const COMPARE_HELP: &str = "\
+Writes DIR/<name>-compare/compare.csv, compare.txt (table and recommendation),
+compare.png/.svg and recommended-flink-conf.yaml (config.yaml from Flink 1.19).
+
+Examples:
+  statecap compare scenarios/seed_flink16_memory_backend.toml
+  statecap compare my_job.toml --bandwidth \"40 mb\"";
+
+const CHECK_HELP: &str = "\
+Exit codes: 0 every checkpoint completes, 1 a checkpoint will fail (the checkpoint,
+subtask, limit and Flink's error are printed), 2 bad input.
+
+Examples:
+  statecap check scenarios/seed_flink16_memory_backend.toml            # exits 1
+  statecap check scenarios/seed_flink16_memory_backend.toml \\
+      --flink-conf reports/seed_flink16_memory_backend-compare/recommended-flink-conf.yaml   # exits 0";
 
 const SWEEP_HELP: &str = "\
 Parameters: parallelism, max_parallelism, source.keys, source.events_per_second
@@ -151,6 +193,71 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             }
             Ok(0)
         }
+        Command::Compare {
+            scenario,
+            out,
+            bandwidth,
+            quiet,
+        } => {
+            let s = Scenario::load(&scenario)?;
+            let bw = statecap::scenario::units::parse_memory_size(&bandwidth)
+                .map_err(|e| Error::Limit(format!("--bandwidth: {e}")))?
+                as f64;
+            let total = s
+                .source
+                .records
+                .min(u64::MAX / 4)
+                .saturating_mul(s.operators.len() as u64);
+            let bar = progress_bar(total, !quiet, &s.name);
+            let cmp = statecap::plan::compare(&s, bw, &|n| {
+                if let Some(b) = &bar {
+                    b.set_position(n);
+                }
+            })?;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            let plan = statecap::plan::plan(&s, &cmp)?;
+            let files = report::compare::outputs(&s, &cmp, &plan)?;
+            let files: Vec<(&str, Vec<u8>)> =
+                files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+            let dir = report::write_outputs(&out, &format!("{}-compare", s.name), &files)?;
+            if !quiet {
+                print!("{}", report::compare::render_table(&s, &cmp));
+                println!();
+                print!("{}", report::compare::render_plan(&s, &cmp, &plan));
+                println!("wrote {}", dir.display());
+            }
+            Ok(0)
+        }
+        Command::Check {
+            scenarios,
+            flink_conf,
+        } => {
+            let mut loaded = Vec::new();
+            let mut errors = Vec::new();
+            for p in &scenarios {
+                match load_with_conf(p, flink_conf.as_deref()) {
+                    Ok(s) => loaded.push(s),
+                    Err(e) => errors.push(e.to_string()),
+                }
+            }
+            if !errors.is_empty() {
+                return Err(Error::Limit(errors.join("\n")));
+            }
+            let mut code = 0;
+            for s in &loaded {
+                let r = simulate_scenario(s, &|_| {})?;
+                match report::compare::check_verdict(s, &r) {
+                    Ok(text) => println!("{text}"),
+                    Err(text) => {
+                        println!("{text}");
+                        code = 1;
+                    }
+                }
+            }
+            Ok(code)
+        }
         Command::Sweep {
             scenario,
             vary,
@@ -209,4 +316,32 @@ mod tests {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
     }
+}
+
+/// Loads a scenario; with `--flink-conf`, the file's entries replace the
+/// scenario's `[flink_conf]` entries of the same key before Flink's rules
+/// are applied.
+fn load_with_conf(
+    path: &std::path::Path,
+    conf: Option<&std::path::Path>,
+) -> Result<Scenario, Error> {
+    let Some(conf) = conf else {
+        return Scenario::load(path);
+    };
+    let first = Scenario::load(path)?;
+    let entries = statecap::flink::conf_file::load(conf, first.flink_version)?.entries;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut doc: toml::Table = text
+        .parse()
+        .map_err(|e| Error::Limit(format!("{}: {e}", path.display())))?;
+    let table = doc
+        .entry("flink_conf")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    if let toml::Value::Table(t) = table {
+        for (k, v) in entries {
+            t.insert(k, toml::Value::String(v));
+        }
+    }
+    let merged = toml::to_string(&doc).map_err(|e| Error::Limit(e.to_string()))?;
+    Scenario::parse(&merged, path)
 }

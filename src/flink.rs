@@ -6,6 +6,7 @@
 //!
 //! Nothing here simulates anything; the simulator calls these rules.
 
+pub mod conf_file;
 pub mod key_group;
 pub mod serializer;
 pub mod version;

@@ -4,6 +4,7 @@
 //! [`write_outputs`].
 
 pub mod chart;
+pub mod compare;
 pub mod html;
 pub mod markdown;
 mod table;

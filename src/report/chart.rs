@@ -17,7 +17,7 @@
 //! Not here: what the numbers mean (see `report`), or running anything.
 
 mod capacity;
-mod comparison;
+pub mod comparison;
 mod raster;
 mod skew;
 mod timeline;

@@ -1,0 +1,284 @@
+//! What `compare` and `check` print and write: the backend options side by
+//! side, the recommendation with its reasons, the configuration to paste in
+//! the user's version, and the CI gate's verdict.
+
+use super::chart::{self, Limit};
+use crate::ScenarioResult;
+use crate::backend::CheckpointStatus;
+use crate::error::{Error, Result};
+use crate::flink::{FlinkVersion, Storage};
+use crate::plan::{Comparison, Plan};
+use crate::scenario::Scenario;
+use crate::scenario::units::human_bytes;
+use std::fmt::Write;
+
+fn pct(h: f64) -> String {
+    format!("{:.0}%", h * 100.0)
+}
+
+/// The comparison table.
+pub fn render_table(s: &Scenario, cmp: &Comparison) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} — Flink {}, parallelism {}, {} key groups: every backend option on the same traffic",
+        s.name, s.flink_version, s.parallelism, s.max_parallelism
+    );
+    let _ = writeln!(
+        out,
+        "{:<22} {:>12} {:>23} {:>11} {:>11} {:>10} {:>9} {:>9}  {}",
+        "option",
+        "peak subtask",
+        "(range)",
+        "peak total",
+        "upload/ckpt",
+        "TM memory",
+        "snapshot",
+        "headroom",
+        "fails first"
+    );
+    for o in &cmp.options {
+        let range = if o.peak_subtask_low == o.peak_subtask_high {
+            "exact".to_string()
+        } else {
+            format!(
+                "{}..{}",
+                human_bytes(o.peak_subtask_low),
+                human_bytes(o.peak_subtask_high)
+            )
+        };
+        let _ = writeln!(
+            out,
+            "{:<22} {:>12} {:>23} {:>11} {:>11} {:>10} {:>8.1}s {:>9}  {}",
+            o.option,
+            human_bytes(o.peak_subtask_bytes),
+            range,
+            human_bytes(o.peak_total_bytes),
+            human_bytes(o.upload_per_checkpoint),
+            human_bytes(o.tm_memory_bytes),
+            o.snapshot_seconds,
+            pct(o.headroom),
+            if o.holds {
+                "holds".to_string()
+            } else {
+                o.fails_first.clone()
+            }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "TM memory: JVM heap of the window state for heap backends (EST), managed memory for RocksDB; \
+         snapshot: serialize + upload at the assumed bandwidth; RocksDB bytes are estimates with a range."
+    );
+    out
+}
+
+/// The recommendation in words, the configuration to paste, the job changes.
+pub fn render_plan(s: &Scenario, cmp: &Comparison, plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "recommendation for Flink {}: {}",
+        s.flink_version, plan.option
+    );
+    for r in &plan.reasons {
+        let _ = writeln!(out, "  - {r}");
+    }
+    if !plan.failing_checkpoints.is_empty() {
+        let list: Vec<String> = plan
+            .failing_checkpoints
+            .iter()
+            .take(20)
+            .map(|c| c.to_string())
+            .collect();
+        let _ = writeln!(
+            out,
+            "  - as configured, checkpoints {}{} fail ({} of {})",
+            list.join(", "),
+            if plan.failing_checkpoints.len() > 20 {
+                ", …"
+            } else {
+                ""
+            },
+            plan.failing_checkpoints.len(),
+            cmp.options.first().map_or(0, |o| o.checkpoints)
+        );
+        if let Some(share) = plan.failing_share_over_cycle {
+            let _ = writeln!(
+                out,
+                "  - as the checkpoint interval drifts against the window boundaries, {:.0}% of checkpoints fail \
+                 (barriers every 1/40 of a window cycle)",
+                share * 100.0
+            );
+        }
+    }
+    let file = conf_file_name(s.flink_version);
+    let _ = writeln!(out, "\nwrite in {file}:");
+    for (k, v) in &plan.config.entries {
+        let _ = writeln!(out, "  {k}: {v}");
+    }
+    let _ = writeln!(out, "or in the job:");
+    for j in &plan.config.java {
+        let _ = writeln!(out, "  {j}");
+    }
+    let _ = writeln!(out, "or in SQL:");
+    for (k, v) in &plan.config.entries {
+        let _ = writeln!(out, "  SET '{k}' = '{v}';");
+    }
+    if !plan.job_changes.is_empty() {
+        let _ = writeln!(out, "\nchanges to the job (each simulated):");
+        for c in &plan.job_changes {
+            let saved = c.peak_before as i64 - c.peak_after as i64;
+            let _ = writeln!(
+                out,
+                "  - {}: largest subtask {} -> {} ({}{})",
+                c.change,
+                human_bytes(c.peak_before),
+                human_bytes(c.peak_after),
+                if saved >= 0 { "saves " } else { "adds " },
+                human_bytes(saved.unsigned_abs())
+            );
+        }
+    }
+    out
+}
+
+/// `flink-conf.yaml` before 1.19, `config.yaml` from 1.19.
+pub fn conf_file_name(v: FlinkVersion) -> &'static str {
+    if v >= FlinkVersion::new(1, 19) {
+        "config.yaml"
+    } else {
+        "flink-conf.yaml"
+    }
+}
+
+/// The recommended configuration as a file (flat keys, valid in both
+/// formats).
+pub fn conf_file(s: &Scenario, plan: &Plan) -> Vec<u8> {
+    let mut out = format!(
+        "# statecap recommendation for {} on Flink {}: {}\n",
+        s.name, s.flink_version, plan.option
+    );
+    for (k, v) in &plan.config.entries {
+        let _ = writeln!(out, "{k}: {v}");
+    }
+    out.into_bytes()
+}
+
+/// `compare.csv`.
+pub fn compare_csv(cmp: &Comparison) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for o in &cmp.options {
+        w.serialize(o)
+            .map_err(|e| Error::Limit(format!("CSV: {e}")))?;
+    }
+    w.into_inner()
+        .map_err(|e| Error::Limit(format!("CSV: {e}")))
+}
+
+/// Every file `compare` writes.
+pub fn outputs(s: &Scenario, cmp: &Comparison, plan: &Plan) -> Result<Vec<(String, Vec<u8>)>> {
+    let rows: Vec<(&str, u64, u64, u64)> = cmp
+        .options
+        .iter()
+        .map(|o| {
+            let upload = o.upload_per_checkpoint / s.parallelism.max(1) as u64;
+            (
+                o.option.as_str(),
+                o.peak_subtask_bytes,
+                upload,
+                o.tm_memory_bytes,
+            )
+        })
+        .collect();
+    let limits = match s.config.storage {
+        Storage::JobManager { max_state_size } => vec![Limit {
+            label: "JobManager limit".into(),
+            bytes: max_state_size,
+        }],
+        Storage::FileSystem { .. } => vec![Limit {
+            label: "JobManager limit".into(),
+            bytes: crate::flink::version::DEFAULT_MAX_STATE_SIZE,
+        }],
+    };
+    let c = chart::comparison::ComparisonChart::new(
+        format!("{}: backend options (per subtask)", s.name),
+        &rows,
+        limits,
+    );
+    let mut files = vec![
+        ("compare.csv".to_string(), compare_csv(cmp)?),
+        (
+            "compare.txt".to_string(),
+            format!("{}\n{}", render_table(s, cmp), render_plan(s, cmp, plan)).into_bytes(),
+        ),
+        (
+            format!("recommended-{}", conf_file_name(s.flink_version)),
+            conf_file(s, plan),
+        ),
+    ];
+    files.extend(chart::files("compare", &c)?);
+    Ok(files)
+}
+
+/// The CI gate's verdict: `Ok(text)` when the job holds, `Err(text)` when it
+/// will fail.
+pub fn check_verdict(s: &Scenario, r: &ScenarioResult) -> std::result::Result<String, String> {
+    for op in &r.operators {
+        if let Some(cp) = op
+            .checkpoints
+            .iter()
+            .find(|c| matches!(c.status, CheckpointStatus::Failed { .. }))
+        {
+            if let CheckpointStatus::Failed {
+                subtask,
+                size,
+                max_size,
+                message,
+                ..
+            } = &cp.status
+            {
+                let n = op
+                    .checkpoints
+                    .iter()
+                    .filter(|c| matches!(c.status, CheckpointStatus::Failed { .. }))
+                    .count();
+                return Err(format!(
+                    "FAIL {}: operator '{}', checkpoint {} ({} records): subtask {subtask} writes {} \
+                     over the {} per-subtask limit of {} ({} of {} checkpoints fail)\n  Flink: java.io.IOException: {message}",
+                    s.name,
+                    op.name,
+                    cp.checkpoint,
+                    cp.records,
+                    human_bytes(*size),
+                    human_bytes(*max_size),
+                    s.config.backend.class_name(s.flink_version),
+                    n,
+                    op.checkpoints.len()
+                ));
+            }
+        }
+    }
+    let peak = r
+        .operators
+        .iter()
+        .flat_map(|o| o.checkpoints.iter().map(|c| c.max_state_bytes()))
+        .max()
+        .unwrap_or(0);
+    Ok(match s.config.storage {
+        Storage::JobManager { max_state_size } => format!(
+            "OK {}: every checkpoint completes on {} + JobManager storage; largest subtask {} of {} ({:.0}% headroom)",
+            s.name,
+            s.config.backend.class_name(s.flink_version),
+            human_bytes(peak),
+            human_bytes(max_state_size),
+            (1.0 - peak as f64 / max_state_size as f64) * 100.0
+        ),
+        Storage::FileSystem { .. } => format!(
+            "OK {}: every checkpoint completes on {} + filesystem storage; largest subtask {}",
+            s.name,
+            s.config.backend.class_name(s.flink_version),
+            human_bytes(peak)
+        ),
+    })
+}
