@@ -6,6 +6,7 @@
 //! framing of every key group of the subtask's range (empty ones too), and
 //! the entries (`HeapSnapshotStrategy`, `KeyGroupRangeOffsets`).
 
+pub mod compression;
 pub mod memory;
 pub mod rocksdb;
 
@@ -83,6 +84,7 @@ pub struct HeapModel {
     layout: KeyGroupLayout,
     header: u64,
     framing: u64,
+    compression: Option<compression::Compression>,
 }
 
 impl HeapModel {
@@ -92,7 +94,19 @@ impl HeapModel {
             layout,
             header: header_bytes(value, merging),
             framing: key_group_framing(merging),
+            compression: None,
         }
+    }
+
+    /// Snappy-compressed snapshots (an estimate; see [`compression`]).
+    pub fn with_compression(mut self, c: compression::Compression) -> Self {
+        self.compression = Some(c);
+        self
+    }
+
+    /// Whether the bytes are exact (uncompressed heap format).
+    pub fn is_exact(&self) -> bool {
+        self.compression.is_none()
     }
 
     /// The header of every subtask's stream.
@@ -102,7 +116,15 @@ impl HeapModel {
 
     /// Bytes of key group `kg` in the snapshot stream.
     pub fn key_group_bytes(&self, snap: &Snapshot, kg: usize) -> u64 {
-        self.framing + snap.kg_bytes[kg]
+        match &self.compression {
+            None => self.framing + snap.kg_bytes[kg],
+            Some(c) => c.key_group(
+                snap.kg_bytes[kg],
+                snap.kg_entries[kg],
+                snap.kg_timers[kg],
+                snap.kg_live_keys[kg],
+            ),
+        }
     }
 
     /// Per-subtask snapshot of a barrier.

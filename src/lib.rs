@@ -142,7 +142,11 @@ pub fn simulate_options(
 ) -> Result<Vec<ScenarioResult>> {
     let workload = Workload::new(s).map_err(|e| match e {
         // Name the scenario that uses the trace.
-        Error::Trace { path, line, message } => Error::Trace {
+        Error::Trace {
+            path,
+            line,
+            message,
+        } => Error::Trace {
             path,
             line,
             message: format!("{message} (trace of {})", s.path.display()),
@@ -170,7 +174,23 @@ pub fn simulate_options(
         }
         let layout = KeyGroupLayout::new(s.parallelism, s.max_parallelism);
         let merging = matches!(op.assigner, Assigner::Session { .. });
-        let heap = HeapModel::new(layout.clone(), sim::value_layout(op), merging);
+        let copies = match op.assigner {
+            Assigner::Sliding {
+                size_ms, slide_ms, ..
+            } => size_ms as f64 / slide_ms as f64,
+            _ => 1.0,
+        };
+        let mut heap = HeapModel::new(layout.clone(), sim::value_layout(op), merging);
+        if s.compression {
+            heap = heap.with_compression(backend::compression::Compression {
+                value: sim::value_layout(op),
+                key_bytes: workload.mean_key_bytes(),
+                element_bytes: workload.mean_record_bytes(s),
+                copies,
+                merging,
+                payload: s.source.payload,
+            });
+        }
         let mut per_option: Vec<OptionRun> = options
             .iter()
             .map(|c| OptionRun {
@@ -183,12 +203,7 @@ pub fn simulate_options(
                         merging,
                         key_bytes: workload.mean_key_bytes(),
                         element_bytes: workload.mean_record_bytes(s),
-                        copies: match op.assigner {
-                            Assigner::Sliding {
-                                size_ms, slide_ms, ..
-                            } => size_ms as f64 / slide_ms as f64,
-                            _ => 1.0,
-                        },
+                        copies,
                         incremental: c.incremental,
                         heap_timers: s.timer_service == scenario::TimerService::Heap,
                         header: heap.header(),

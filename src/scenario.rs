@@ -74,6 +74,20 @@ pub struct Source {
     pub watermark_every_records: u64,
     /// Replay this CSV (`key,ts_ms,bytes`, optionally gzipped) instead.
     pub trace: Option<PathBuf>,
+    /// How compressible record payloads are (snapshot compression, RocksDB).
+    pub payload: PayloadKind,
+}
+
+/// How compressible record payloads are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PayloadKind {
+    /// Random characters: Snappy finds almost nothing.
+    #[default]
+    Random,
+    /// Typical text, JSON or log lines: about half.
+    Text,
+    /// Repeated content: almost everything.
+    Constant,
 }
 
 /// How keys are drawn for generated input.
@@ -213,6 +227,57 @@ impl Scenario {
     /// base for a relative `trace`.
     pub fn parse(text: &str, path: &Path) -> Result<Scenario> {
         validate::parse(text, path).map_err(Error::Scenario)
+    }
+
+    /// Reads a scenario and applies a Flink configuration file to it, as
+    /// `statecap run --flink-conf FILE` does: the file is read as the
+    /// scenario's Flink version reads it ([`crate::flink::conf_file`]), its
+    /// entries override `[flink_conf]` setting by setting, and the
+    /// configuration is resolved again (`[state]` / `[checkpoints]`, the
+    /// job's code, still win). A file that version does not read at all
+    /// (`flink-conf.yaml` on 2.x, `config.yaml` before 1.19) is an error.
+    pub fn load_with_flink_conf(path: &Path, conf_path: &Path) -> Result<Scenario> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        // The version decides how the file is read; a scenario without a
+        // valid one reports that through the normal validation.
+        let version = toml::from_str::<toml::Table>(&text).ok().and_then(|t| {
+            t.get("flink_version")?
+                .as_str()?
+                .parse::<FlinkVersion>()
+                .ok()
+        });
+        let Some(version) = version else {
+            return Self::parse(&text, path);
+        };
+        let conf = crate::flink::conf_file::load(conf_path, version)?;
+        Self::parse_with_flink_conf(&text, path, &conf)
+    }
+
+    /// [`Scenario::parse`] with a configuration file already read (see
+    /// [`Scenario::load_with_flink_conf`]).
+    pub fn parse_with_flink_conf(
+        text: &str,
+        path: &Path,
+        conf: &crate::flink::conf_file::ConfFile,
+    ) -> Result<Scenario> {
+        if let Some(why) = &conf.not_read {
+            return Err(Error::Config {
+                path: conf.path.clone(),
+                message: format!(
+                    "{why} (`statecap explain-config {} --flink-version {}` shows it in detail)",
+                    conf.path.display(),
+                    conf.version
+                ),
+            });
+        }
+        validate::parse_with(text, path, Some(conf)).map_err(Error::Scenario)
+    }
+
+    /// This scenario with a configuration file applied (re-reads its file:
+    /// see [`Scenario::load_with_flink_conf`]).
+    pub fn with_flink_conf(self, conf: &crate::flink::conf_file::ConfFile) -> Result<Scenario> {
+        let text = std::fs::read_to_string(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        Self::parse_with_flink_conf(&text, &self.path, conf)
     }
 
     /// The directory name of this scenario's outputs.

@@ -115,6 +115,7 @@ pub struct RawSource {
     pub out_of_orderness_ms: Option<Millis>,
     pub watermark_every_records: Option<Count>,
     pub trace: Option<String>,
+    pub payload: Option<String>,
 }
 
 /// `record_bytes = 117`, `"1 kb"` or a table describing a distribution.

@@ -4,6 +4,7 @@
 use super::raw::*;
 use super::*;
 use crate::error::ScenarioError;
+use crate::flink::conf_file::ConfFile;
 use crate::flink::version::{self, Explicit};
 use crate::flink::{FlinkVersion, default_max_parallelism};
 
@@ -145,6 +146,17 @@ fn one_of<'s>(value: &'s str, allowed: &[&str]) -> Result<&'s str, String> {
 const MAX_KEYS: u64 = 1 << 32;
 
 pub(super) fn parse(text: &str, path: &Path) -> Result<Scenario, Vec<ScenarioError>> {
+    parse_with(text, path, None)
+}
+
+/// [`parse`], with the entries of a Flink configuration file (`run
+/// --flink-conf`) merged over `[flink_conf]` before resolution; errors in
+/// values that came from that file point at its line.
+pub(super) fn parse_with(
+    text: &str,
+    path: &Path,
+    extra: Option<&ConfFile>,
+) -> Result<Scenario, Vec<ScenarioError>> {
     let loc = Locator::new(text, path);
     let raw: RawScenario = toml::from_str(text).map_err(|e| vec![syntax_error(&loc, &e)])?;
     let mut errs: Vec<ScenarioError> = Vec::new();
@@ -375,6 +387,19 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Scenario, Vec<ScenarioErr
         None => 1,
     };
 
+    let payload = match s.payload.as_deref().unwrap_or("random") {
+        "random" => PayloadKind::Random,
+        "text" => PayloadKind::Text,
+        "constant" => PayloadKind::Constant,
+        other => {
+            err(
+                "source.payload",
+                one_of(other, &["random", "text", "constant"]).unwrap_err(),
+            );
+            PayloadKind::Random
+        }
+    };
+
     // --- [job]
     let p = raw.job.parallelism;
     if !(1..=32768).contains(&p) {
@@ -442,6 +467,11 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Scenario, Vec<ScenarioErr
             }
         };
         flink_conf.insert(k.clone(), v);
+    }
+    if let Some(c) = extra {
+        // The file wins for every setting it sets; [state]/[checkpoints]
+        // (the job's code) still win over both.
+        version::merge_conf(&mut flink_conf, &c.entries);
     }
 
     // --- [state] and [checkpoints]
@@ -534,6 +564,9 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Scenario, Vec<ScenarioErr
         }
     });
 
+    if let Some(c) = extra {
+        locate_in_conf_file(&mut errs, c);
+    }
     if !errs.is_empty() {
         return Err(errs);
     }
@@ -554,6 +587,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Scenario, Vec<ScenarioErr
             out_of_orderness_ms,
             watermark_every_records,
             trace,
+            payload,
         },
         parallelism,
         max_parallelism,
@@ -565,6 +599,28 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Scenario, Vec<ScenarioErr
         checkpoints,
         flink_conf,
     })
+}
+
+/// Points errors about values that came from a `--flink-conf` file at that
+/// file's line and key.
+fn locate_in_conf_file(errs: &mut [ScenarioError], conf: &ConfFile) {
+    for e in errs.iter_mut() {
+        let key = match e.field.strip_prefix("flink_conf.") {
+            Some(k) => Some(k.to_string()),
+            None if e.field == "flink_conf" => version::error_key(&e.message).map(str::to_string),
+            None => None,
+        };
+        if let Some(key) = key.filter(|k| conf.entries.contains_key(k)) {
+            let prefix = format!("'{key}': ");
+            if let Some(rest) = e.message.strip_prefix(&prefix) {
+                e.message = rest.to_string();
+            }
+            e.path = conf.path.clone();
+            e.line = conf.line_of(&key);
+            e.column = None;
+            e.field = key;
+        }
+    }
 }
 
 fn size_distribution(
