@@ -157,6 +157,23 @@ impl Param {
         }
     }
 
+    /// What a sentence calls it: `rate`, `parallelism`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Param::EventsPerSecond => "rate",
+            Param::DurationMs => "duration",
+            Param::Records => "record count",
+            Param::Keys => "key count",
+            Param::Parallelism => "parallelism",
+            Param::MaxParallelism => "max parallelism",
+            Param::WindowSizeMs => "window size",
+            Param::WindowSlideMs => "window slide",
+            Param::SessionGapMs => "session gap",
+            Param::CheckpointIntervalMs => "checkpoint interval",
+            Param::CheckpointEveryRecords => "checkpoint spacing",
+        }
+    }
+
     /// The axis title of a capacity chart.
     fn axis(self) -> String {
         match self {
@@ -987,13 +1004,13 @@ impl Sweep {
                 ),
                 CrossingKind::Always { lowest } => format!(
                     "{who} {fails} at every swept {}{at} (lowest peak {} at {})",
-                    p.name(),
+                    p.noun(),
                     human_bytes(lowest.1),
                     p.show(lowest.0)
                 ),
                 CrossingKind::Never { highest } => format!(
                     "{who} holds at every swept {}{at} (highest peak {} at {}, {:.0}% of the {})",
-                    p.name(),
+                    p.noun(),
                     human_bytes(highest.1),
                     p.show(highest.0),
                     highest.1 as f64 * 100.0 / c.limit.bytes as f64,

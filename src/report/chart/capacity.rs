@@ -272,8 +272,10 @@ impl Chart for CapacityChart {
                 ))?;
                 chart.draw_series(std::iter::once(Circle::new((x, y), 5, c.stroke_width(2))))?;
                 let below_half = (i % 2) == 0;
-                let label = if self.x_is_integer {
-                    compact_count(cx.round())
+                let label = if self.x_is_integer && cx < 1000.0 {
+                    super::trim_number((cx * 10.0).round() / 10.0)
+                } else if self.x_is_integer {
+                    compact_count(two_digits(cx))
                 } else if self.x_is_ms {
                     human_duration_ms(cx.round() as i64)
                 } else {
