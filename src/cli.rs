@@ -40,6 +40,11 @@ pub enum Command {
         /// Never show a progress bar.
         #[arg(long)]
         no_progress: bool,
+        /// Take backend, storage and limits from this Flink configuration file
+        /// (flink-conf.yaml or config.yaml, read as the scenario's Flink version
+        /// reads it); [state] and [checkpoints] in the scenario still win.
+        #[arg(long, value_name = "FILE")]
+        flink_conf: Option<PathBuf>,
         /// Your own per-subtask budget, drawn on the charts (e.g. "64 mb"); repeatable.
         #[arg(long, value_name = "SIZE")]
         budget: Vec<String>,
@@ -93,6 +98,15 @@ pub enum Command {
         #[arg(long)]
         no_progress: bool,
     },
+    /// Explain what a flink-conf.yaml / config.yaml really gives on a Flink version.
+    #[command(after_help = EXPLAIN_HELP)]
+    ExplainConfig {
+        /// The configuration file (flink-conf.yaml or config.yaml).
+        file: PathBuf,
+        /// The Flink version that reads it, e.g. 1.6.2, 1.20, 2.0.
+        #[arg(long, value_name = "V")]
+        flink_version: String,
+    },
 }
 
 const COMPARE_HELP: &str = "\
@@ -126,6 +140,17 @@ Examples:
       --vary source.events_per_second=2000..40000:log:6
   statecap sweep my_job.toml --vary keys=1e5..1e8:log:7 --budget \"256 mb\"";
 
+/// `explain-config`: what a Flink configuration file really gives.
+const EXPLAIN_HELP: &str = "\
+Prints the backend, checkpoint storage and limits the file selects on that Flink
+version, the defaults it relies on and the traps in it, then the same configuration
+in that version's key names, as Java and as SQL SET lines. Exit 0, or 2 when Flink
+would refuse the file (or it cannot be read).
+
+Examples:
+  statecap explain-config conf/flink-conf.yaml --flink-version 1.6.2
+  statecap explain-config conf/config.yaml --flink-version 2.0";
+
 /// Runs the command; returns the exit code.
 pub fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
@@ -134,6 +159,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             out,
             quiet,
             no_progress,
+            flink_conf,
             budget,
         } => {
             let budgets = budgets(&budget)?;
@@ -141,7 +167,11 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             let mut loaded = Vec::new();
             let mut errors = Vec::new();
             for p in &scenarios {
-                match Scenario::load(p) {
+                let loaded_one = match &flink_conf {
+                    Some(c) => Scenario::load_with_flink_conf(p, c),
+                    None => Scenario::load(p),
+                };
+                match loaded_one {
                     Ok(s) => loaded.push(s),
                     Err(e) => errors.push(e.to_string()),
                 }
@@ -275,6 +305,18 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             quiet,
             no_progress,
         }),
+        Command::ExplainConfig {
+            file,
+            flink_version,
+        } => {
+            let e = statecap::flink::explain::explain_file(&file, &flink_version)?;
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), e.to_string().as_bytes());
+            if let Some(line) = e.error_line() {
+                eprintln!("error: {line}");
+            }
+            Ok(e.exit_code())
+        }
     }
 }
 

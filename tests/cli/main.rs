@@ -32,6 +32,7 @@
 mod support;
 
 mod determinism;
+mod explain_config;
 mod exports;
 mod generated;
 mod ground_truth;
