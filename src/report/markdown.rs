@@ -338,12 +338,31 @@ fn recommendation(s: &Scenario, verdicts: &[Verdict]) -> (Vec<String>, Option<St
             format!("state.checkpoint-storage: filesystem\nstate.checkpoints.dir: {dir}\n")
         }
     };
+    // The same lines `statecap compare` recommends, when the version has
+    // a heap backend with filesystem storage.
+    let target = crate::plan::options_for(s).into_iter().find(|o| {
+        o.config.backend.is_heap() && matches!(o.config.storage, Storage::FileSystem { .. })
+    });
+    let (conf, java) = match target {
+        Some(o) => {
+            let lines = crate::plan::config_lines(&o.config);
+            let mut c = String::new();
+            for (k, v) in &lines.entries {
+                let _ = writeln!(c, "{k}: {v}");
+            }
+            (c, lines.java)
+        }
+        None => (conf, Vec::new()),
+    };
     if set_in_code {
         text.push(
             "The job sets its backend or storage in code, which wins over the configuration file: \
-             change it there (env.setStateBackend / getCheckpointConfig().setCheckpointStorage)."
+             change it there."
                 .to_string(),
         );
+        if !java.is_empty() {
+            text.push(format!("In the job's code: `{}`", java.join(" ")));
+        }
     }
     (text, Some(conf))
 }

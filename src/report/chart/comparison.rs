@@ -19,8 +19,8 @@ pub type BackendBars<'a> = (&'a str, u64, u64, u64);
 
 const SERIES: [&str; 3] = [
     "peak snapshot (largest subtask)",
-    "upload per checkpoint",
-    "memory",
+    "upload per checkpoint (mean)",
+    "TaskManager memory (estimate)",
 ];
 
 /// The comparison chart.
@@ -47,24 +47,20 @@ impl ComparisonChart {
         }
     }
 
-    /// The scenario's own backend: the largest subtask's peak snapshot and
-    /// upload over all operators (memory is not modelled yet).
+    /// The scenario's own backend, with the figures `statecap compare`
+    /// gives each option: the largest subtask's peak snapshot, the mean
+    /// upload per checkpoint and subtask, and the TaskManager memory of the
+    /// largest subtask (an estimate).
     pub fn for_run(s: &Scenario, r: &ScenarioResult, limits: Vec<Limit>) -> Self {
-        let peak = r
-            .operators
-            .iter()
-            .flat_map(|op| op.checkpoints.iter())
-            .map(|c| c.max_state_bytes())
-            .max()
-            .unwrap_or(0);
-        let upload = r
-            .operators
-            .iter()
-            .flat_map(|op| op.checkpoints.iter())
-            .flat_map(|c| c.subtasks.iter())
-            .map(|st| st.checkpointed_bytes)
-            .max()
-            .unwrap_or(0);
+        let own = crate::plan::BackendOption {
+            label: String::new(),
+            config: s.config.clone(),
+        };
+        let sum =
+            crate::plan::summarize_option(s, &own, r, crate::backend::memory::DEFAULT_BANDWIDTH);
+        let peak = sum.peak_subtask_bytes;
+        let upload = sum.upload_per_checkpoint / s.parallelism.max(1) as u64;
+        let memory = sum.tm_memory_bytes;
         let label = format!(
             "{} + {} storage",
             s.config.backend.class_name(s.flink_version),
@@ -72,7 +68,7 @@ impl ComparisonChart {
         );
         Self::new(
             format!("{} — backend options, per subtask", s.name),
-            &[(label.as_str(), peak, upload, 0)],
+            &[(label.as_str(), peak, upload, memory)],
             limits,
         )
     }
