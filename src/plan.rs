@@ -478,7 +478,7 @@ pub fn plan(s: &Scenario, cmp: &Comparison) -> Result<Plan> {
             peak_after: after,
         });
     }
-    if s.max_parallelism % s.parallelism != 0 {
+    if !s.max_parallelism.is_multiple_of(s.parallelism) {
         let even = (s.max_parallelism.div_ceil(s.parallelism) * s.parallelism).min(32768);
         let after = with(&|t: &mut Scenario| {
             t.max_parallelism = even;

@@ -26,7 +26,7 @@ pub fn render_table(s: &Scenario, cmp: &Comparison) -> String {
     );
     let _ = writeln!(
         out,
-        "{:<22} {:>12} {:>23} {:>11} {:>11} {:>10} {:>9} {:>9}  {}",
+        "{:<22} {:>12} {:>23} {:>11} {:>11} {:>10} {:>9} {:>9}  fails first",
         "option",
         "peak subtask",
         "(range)",
@@ -35,7 +35,6 @@ pub fn render_table(s: &Scenario, cmp: &Comparison) -> String {
         "TM memory",
         "snapshot",
         "headroom",
-        "fails first"
     );
     for o in &cmp.options {
         let range = if o.peak_subtask_low == o.peak_subtask_high {
@@ -225,38 +224,33 @@ pub fn outputs(s: &Scenario, cmp: &Comparison, plan: &Plan) -> Result<Vec<(Strin
 /// will fail.
 pub fn check_verdict(s: &Scenario, r: &ScenarioResult) -> std::result::Result<String, String> {
     for op in &r.operators {
-        if let Some(cp) = op
+        let failed: Vec<&crate::CheckpointResult> = op
             .checkpoints
             .iter()
-            .find(|c| matches!(c.status, CheckpointStatus::Failed { .. }))
-        {
-            if let CheckpointStatus::Failed {
+            .filter(|c| matches!(c.status, CheckpointStatus::Failed { .. }))
+            .collect();
+        if let Some(cp) = failed.first()
+            && let CheckpointStatus::Failed {
                 subtask,
                 size,
                 max_size,
                 message,
                 ..
             } = &cp.status
-            {
-                let n = op
-                    .checkpoints
-                    .iter()
-                    .filter(|c| matches!(c.status, CheckpointStatus::Failed { .. }))
-                    .count();
-                return Err(format!(
-                    "FAIL {}: operator '{}', checkpoint {} ({} records): subtask {subtask} writes {} \
-                     over the {} per-subtask limit of {} ({} of {} checkpoints fail)\n  Flink: java.io.IOException: {message}",
-                    s.name,
-                    op.name,
-                    cp.checkpoint,
-                    cp.records,
-                    human_bytes(*size),
-                    human_bytes(*max_size),
-                    s.config.backend.class_name(s.flink_version),
-                    n,
-                    op.checkpoints.len()
-                ));
-            }
+        {
+            return Err(format!(
+                "FAIL {}: operator '{}', checkpoint {} ({} records): subtask {subtask} writes {} \
+                 over the {} per-subtask limit of {} ({} of {} checkpoints fail)\n  Flink: java.io.IOException: {message}",
+                s.name,
+                op.name,
+                cp.checkpoint,
+                cp.records,
+                human_bytes(*size),
+                human_bytes(*max_size),
+                s.config.backend.class_name(s.flink_version),
+                failed.len(),
+                op.checkpoints.len()
+            ));
         }
     }
     let peak = r
