@@ -25,6 +25,7 @@
 
 pub mod backend;
 pub mod error;
+pub mod fast;
 pub mod flink;
 pub mod plan;
 pub mod report;
@@ -140,6 +141,30 @@ pub fn simulate_options(
     options: &[flink::ResolvedConfig],
     progress: &dyn Fn(u64),
 ) -> Result<Vec<ScenarioResult>> {
+    simulate_options_mode(s, options, fast::Mode::Auto, progress)
+}
+
+/// [`simulate_scenario`] in a chosen [`fast::Mode`] (see [`fast::resolve`]).
+pub fn simulate_scenario_mode(
+    s: &Scenario,
+    mode: fast::Mode,
+    progress: &dyn Fn(u64),
+) -> Result<ScenarioResult> {
+    let mut results =
+        simulate_options_mode(s, std::slice::from_ref(&s.config), mode, progress)?;
+    Ok(results.remove(0))
+}
+
+/// [`simulate_options`] in a chosen [`fast::Mode`]: `exact` plays every
+/// record, `analytic` computes the same snapshots in closed form, `auto`
+/// picks by the size of the work.
+pub fn simulate_options_mode(
+    s: &Scenario,
+    options: &[flink::ResolvedConfig],
+    mode: fast::Mode,
+    progress: &dyn Fn(u64),
+) -> Result<Vec<ScenarioResult>> {
+    let mode = fast::resolve(s, mode)?;
     let workload = Workload::new(s).map_err(|e| match e {
         // Name the scenario that uses the trace.
         Error::Trace {
@@ -215,7 +240,9 @@ pub fn simulate_options(
             })
             .collect();
         let offset = workload.records * i as u64;
-        let stats = sim::simulate(
+        let stats = fast::simulate(
+            mode,
+            s,
             &spec,
             &workload.keys,
             workload.records,

@@ -1,0 +1,470 @@
+//! Analytic mode: the keyed state of tumbling and sliding windows in closed
+//! form, for production sizes (10^8 keys, days of traffic) where playing
+//! every record would take minutes.
+//!
+//! At every barrier the live windows follow from the clock alone: record
+//! `i` has event time `floor(i * 1000 / eps)` (jitter is taken as its mean
+//! shift, `jitter / 2`, and never makes a record late), the watermark is
+//! `max_ts - out_of_orderness - 1`, an event-time window `[start, end)` is
+//! live while `watermark < end - 1 + allowed_lateness`, a processing-time
+//! one while `time < end`. A window that saw `n` records holds, in key group
+//! `g`, `E_g(n) = sum_{k in g} 1 - (1 - p_k)^n` entries in expectation
+//! (occupancy), with `p_k = 1/K` (uniform) or `k^-s / H(K, s)` (zipf, key 0
+//! the most frequent). Keys are grouped into buckets of near-equal `p_k`
+//! (one bucket for uniform keys, geometric rank buckets for zipf), and the
+//! number of keys of each bucket in each key group is counted once from the
+//! key space, so a barrier costs `buckets × key groups`, not `keys`.
+//!
+//! The expected contents are written into the same [`Snapshot`] the exact
+//! simulator fills, so backends, storage limits and reports are unchanged.
+//! Session windows, traces and anything else not listed are exact only.
+
+use crate::error::{Error, Result};
+use crate::flink::serializer::{TIME_WINDOW_BYTES, timer_bytes};
+use crate::scenario::{
+    Assigner, CheckpointTrigger, KeyDistribution, Scenario, TimeCharacteristic, WindowFunction,
+};
+use crate::sim::{self, OperatorSpec, RunStats, Snapshot};
+use crate::workload::{Input, KeySpace};
+use std::collections::HashMap;
+
+/// `auto` picks the analytic mode above this many element-window
+/// assignments (records × windows per element).
+pub const AUTO_THRESHOLD: f64 = 2e8;
+
+/// The error bound every analytic result carries: the measured error on
+/// the largest subtask's bytes against exact mode (README, "Fast mode").
+pub const ANALYTIC_ERROR_BOUND: &str = "±1% on the largest subtask's bytes (measured median 0.05%, max 0.7% vs exact; tests/cli/fast_mode.rs)";
+
+/// How a scenario is simulated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Mode {
+    /// Play every record (discrete-event simulation).
+    Exact,
+    /// Closed-form occupancy (tumbling and sliding windows, generated input).
+    Analytic,
+    /// Analytic when the work is large and the scenario is eligible, else exact.
+    #[default]
+    Auto,
+}
+
+impl Mode {
+    /// `exact`, `analytic` or `auto`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Exact => "exact",
+            Mode::Analytic => "analytic",
+            Mode::Auto => "auto",
+        }
+    }
+}
+
+/// Why a scenario cannot be simulated analytically, or `None` when it can.
+pub fn ineligible(s: &Scenario) -> Option<String> {
+    if s.source.trace.is_some() {
+        return Some("its input is a trace (traces are always simulated exactly)".into());
+    }
+    for op in &s.operators {
+        if let Assigner::Session { .. } = op.assigner {
+            return Some(format!(
+                "operator '{}' uses session windows (exact only)",
+                op.name
+            ));
+        }
+    }
+    None
+}
+
+/// Element-window assignments of a scenario: records × windows per element,
+/// summed over operators.
+pub fn work(s: &Scenario) -> f64 {
+    s.operators
+        .iter()
+        .map(|op| {
+            let copies = match op.assigner {
+                Assigner::Sliding {
+                    size_ms, slide_ms, ..
+                } => (size_ms as f64 / slide_ms as f64).ceil(),
+                _ => 1.0,
+            };
+            s.source.records as f64 * copies
+        })
+        .sum()
+}
+
+/// The mode that will run: `Exact` or `Analytic` (never `Auto`). Asking for
+/// `analytic` on an ineligible scenario is an error naming why.
+pub fn resolve(s: &Scenario, mode: Mode) -> Result<Mode> {
+    match mode {
+        Mode::Exact => Ok(Mode::Exact),
+        Mode::Analytic => match ineligible(s) {
+            None => Ok(Mode::Analytic),
+            Some(why) => Err(Error::Limit(format!(
+                "{}: --mode analytic: {why}; use --mode exact or auto",
+                s.path.display()
+            ))),
+        },
+        Mode::Auto => Ok(if ineligible(s).is_none() && work(s) > AUTO_THRESHOLD {
+            Mode::Analytic
+        } else {
+            Mode::Exact
+        }),
+    }
+}
+
+/// One line saying which mode produced a result and its error bound.
+pub fn describe(mode: Mode) -> String {
+    match mode {
+        Mode::Analytic => {
+            format!("mode: analytic (closed-form occupancy; error {ANALYTIC_ERROR_BOUND})")
+        }
+        _ => "mode: exact (every record simulated; heap bytes exact)".to_string(),
+    }
+}
+
+/// Adds `mode` and `mode_error` to `summary.json` among rendered outputs.
+pub fn mark_outputs(files: &mut [(&'static str, Vec<u8>)], mode: Mode) {
+    for (name, bytes) in files.iter_mut() {
+        if *name != "summary.json" {
+            continue;
+        }
+        if let Ok(serde_json::Value::Object(mut m)) =
+            serde_json::from_slice::<serde_json::Value>(bytes)
+        {
+            m.insert("mode".into(), mode.name().into());
+            let bound = match mode {
+                Mode::Analytic => ANALYTIC_ERROR_BOUND,
+                _ => "exact",
+            };
+            m.insert("mode_error".into(), bound.into());
+            if let Ok(mut out) = serde_json::to_vec_pretty(&serde_json::Value::Object(m)) {
+                out.push(b'\n');
+                *bytes = out;
+            }
+        }
+    }
+}
+
+/// Plays one operator in `mode` (`Exact` or `Analytic`): the exact
+/// simulator, or the analytic snapshots at the same barriers.
+#[allow(clippy::too_many_arguments)]
+pub fn simulate(
+    mode: Mode,
+    s: &Scenario,
+    spec: &OperatorSpec,
+    keys: &KeySpace,
+    total_records: u64,
+    input: Input,
+    on_checkpoint: &mut dyn FnMut(&Snapshot),
+    progress: &dyn Fn(u64),
+) -> RunStats {
+    if mode != Mode::Analytic {
+        return sim::simulate(spec, keys, total_records, input, on_checkpoint, progress);
+    }
+    drop(input);
+    let occ = Occupancy::new(s, keys, spec.max_parallelism as usize);
+    let stats = analytic(s, spec, keys, &occ, total_records, on_checkpoint);
+    progress(total_records);
+    stats
+}
+
+/// Keys grouped in buckets of near-equal probability, counted per key group.
+pub struct Occupancy {
+    kgs: usize,
+    /// Per bucket: `ln(1 - p)` of its mean key probability `p`.
+    ln_q: Vec<f64>,
+    /// `counts[b * kgs + g]`: keys of bucket `b` in key group `g`.
+    counts: Vec<u32>,
+    /// Share of records hitting each key group.
+    share: Vec<f64>,
+}
+
+impl Occupancy {
+    /// From the scenario's key distribution and the key space.
+    pub fn new(s: &Scenario, keys: &KeySpace, kgs: usize) -> Self {
+        let k = keys.len().max(1) as u64;
+        let zipf = match s.source.key_distribution {
+            // Mirrors the generator: an invalid zipf falls back to uniform.
+            KeyDistribution::Zipf(e) if rand_distr::Zipf::new(k as f64, e).is_ok() => Some(e),
+            _ => None,
+        };
+        // Bucket edges as ranks: [edges[b], edges[b+1]).
+        let edges: Vec<u64> = match zipf {
+            None => vec![1, k + 1],
+            Some(_) => {
+                let mut e = vec![1u64];
+                let mut x = 1.0f64;
+                while *e.last().unwrap() <= k {
+                    x *= 1.02;
+                    let next = (x.ceil() as u64).max(e.last().unwrap() + 1).min(k + 1);
+                    e.push(next);
+                }
+                e
+            }
+        };
+        let buckets = edges.len() - 1;
+        let mut counts = vec![0u32; buckets * kgs];
+        for b in 0..buckets {
+            let row = &mut counts[b * kgs..(b + 1) * kgs];
+            for &g in &keys.key_group[(edges[b] - 1) as usize..(edges[b + 1] - 1) as usize] {
+                row[g as usize] += 1;
+            }
+        }
+        // Mean probability per bucket.
+        let mass: Vec<f64> = match zipf {
+            None => vec![1.0],
+            Some(s) => (0..buckets)
+                .map(|b| power_sum(edges[b], edges[b + 1] - 1, s))
+                .collect(),
+        };
+        let total: f64 = mass.iter().sum();
+        let mut ln_q = Vec::with_capacity(buckets);
+        let mut share = vec![0.0; kgs];
+        for b in 0..buckets {
+            let width = (edges[b + 1] - edges[b]) as f64;
+            let p = mass[b] / total / width;
+            ln_q.push((-p).ln_1p());
+            for g in 0..kgs {
+                share[g] += counts[b * kgs + g] as f64 * p;
+            }
+        }
+        Occupancy {
+            kgs,
+            ln_q,
+            counts,
+            share,
+        }
+    }
+
+    /// Expected distinct keys per key group among `n` records.
+    pub fn distinct(&self, n: f64, out: &mut [f64]) {
+        out.fill(0.0);
+        if n <= 0.0 {
+            return;
+        }
+        for (b, lq) in self.ln_q.iter().enumerate() {
+            let f = -(n * lq).exp_m1();
+            let row = &self.counts[b * self.kgs..(b + 1) * self.kgs];
+            for (o, &c) in out.iter_mut().zip(row) {
+                *o += c as f64 * f;
+            }
+        }
+    }
+
+    /// Share of records hitting key group `g`.
+    pub fn share(&self, g: usize) -> f64 {
+        self.share[g]
+    }
+}
+
+/// `sum_{k=a}^{b} k^-s`: exact for short ranges, Euler–Maclaurin otherwise.
+fn power_sum(a: u64, b: u64, s: f64) -> f64 {
+    if b < a {
+        return 0.0;
+    }
+    if b - a < 64 || a < 16 {
+        return (a..=b).map(|k| (k as f64).powf(-s)).sum();
+    }
+    let (af, bf) = (a as f64, b as f64);
+    let integral = if (s - 1.0).abs() < 1e-12 {
+        (bf / af).ln()
+    } else {
+        (bf.powf(1.0 - s) - af.powf(1.0 - s)) / (1.0 - s)
+    };
+    integral
+        + (af.powf(-s) + bf.powf(-s)) / 2.0
+        + s / 12.0 * (af.powf(-s - 1.0) - bf.powf(-s - 1.0))
+}
+
+/// The analytic run of one operator.
+fn analytic(
+    s: &Scenario,
+    spec: &OperatorSpec,
+    keys: &KeySpace,
+    occ: &Occupancy,
+    total: u64,
+    on_checkpoint: &mut dyn FnMut(&Snapshot),
+) -> RunStats {
+    let op = &spec.op;
+    let kgs = spec.max_parallelism as usize;
+    let processing = op.time == TimeCharacteristic::Processing;
+    let lateness = if processing {
+        0
+    } else {
+        op.allowed_lateness_ms
+    };
+    let (size, slide, offset) = match op.assigner {
+        Assigner::Tumbling { size_ms, offset_ms } => (size_ms, size_ms, offset_ms),
+        Assigner::Sliding {
+            size_ms,
+            slide_ms,
+            offset_ms,
+        } => (size_ms, slide_ms, offset_ms),
+        Assigner::Session { .. } => unreachable!("session windows are exact only"),
+    };
+    let clock = spec.clock;
+    let jitter = if processing {
+        0
+    } else {
+        s.source.jitter_ms as i64
+    };
+    let shift = jitter / 2;
+    let mean_bytes = s.source.record_bytes.mean();
+    let key_bytes = keys.key_bytes.get(0);
+    let tb = timer_bytes(key_bytes) as f64;
+    // Bytes of an entry besides its elements, and per element.
+    let (entry_fixed, per_element) = match op.function {
+        WindowFunction::Process | WindowFunction::Apply => (4.0, mean_bytes),
+        WindowFunction::Aggregate { accumulator_bytes } => (accumulator_bytes as f64, 0.0),
+        WindowFunction::Reduce => (mean_bytes, 0.0),
+    };
+    let entry_fixed = entry_fixed + (TIME_WINDOW_BYTES + key_bytes) as f64;
+    let last_start = |ts: i64| ts - (ts - offset + slide).rem_euclid(slide);
+    // Records among the first `count` whose (mean-shifted) time is < t.
+    let before = |t: i64, count: u64| -> u64 { clock.records_before(t + shift).min(count) };
+    let first_start = last_start(-jitter) - (size - slide);
+
+    let mut snap = Snapshot::default();
+    let mut stats = RunStats::default();
+    let mut purged_upto = first_start; // next window start not yet purged
+    let mut purged_entries = vec![0.0f64; kgs];
+    let mut purged_bytes = vec![0.0f64; kgs];
+    let mut e = vec![0.0f64; kgs];
+    let n_ckpt = sim::Barriers::new(spec.trigger, clock, total).count();
+    for k in 1..=n_ckpt {
+        let (count, t) = match spec.trigger {
+            CheckpointTrigger::EveryRecords(n) => (k * n, None),
+            CheckpointTrigger::Interval(ms) => {
+                let t = k as i64 * ms as i64;
+                (clock.records_before(t), Some(t))
+            }
+        };
+        if count > total {
+            break;
+        }
+        snap_reset(&mut snap, kgs);
+        snap.checkpoint = k;
+        snap.records = count;
+        let max_ts = clock.at(count.saturating_sub(1));
+        // Windows whose cleanup is at or before `limit` are purged.
+        let (limit, time_ms, watermark) = if processing {
+            let now = t.unwrap_or(max_ts);
+            (now - 1, now, None)
+        } else if count == 0 {
+            (i64::MIN, 0, None)
+        } else {
+            let wm = max_ts - spec.out_of_orderness_ms - 1;
+            (wm, max_ts, Some(wm))
+        };
+        snap.time_ms = time_ms;
+        snap.watermark_ms = watermark;
+        let cleanup = |end: i64| (end - 1).saturating_add(lateness);
+        // Purge the windows that expired since the last barrier.
+        let mut newly: HashMap<u64, u64> = HashMap::new();
+        while cleanup(purged_upto + size) <= limit {
+            let n = before(purged_upto + size, count) - before(purged_upto, count);
+            if n > 0 {
+                *newly.entry(n).or_default() += 1;
+                stats.windows_purged += 1;
+            }
+            purged_upto += slide;
+        }
+        for (&n, &times) in &newly {
+            occ.distinct(n as f64, &mut e);
+            for g in 0..kgs {
+                let entries = e[g] * times as f64;
+                purged_entries[g] += entries;
+                purged_bytes[g] += entries * (entry_fixed + tb)
+                    + per_element * n as f64 * occ.share(g) * times as f64;
+            }
+        }
+        // Live windows: from the oldest unpurged to the newest with records.
+        let newest = last_start(max_ts);
+        let mut cache: HashMap<u64, Vec<f64>> = HashMap::new();
+        let mut live = 0u64;
+        let mut union_lo: Option<i64> = None;
+        let mut union_hi = i64::MIN;
+        let mut start = purged_upto;
+        let mut bytes = vec![0.0f64; kgs];
+        let mut entries = vec![0.0f64; kgs];
+        let mut timers = vec![0.0f64; kgs];
+        while count > 0 && start <= newest {
+            let end = start + size;
+            let n = before(end, count) - before(start, count);
+            if n > 0 {
+                live += 1;
+                union_lo.get_or_insert(start);
+                union_hi = union_hi.max(end);
+                let t_mult = if !processing && lateness > 0 && limit < end - 1 {
+                    2.0
+                } else {
+                    1.0
+                };
+                let eg = cache.entry(n).or_insert_with(|| {
+                    let mut v = vec![0.0; kgs];
+                    occ.distinct(n as f64, &mut v);
+                    v
+                });
+                for g in 0..kgs {
+                    entries[g] += eg[g];
+                    timers[g] += t_mult * eg[g];
+                    bytes[g] +=
+                        eg[g] * (entry_fixed + t_mult * tb) + per_element * n as f64 * occ.share(g);
+                }
+            }
+            start += slide;
+        }
+        snap.live_windows = live;
+        if let Some(lo) = union_lo {
+            let n = before(union_hi, count) - before(lo, count);
+            occ.distinct(n as f64, &mut e);
+        } else {
+            e.fill(0.0);
+        }
+        for g in 0..kgs {
+            snap.kg_bytes[g] = bytes[g].round() as u64;
+            snap.kg_entries[g] = entries[g].round() as u64;
+            snap.kg_timers[g] = timers[g].round() as u64;
+            snap.kg_live_keys[g] = e[g].round() as u64;
+            snap.kg_records[g] = (count as f64 * occ.share(g)).round() as u64;
+            snap.kg_purged_entries[g] = purged_entries[g].round() as u64;
+            snap.kg_purged_bytes[g] = purged_bytes[g].round() as u64;
+        }
+        on_checkpoint(&snap);
+    }
+    stats.records = total;
+    stats
+}
+
+fn snap_reset(snap: &mut Snapshot, kgs: usize) {
+    for v in [
+        &mut snap.kg_bytes,
+        &mut snap.kg_entries,
+        &mut snap.kg_timers,
+        &mut snap.kg_live_keys,
+        &mut snap.kg_records,
+        &mut snap.kg_purged_entries,
+        &mut snap.kg_purged_bytes,
+    ] {
+        v.clear();
+        v.resize(kgs, 0);
+    }
+    snap.live_windows = 0;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::power_sum;
+
+    #[test]
+    fn power_sums_match_the_direct_sum() {
+        for s in [0.5, 1.0, 1.2] {
+            let direct: f64 = (100..=5000u64).map(|k| (k as f64).powf(-s)).sum();
+            let approx = power_sum(100, 5000, s);
+            assert!(
+                (direct - approx).abs() / direct < 1e-9,
+                "{s}: {direct} {approx}"
+            );
+        }
+    }
+}
