@@ -277,7 +277,11 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             let mut loaded = Vec::new();
             let mut errors = Vec::new();
             for p in &scenarios {
-                match load_with_conf(p, flink_conf.as_deref()) {
+                let loaded_one = match flink_conf.as_deref() {
+                    Some(c) => Scenario::load_with_flink_conf(p, c),
+                    None => Scenario::load(p),
+                };
+                match loaded_one {
                     Ok(s) => loaded.push(s),
                     Err(e) => errors.push(e.to_string()),
                 }
@@ -368,32 +372,4 @@ mod tests {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
     }
-}
-
-/// Loads a scenario; with `--flink-conf`, the file's entries replace the
-/// scenario's `[flink_conf]` entries of the same key before Flink's rules
-/// are applied.
-fn load_with_conf(
-    path: &std::path::Path,
-    conf: Option<&std::path::Path>,
-) -> Result<Scenario, Error> {
-    let Some(conf) = conf else {
-        return Scenario::load(path);
-    };
-    let first = Scenario::load(path)?;
-    let entries = statecap::flink::conf_file::load(conf, first.flink_version)?.entries;
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let mut doc: toml::Table = text
-        .parse()
-        .map_err(|e| Error::Limit(format!("{}: {e}", path.display())))?;
-    let table = doc
-        .entry("flink_conf")
-        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-    if let toml::Value::Table(t) = table {
-        for (k, v) in entries {
-            t.insert(k, toml::Value::String(v));
-        }
-    }
-    let merged = toml::to_string(&doc).map_err(|e| Error::Limit(e.to_string()))?;
-    Scenario::parse(&merged, path)
 }
