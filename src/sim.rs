@@ -272,8 +272,22 @@ impl Time {
 
 /// An engine that simulates one kind of window.
 trait Engine {
-    /// Processes one element at `ts` (event time, or processing time).
-    fn element(&mut self, key: u32, ts: i64, bytes: u64, watermark: i64, stats: &mut RunStats);
+    /// Writes the key group of every key of `keys` into `kgs` (same
+    /// length), before those records are played. The lookups are
+    /// independent of each other, so their cache misses overlap here
+    /// instead of stalling the per-element path one by one.
+    fn key_groups(&mut self, keys: &[u32], kgs: &mut [u16]);
+    /// Processes one element of key `key` (in key group `kg`) at `ts`
+    /// (event time, or processing time).
+    fn element(
+        &mut self,
+        key: u32,
+        kg: usize,
+        ts: i64,
+        bytes: u64,
+        watermark: i64,
+        stats: &mut RunStats,
+    );
     /// Fires every timer at or before `time` (the watermark, or the
     /// processing time just before the next record or barrier).
     fn advance(&mut self, time: i64, stats: &mut RunStats);
@@ -367,6 +381,9 @@ fn run_value<V: ValueModel>(
     }
 }
 
+/// Records whose key groups are looked up together, ahead of playing them.
+const CHUNK: usize = 256;
+
 fn drive<E: Engine>(
     spec: &OperatorSpec,
     total: u64,
@@ -435,42 +452,49 @@ fn drive<E: Engine>(
         };
     take_checkpoints(0, &mut engine, &mut time, &mut stats, &mut next_barrier);
 
+    let mut kg_buf = [0u16; CHUNK];
     loop {
         let n = input.fill(&mut batch);
         if n == 0 {
             break;
         }
-        for i in 0..n {
-            let key = batch.keys[i];
-            let bytes = batch.bytes[i] as u64;
-            let ts = if processing {
-                let now = spec.clock.at(count);
-                engine.advance(now - 1, &mut stats);
-                now
-            } else {
-                batch.ts[i]
-            };
-            if ts > time.max_ts {
-                time.max_ts = ts;
-            }
-            engine.element(key, ts, bytes, time.watermark, &mut stats);
-            count += 1;
-            if !processing {
-                since_wm += 1;
-                if since_wm == wm_every {
-                    since_wm = 0;
-                    let wm = time.pending_watermark();
-                    time.wm_emitted = true;
-                    if wm > time.watermark {
-                        time.watermark = wm;
-                        engine.advance(wm, &mut stats);
+        let (keys, all_ts, all_bytes) = (&batch.keys[..n], &batch.ts[..n], &batch.bytes[..n]);
+        for (c, chunk) in keys.chunks(CHUNK).enumerate() {
+            let kg_chunk = &mut kg_buf[..chunk.len()];
+            engine.key_groups(chunk, kg_chunk);
+            let base = c * CHUNK;
+            for (j, (&key, &kg)) in chunk.iter().zip(kg_chunk.iter()).enumerate() {
+                let i = base + j;
+                let bytes = all_bytes[i] as u64;
+                let ts = if processing {
+                    let now = spec.clock.at(count);
+                    engine.advance(now - 1, &mut stats);
+                    now
+                } else {
+                    all_ts[i]
+                };
+                if ts > time.max_ts {
+                    time.max_ts = ts;
+                }
+                engine.element(key, kg as usize, ts, bytes, time.watermark, &mut stats);
+                count += 1;
+                if !processing {
+                    since_wm += 1;
+                    if since_wm == wm_every {
+                        since_wm = 0;
+                        let wm = time.pending_watermark();
+                        time.wm_emitted = true;
+                        if wm > time.watermark {
+                            time.watermark = wm;
+                            engine.advance(wm, &mut stats);
+                        }
                     }
                 }
-            }
-            if let Some((_, at, _)) = next_barrier
-                && at == count
-            {
-                take_checkpoints(count, &mut engine, &mut time, &mut stats, &mut next_barrier);
+                if let Some((_, at, _)) = next_barrier
+                    && at == count
+                {
+                    take_checkpoints(count, &mut engine, &mut time, &mut stats, &mut next_barrier);
+                }
             }
         }
         progress(count);

@@ -3,7 +3,7 @@
 //! uniform and zipf keys, replayed from memory with a checkpoint every
 //! 10^6 records. Throughput: records per second.
 
-use super::{config, generate_trace, power_of_ten, scenario, simulate};
+use super::{Clock, config, generate_trace, power_of_ten, scenario, simulate};
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group};
 use statecap::sim::OperatorSpec;
 use std::cell::OnceCell;
@@ -13,7 +13,7 @@ const WINDOWS: [&str; 3] = ["tumbling", "sliding", "session"];
 const FUNCTIONS: [&str; 3] = ["process", "aggregate", "reduce"];
 const EVERY: u64 = 1_000_000;
 
-fn event_loop(c: &mut Criterion) {
+fn event_loop(c: &mut Criterion<Clock>) {
     let mut group = c.benchmark_group("event_loop");
     group.sampling_mode(SamplingMode::Flat);
     let plans: [(u64, u64, &[&str]); 3] = [

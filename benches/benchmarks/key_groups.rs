@@ -1,7 +1,7 @@
 //! Key → key group (`statecap::flink::key_group`), per key, for each key
 //! type, and the whole generated key space. Throughput: keys per second.
 
-use super::{config, power_of_ten};
+use super::{Clock, config, power_of_ten};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use statecap::flink::key_group::{int_hash, key_group_of_hash, long_hash, string_hash};
 use statecap::scenario::KeyType;
@@ -11,7 +11,7 @@ use std::hint::black_box;
 const KEYS: u64 = 1_000_000;
 const MAX_PARALLELISM: u32 = 128;
 
-fn key_groups(c: &mut Criterion) {
+fn key_groups(c: &mut Criterion<Clock>) {
     let mut group = c.benchmark_group("key_groups");
     group.throughput(Throughput::Elements(KEYS));
     let n = power_of_ten(KEYS);

@@ -2,11 +2,13 @@
 //! played once into an in-memory [`Trace`] so that the event-loop
 //! benchmarks time the simulator, not the random number generators.
 
+pub mod clock;
 pub mod event_loop;
 pub mod key_groups;
 pub mod snapshot;
 pub mod trace;
 
+use clock::Clock;
 use criterion::Criterion;
 use statecap::Scenario;
 use statecap::sim::{self, OperatorSpec, RunStats, Snapshot};
@@ -16,8 +18,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Small samples and short measurements: the whole suite runs in minutes.
-pub fn config() -> Criterion {
+pub fn config() -> Criterion<Clock> {
     Criterion::default()
+        .with_measurement(Clock::from_env())
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(2))

@@ -4,7 +4,7 @@
 //! checkpoints, each turned into subtask rows as `simulate_scenario` does
 //! (throughput: records per second; the gap is the cost of checkpoints).
 
-use super::{config, generate_trace, scenario, simulate};
+use super::{Clock, config, generate_trace, scenario, simulate};
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group};
 use statecap::backend::HeapModel;
 use statecap::flink::KeyGroupLayout;
@@ -39,7 +39,7 @@ fn snapshot_of(key_groups: usize) -> Snapshot {
     snap
 }
 
-fn heap_subtasks(c: &mut Criterion) {
+fn heap_subtasks(c: &mut Criterion<Clock>) {
     let mut group = c.benchmark_group("snapshot/heap_subtasks");
     for (parallelism, key_groups) in [(4u32, 128u32), (128, 32768)] {
         let snap = snapshot_of(key_groups as usize);
@@ -57,7 +57,7 @@ fn heap_subtasks(c: &mut Criterion) {
     group.finish();
 }
 
-fn checkpoints(c: &mut Criterion) {
+fn checkpoints(c: &mut Criterion<Clock>) {
     let mut group = c.benchmark_group("snapshot/checkpoints");
     group.sampling_mode(SamplingMode::Flat);
     const KEYS: u64 = 1_000_000;

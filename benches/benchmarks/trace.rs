@@ -1,7 +1,7 @@
 //! Trace reading (`Trace::read`) from an in-memory CSV of 10^5 lines, with
 //! long and with string keys. Throughput: lines per second.
 
-use super::config;
+use super::{Clock, config};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use statecap::scenario::KeyType;
 use statecap::workload::Trace;
@@ -26,7 +26,7 @@ fn csv(string_keys: bool) -> Vec<u8> {
     text.into_bytes()
 }
 
-fn trace(c: &mut Criterion) {
+fn trace(c: &mut Criterion<Clock>) {
     let mut group = c.benchmark_group("trace_read");
     group.throughput(Throughput::Elements(LINES));
     for (name, key_type) in [("long", KeyType::Long), ("string", KeyType::String(11))] {

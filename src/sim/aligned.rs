@@ -3,19 +3,38 @@
 //! keys that have an entry, and per key group the entry bytes, the entry
 //! count and the bytes of one timer per entry. A window fires and purges for
 //! all keys at once, which makes purging a whole-slot operation.
+//!
+//! The per-element path is a handful of loads and stores: the window start
+//! comes from a cached range (no division while time stays in the same
+//! slide), the key's bit is tested and set, and the key group's counts are
+//! updated without a branch on whether the entry is new (that branch is
+//! unpredictable when a key space is large).
 
 use super::{Engine, RunStats, Snapshot, ValueModel};
 use crate::flink::serializer::{TIME_WINDOW_BYTES, timer_bytes};
 use crate::workload::{KeyBytes, KeySpace};
+
+/// Key spaces larger than this have their per-key state loaded ahead: its
+/// bitmap (`keys / 8` bytes per window) no longer fits the L1 and L2 caches.
+const TOUCH_KEYS: usize = 1 << 18;
+
+/// What one slot holds in one key group.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    /// Bytes of the `window-contents` entries.
+    bytes: u64,
+    /// Entries.
+    entries: u64,
+    /// Bytes of one timer per entry.
+    timer_unit: u64,
+}
 
 /// One live window extent `[start, end)`.
 struct Slot {
     start: i64,
     end: i64,
     present: Vec<u64>,
-    bytes: Vec<u64>,
-    entries: Vec<u64>,
-    timer_unit: Vec<u64>,
+    counts: Vec<Counts>,
     last: Vec<u32>,
 }
 
@@ -25,9 +44,7 @@ impl Slot {
             start: 0,
             end: 0,
             present: vec![0; keys.div_ceil(64)],
-            bytes: vec![0; kgs],
-            entries: vec![0; kgs],
-            timer_unit: vec![0; kgs],
+            counts: vec![Counts::default(); kgs],
             last: if needs_last {
                 vec![0; keys]
             } else {
@@ -37,9 +54,7 @@ impl Slot {
     }
     fn clear(&mut self) {
         self.present.fill(0);
-        self.bytes.fill(0);
-        self.entries.fill(0);
-        self.timer_unit.fill(0);
+        self.counts.fill(Counts::default());
     }
 }
 
@@ -56,6 +71,17 @@ pub(super) struct Aligned<'k, V> {
     value: V,
     slots: Vec<Slot>,
     pool: Vec<Slot>,
+    /// Cleanup time of the oldest slot (`i64::MAX` when there is none):
+    /// `advance` has nothing to do before it.
+    first_cleanup: i64,
+    /// Every timestamp in `[start_lo, start_hi)` has the last window start
+    /// `start_lo`.
+    start_lo: i64,
+    start_hi: i64,
+    /// Whether the key space is large enough for `key_groups` to load
+    /// each window's per-key state ahead.
+    touch: bool,
+    sink: u64,
     kg_records: Vec<u64>,
     kg_purged_entries: Vec<u64>,
     kg_purged_bytes: Vec<u64>,
@@ -85,6 +111,11 @@ impl<'k, V: ValueModel> Aligned<'k, V> {
             value,
             slots: Vec::new(),
             pool: Vec::new(),
+            first_cleanup: i64::MAX,
+            start_lo: 0,
+            start_hi: 0,
+            touch: keys.len() > TOUCH_KEYS,
+            sink: 0,
             kg_records: vec![0; kgs],
             kg_purged_entries: vec![0; kgs],
             kg_purged_bytes: vec![0; kgs],
@@ -93,8 +124,26 @@ impl<'k, V: ValueModel> Aligned<'k, V> {
 
     /// `TimeWindow.getWindowStartWithOffset` (Java `%` semantics).
     #[inline(always)]
-    fn last_start(&self, ts: i64) -> i64 {
-        ts - (ts - self.offset + self.slide) % self.slide
+    fn last_start(&mut self, ts: i64) -> i64 {
+        if ts >= self.start_lo && ts < self.start_hi {
+            return self.start_lo;
+        }
+        self.compute_last_start(ts)
+    }
+
+    /// Computes the last start and caches the range of timestamps that
+    /// share it. When `ts - offset + slide >= 0`, `%` is a true modulo and
+    /// every `ts` in `[start, start + slide)` has the same `start`; below,
+    /// Java's truncating `%` is not periodic, so nothing is cached.
+    #[inline(never)]
+    fn compute_last_start(&mut self, ts: i64) -> i64 {
+        let shifted = ts - self.offset + self.slide;
+        let start = ts - shifted % self.slide;
+        if shifted >= 0 {
+            self.start_lo = start;
+            self.start_hi = start.saturating_add(self.slide);
+        }
+        start
     }
 
     /// Index of the slot starting at `start`, searching down from `hint`;
@@ -126,7 +175,33 @@ impl<'k, V: ValueModel> Aligned<'k, V> {
         slot.start = start;
         slot.end = start + self.size;
         self.slots.insert(at, slot);
+        self.first_cleanup = self.cleanup_time(self.slots[0].end);
         at
+    }
+
+    /// Purges every slot whose cleanup time is at or before `time`.
+    #[inline(never)]
+    fn purge(&mut self, time: i64, stats: &mut RunStats) {
+        // Slots are ordered by start and share one size: the expired ones
+        // are a prefix.
+        let mut n = 0;
+        while n < self.slots.len() && self.cleanup_time(self.slots[n].end) <= time {
+            n += 1;
+        }
+        for mut slot in self.slots.drain(..n) {
+            // At purge, one timer per entry is left (the cleanup timer).
+            for (kg, c) in slot.counts.iter().enumerate() {
+                self.kg_purged_entries[kg] += c.entries;
+                self.kg_purged_bytes[kg] += c.bytes + c.timer_unit;
+            }
+            slot.clear();
+            self.pool.push(slot);
+            stats.windows_purged += 1;
+        }
+        self.first_cleanup = self
+            .slots
+            .first()
+            .map_or(i64::MAX, |s| self.cleanup_time(s.end));
     }
 
     /// Cleanup time: `maxTimestamp + allowedLateness` (event time) or
@@ -138,12 +213,49 @@ impl<'k, V: ValueModel> Aligned<'k, V> {
 }
 
 impl<V: ValueModel> Engine for Aligned<'_, V> {
+    #[inline]
+    fn key_groups(&mut self, keys: &[u32], kgs: &mut [u16]) {
+        for (k, g) in keys.iter().zip(kgs.iter_mut()) {
+            *g = self.key_group[*k as usize];
+        }
+        // Over a large key space, the keys' bits (and last sizes) in the
+        // newest window are cache misses too: load them here, where the
+        // misses overlap, so that `element` finds them in cache.
+        if self.touch
+            && let Some(slot) = self.slots.last()
+        {
+            let mut sink = 0u64;
+            for &k in keys {
+                sink ^= slot.present[(k >> 6) as usize];
+            }
+            if self.value.needs_last() {
+                for &k in keys {
+                    sink ^= slot.last[k as usize] as u64;
+                }
+            }
+            // Keeps the loads: their values are otherwise unused.
+            self.sink = self.sink.wrapping_add(sink);
+        }
+    }
+
     #[inline(always)]
-    fn element(&mut self, key: u32, ts: i64, bytes: u64, watermark: i64, stats: &mut RunStats) {
-        let kg = self.key_group[key as usize] as usize;
+    fn element(
+        &mut self,
+        key: u32,
+        kg: usize,
+        ts: i64,
+        bytes: u64,
+        watermark: i64,
+        stats: &mut RunStats,
+    ) {
         self.kg_records[kg] += 1;
         let word = (key >> 6) as usize;
         let bit = 1u64 << (key & 63);
+        let key_bytes = self.key_bytes.get(key);
+        let value = self.value;
+        // What a new entry adds, and what an element adds to an entry.
+        let new_bytes = TIME_WINDOW_BYTES + key_bytes + value.first(bytes);
+        let new_timer = timer_bytes(key_bytes);
         let mut start = self.last_start(ts);
         let mut hint = self.slots.len();
         while start > ts - self.size {
@@ -156,49 +268,30 @@ impl<V: ValueModel> Engine for Aligned<'_, V> {
             }
             let i = self.slot_index(start, hint);
             hint = i;
-            let key_bytes = self.key_bytes.get(key);
-            let value = self.value;
             let slot = &mut self.slots[i];
             let w = &mut slot.present[word];
-            if *w & bit == 0 {
-                *w |= bit;
-                slot.entries[kg] += 1;
-                slot.bytes[kg] += TIME_WINDOW_BYTES + key_bytes + value.first(bytes);
-                slot.timer_unit[kg] += timer_bytes(key_bytes);
-                if value.needs_last() {
-                    slot.last[key as usize] = bytes as u32;
-                }
+            let new = *w & bit == 0;
+            *w |= bit;
+            let last = if value.needs_last() {
+                // A new entry's old `last` is stale and unused.
+                std::mem::replace(&mut slot.last[key as usize], bytes as u32) as u64
             } else {
-                let last = if value.needs_last() {
-                    std::mem::replace(&mut slot.last[key as usize], bytes as u32) as u64
-                } else {
-                    0
-                };
-                slot.bytes[kg] = (slot.bytes[kg] as i64 + value.add(bytes, last)) as u64;
-            }
+                0
+            };
+            let added = value.add(bytes, last) as u64;
+            let c = &mut slot.counts[kg];
+            // Selects, not branches.
+            c.bytes = c.bytes.wrapping_add(if new { new_bytes } else { added });
+            c.entries += new as u64;
+            c.timer_unit += new_timer & (new as u64).wrapping_neg();
             start -= self.slide;
         }
     }
 
     #[inline(always)]
     fn advance(&mut self, time: i64, stats: &mut RunStats) {
-        // Slots are ordered by start and share one size: the expired ones
-        // are a prefix.
-        let mut n = 0;
-        while n < self.slots.len() && self.cleanup_time(self.slots[n].end) <= time {
-            n += 1;
-        }
-        if n > 0 {
-            for mut slot in self.slots.drain(..n) {
-                // At purge, one timer per entry is left (the cleanup timer).
-                for kg in 0..self.kgs {
-                    self.kg_purged_entries[kg] += slot.entries[kg];
-                    self.kg_purged_bytes[kg] += slot.bytes[kg] + slot.timer_unit[kg];
-                }
-                slot.clear();
-                self.pool.push(slot);
-                stats.windows_purged += 1;
-            }
+        if time >= self.first_cleanup {
+            self.purge(time, stats);
         }
     }
 
@@ -213,10 +306,10 @@ impl<V: ValueModel> Engine for Aligned<'_, V> {
             } else {
                 1
             };
-            for kg in 0..self.kgs {
-                snap.kg_bytes[kg] += slot.bytes[kg] + timers * slot.timer_unit[kg];
-                snap.kg_entries[kg] += slot.entries[kg];
-                snap.kg_timers[kg] += timers * slot.entries[kg];
+            for (kg, c) in slot.counts.iter().enumerate() {
+                snap.kg_bytes[kg] += c.bytes + timers * c.timer_unit;
+                snap.kg_entries[kg] += c.entries;
+                snap.kg_timers[kg] += timers * c.entries;
             }
         }
         snap.live_windows = self.slots.len() as u64;
