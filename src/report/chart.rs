@@ -211,6 +211,34 @@ impl Limit {
     }
 }
 
+/// The legend corner that covers the fewest of `points` (data
+/// coordinates in `x` × `y`); the upper left on a tie. A legend box is
+/// taken as 40% of the width and 30% of the height.
+pub(crate) fn legend_corner(
+    points: impl Iterator<Item = (f64, f64)>,
+    x: (f64, f64),
+    y: (f64, f64),
+) -> SeriesLabelPosition {
+    let mut count = [0usize; 4];
+    for (px, py) in points {
+        let u = (px - x.0) / (x.1 - x.0);
+        let v = (py - y.0) / (y.1 - y.0);
+        let (left, right, top, bottom) = (u <= 0.42, u >= 0.58, v >= 0.68, v <= 0.32);
+        count[0] += (left && top) as usize;
+        count[1] += (right && top) as usize;
+        count[2] += (left && bottom) as usize;
+        count[3] += (right && bottom) as usize;
+    }
+    let best = (0..4).min_by_key(|&i| (count[i], i)).unwrap_or(0);
+    [
+        SeriesLabelPosition::UpperLeft,
+        SeriesLabelPosition::UpperRight,
+        SeriesLabelPosition::LowerLeft,
+        SeriesLabelPosition::LowerRight,
+    ][best]
+        .clone()
+}
+
 // ---------------------------------------------------------------- units
 
 /// Bytes shown in one unit on an axis: values are divided by `div`.

@@ -293,7 +293,15 @@ impl Chart for CapacityChart {
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(super::legend_corner(
+                self.lines.iter().flat_map(|l| {
+                    l.points
+                        .iter()
+                        .filter_map(|p| p.peak_bytes.map(|b| (xa.to(p.x), yv(b))))
+                }),
+                (x0, x1),
+                (y0, y1),
+            ))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(200, 200, 200))
             .label_font(font(13))

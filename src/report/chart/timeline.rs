@@ -238,7 +238,17 @@ fn draw_panel<DB: DrawingBackend>(
         .draw()?;
 
     let x = |q: &TimelinePoint| ts.of(q.time_ms);
-    if p.subtasks > 1 {
+    if p.subtasks == 2 {
+        // One other subtask: a line, not a band.
+        let other = 1 - p.highlighted_subtask.min(1);
+        chart
+            .draw_series(LineSeries::new(
+                p.points.iter().map(|q| (x(q), ys.of(q.others_max))),
+                BAND.stroke_width(2),
+            ))?
+            .label(format!("subtask {other}"))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], BAND.stroke_width(2)));
+    } else if p.subtasks > 2 {
         let mut poly: Vec<(f64, f64)> = p
             .points
             .iter()
@@ -330,7 +340,17 @@ fn draw_panel<DB: DrawingBackend>(
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(super::legend_corner(
+            p.points.iter().flat_map(|q| {
+                [
+                    (x(q), ys.of(q.highlighted)),
+                    (x(q), ys.of(q.others_max)),
+                    (x(q), ys.of(q.others_min)),
+                ]
+            }),
+            (0.0, x1),
+            (0.0, y1),
+        ))
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(200, 200, 200))
         .label_font(font(13))
