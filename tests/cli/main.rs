@@ -33,6 +33,7 @@ mod support;
 
 mod determinism;
 mod explain_config;
+mod fast_mode;
 mod exports;
 mod generated;
 mod ground_truth;
