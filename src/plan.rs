@@ -32,9 +32,8 @@ pub fn options_for(s: &Scenario) -> Vec<BackendOption> {
         .checkpoint_dir
         .clone()
         .or_else(|| Some("hdfs:///flink/checkpoints".into()));
-    let mk = |label: &str, backend: Backend, storage: Storage, incremental: bool| BackendOption {
-        label: label.to_string(),
-        config: ResolvedConfig {
+    let mk = |label: &str, backend: Backend, storage: Storage, incremental: bool| {
+        let mut config = ResolvedConfig {
             version: v,
             backend,
             storage,
@@ -42,7 +41,15 @@ pub fn options_for(s: &Scenario) -> Vec<BackendOption> {
             checkpoint_dir: dir.clone(),
             reasons: Vec::new(),
             ..s.config.clone()
-        },
+        };
+        config.limits.max_state_size = match storage {
+            Storage::JobManager { max_state_size } => Some(max_state_size),
+            Storage::FileSystem { .. } => None,
+        };
+        BackendOption {
+            label: label.to_string(),
+            config,
+        }
     };
     let jm = Storage::JobManager {
         max_state_size: match s.config.storage {
@@ -146,12 +153,8 @@ pub fn summarize_option(
     bandwidth: f64,
 ) -> OptionSummary {
     let layout = KeyGroupLayout::new(s.parallelism, s.max_parallelism);
-    let timeout_s = s
-        .flink_conf
-        .get("execution.checkpointing.timeout")
-        .and_then(|v| crate::scenario::units::parse_duration_ms(v).ok())
-        .unwrap_or(600_000) as f64
-        / 1000.0;
+    let timeout_s = opt.config.limits.checkpoint_timeout_ms as f64 / 1000.0;
+    let frame = opt.config.limits.frame_size;
     let heap = opt.config.backend.is_heap();
     let mut sum = OptionSummary {
         option: opt.label.clone(),
@@ -198,6 +201,20 @@ pub fn summarize_option(
                 sum.tm_memory_bytes = sum.tm_memory_bytes.max(mem);
                 let t = memory::snapshot_seconds(heap, st.checkpointed_bytes, bandwidth);
                 sum.snapshot_seconds = sum.snapshot_seconds.max(t);
+                // JobManager storage ships the state inline in the task's
+                // acknowledgement: it must fit the RPC frame.
+                if matches!(opt.config.storage, Storage::JobManager { .. })
+                    && st.state_bytes > frame
+                    && first_fail.is_none()
+                {
+                    first_fail = Some((
+                        cp.checkpoint,
+                        format!(
+                            "checkpoint {}: subtask {} acknowledges {} inline, above the RPC frame size {} (akka/pekko.framesize)",
+                            cp.checkpoint, st.subtask, st.state_bytes, frame
+                        ),
+                    ));
+                }
                 if t > timeout_s && first_fail.is_none() {
                     first_fail = Some((
                         cp.checkpoint,
@@ -284,24 +301,13 @@ pub fn config_lines(cfg: &ResolvedConfig) -> ConfigLines {
         .unwrap_or_else(|| "hdfs:///flink/checkpoints".into());
     let mut e: Vec<(String, String)> = Vec::new();
     let mut java = Vec::new();
-    let backend_key = if v >= FlinkVersion::new(1, 17) {
-        "state.backend.type"
-    } else {
-        "state.backend"
-    };
-    let (storage_key, dir_key, incr_key) = if v >= FlinkVersion::new(1, 20) {
-        (
-            "execution.checkpointing.storage",
-            "execution.checkpointing.dir",
-            "execution.checkpointing.incremental",
-        )
-    } else {
-        (
-            "state.checkpoint-storage",
-            "state.checkpoints.dir",
-            "state.backend.incremental",
-        )
-    };
+    // Key names as this version spells them (`flink::version::Setting`).
+    use crate::flink::version::Setting;
+    let key = |set: Setting, fallback: &'static str| set.keys(v).map_or(fallback, |k| k.key);
+    let backend_key = key(Setting::Backend, "state.backend");
+    let storage_key = key(Setting::Storage, "state.checkpoint-storage");
+    let dir_key = key(Setting::CheckpointDir, "state.checkpoints.dir");
+    let incr_key = key(Setting::Incremental, "state.backend.incremental");
     let legacy = v < FlinkVersion::new(1, 13);
     match (cfg.backend, legacy) {
         (Backend::Memory, _) => {
