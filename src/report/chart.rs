@@ -329,7 +329,14 @@ pub fn compact_count(v: f64) -> String {
     } else {
         (1.0, "")
     };
-    format!("{}{suffix}", trim_number(v / d))
+    // Three significant digits at most: 316k, 3.16M, 31.6M.
+    let x = v / d;
+    let x = match x.abs() {
+        a if a >= 100.0 => x.round(),
+        a if a >= 10.0 => (x * 10.0).round() / 10.0,
+        _ => (x * 100.0).round() / 100.0,
+    };
+    format!("{}{suffix}", trim_number(x))
 }
 
 /// Bytes of an axis tick in log2 space: `2^v` as `512 KiB`, `1.4 MiB`.
@@ -370,5 +377,8 @@ mod tests {
         assert_eq!(log2_bytes_tick(19.0), "512 KiB");
         assert_eq!(compact_count(62_000.0), "62k");
         assert_eq!(compact_count(1.5e6), "1.5M");
+        assert_eq!(compact_count(316_227.8), "316k");
+        assert_eq!(compact_count(31_622_777.0), "31.6M");
+        assert_eq!(compact_count(3_162_278.0), "3.16M");
     }
 }
