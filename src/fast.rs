@@ -268,8 +268,8 @@ impl Occupancy {
             let lambda = -n * lq;
             let (vf, cf) = (f * miss, lambda * miss);
             let row = &self.counts[b * self.kgs..(b + 1) * self.kgs];
-            for g in 0..self.kgs {
-                let c = row[g] as f64;
+            for (g, &c) in row.iter().enumerate() {
+                let c = c as f64;
                 m.mean[g] += c * f;
                 m.var_hit[g] += c * vf;
                 m.cov[g] += c * cf;
