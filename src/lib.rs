@@ -150,8 +150,7 @@ pub fn simulate_scenario_mode(
     mode: fast::Mode,
     progress: &dyn Fn(u64),
 ) -> Result<ScenarioResult> {
-    let mut results =
-        simulate_options_mode(s, std::slice::from_ref(&s.config), mode, progress)?;
+    let mut results = simulate_options_mode(s, std::slice::from_ref(&s.config), mode, progress)?;
     Ok(results.remove(0))
 }
 

@@ -33,8 +33,8 @@ mod support;
 
 mod determinism;
 mod explain_config;
-mod fast_mode;
 mod exports;
+mod fast_mode;
 mod generated;
 mod ground_truth;
 mod invariants;
