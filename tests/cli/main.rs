@@ -24,6 +24,10 @@
 //!   the CLI (shortened; `--ignored` runs them in full).
 //! - `invariants`        hand-worked Flink rules on tiny inline traces: header,
 //!   key-group framing, entries, timers, sessions, lateness, sliding copies.
+//! - `report_html`       charts (PNG + SVG, font embedded), report.html
+//!   self-contained and rendered by headless Chromium (fails without it).
+//! - `sweep`             `statecap sweep`: sweep.csv, capacity charts,
+//!   crossings, every core, a progress bar only on a terminal.
 //!
 //! The ground-truth cases live beside the repository in
 //! `../shared/ground-truth`; the tests that need them fail (never skip) when

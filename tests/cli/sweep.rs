@@ -214,3 +214,39 @@ fn sweep_shows_a_progress_bar_on_a_terminal() {
         "bar with its message: {tty}"
     );
 }
+
+#[test]
+fn sweep_runs_on_the_shipped_seed_scenario() {
+    // The seed job, shortened to 20 and 40 s of traffic: two swept
+    // parameters, two capacity charts.
+    let seed = crate::support::manifest_dir().join("scenarios/seed_flink16_memory_backend.toml");
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let o = statecap([
+        "sweep",
+        &seed.display().to_string(),
+        "--vary",
+        "source.duration_ms=20s,40s",
+        "--vary",
+        "parallelism=2,8",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dir = out.join("seed_flink16_memory_backend-sweep");
+    let t = Table::read(&dir.join("sweep.csv"));
+    assert_eq!(t.rows.len(), 4);
+    assert_eq!(
+        t.rows
+            .iter()
+            .map(|r| r["records"].as_str())
+            .collect::<Vec<_>>(),
+        ["182000", "182000", "364000", "364000"],
+        "9,100 records/s for 20 s and 40 s"
+    );
+    for name in ["capacity_duration_ms", "capacity_parallelism"] {
+        assert!(dir.join(format!("{name}.png")).is_file(), "{name}.png");
+        assert!(dir.join(format!("{name}.svg")).is_file(), "{name}.svg");
+    }
+    assert!(stdout(&o).contains("the memory backend"), "{}", stdout(&o));
+}
