@@ -453,6 +453,10 @@ fn drive<E: Engine>(
     take_checkpoints(0, &mut engine, &mut time, &mut stats, &mut next_barrier);
 
     let mut kg_buf = [0u16; CHUNK];
+    // The record count of the next barrier, and the watermark the next
+    // emission carries (it changes only with the largest timestamp).
+    let mut next_at = next_barrier.map_or(u64::MAX, |b| b.1);
+    let mut pending = time.pending_watermark();
     loop {
         let n = input.fill(&mut batch);
         if n == 0 {
@@ -475,6 +479,7 @@ fn drive<E: Engine>(
                 };
                 if ts > time.max_ts {
                     time.max_ts = ts;
+                    pending = time.pending_watermark();
                 }
                 engine.element(key, kg as usize, ts, bytes, time.watermark, &mut stats);
                 count += 1;
@@ -482,18 +487,16 @@ fn drive<E: Engine>(
                     since_wm += 1;
                     if since_wm == wm_every {
                         since_wm = 0;
-                        let wm = time.pending_watermark();
                         time.wm_emitted = true;
-                        if wm > time.watermark {
-                            time.watermark = wm;
-                            engine.advance(wm, &mut stats);
+                        if pending > time.watermark {
+                            time.watermark = pending;
+                            engine.advance(pending, &mut stats);
                         }
                     }
                 }
-                if let Some((_, at, _)) = next_barrier
-                    && at == count
-                {
+                if count == next_at {
                     take_checkpoints(count, &mut engine, &mut time, &mut stats, &mut next_barrier);
+                    next_at = next_barrier.map_or(u64::MAX, |b| b.1);
                 }
             }
         }

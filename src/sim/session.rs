@@ -43,6 +43,9 @@ struct Timer {
 
 const NONE: u32 = u32::MAX;
 
+/// Timer entries whose keys' sessions `sweep` loads ahead at a time.
+const AHEAD: usize = 64;
+
 pub(super) struct Sessions<'k, V> {
     key_group: &'k [u16],
     key_bytes: &'k KeyBytes,
@@ -187,31 +190,70 @@ impl<'k, V: ValueModel> Sessions<'k, V> {
     /// time.
     fn sweep(&mut self) {
         let mut pending = std::mem::take(&mut self.pending);
-        for t in pending.iter_mut() {
-            if t.time <= self.fired_to {
-                self.settle_key(t.key);
+        // Both passes visit keys at random: each chunk's session lists are
+        // loaded ahead, so that their cache misses overlap.
+        for chunk in pending.chunks(AHEAD) {
+            self.load_ahead(chunk.iter().map(|t| t.key));
+            for t in chunk {
+                if t.time <= self.fired_to {
+                    self.settle_key(t.key);
+                }
             }
         }
-        pending.retain_mut(|t| {
-            let h = self.head[t.key as usize];
-            if h == NONE {
-                return false;
+        let mut kept = 0;
+        for i in 0..pending.len() {
+            if i % AHEAD == 0 {
+                let end = (i + AHEAD).min(pending.len());
+                self.load_ahead(pending[i..end].iter().map(|t| t.key));
             }
-            let Some(s) = self.lists[h as usize].iter().find(|s| s.id == t.id) else {
-                return false; // purged or merged away
-            };
-            if t.cleanup {
-                t.time = self.cleanup_time(s.end);
-                true
-            } else if s.timers == 2 {
-                t.time = s.end - 1;
-                true
-            } else {
-                false
+            let mut t = pending[i];
+            if self.still_pending(&mut t) {
+                pending[kept] = t;
+                kept += 1;
             }
-        });
+        }
+        pending.truncate(kept);
         self.sweep_at = (pending.len() * 2).max(1 << 20);
         self.pending = pending;
+    }
+
+    /// Whether a timer entry still stands for a timer; moves it to its
+    /// session's current time.
+    #[inline]
+    fn still_pending(&self, t: &mut Timer) -> bool {
+        let h = self.head[t.key as usize];
+        if h == NONE {
+            return false;
+        }
+        let Some(s) = self.lists[h as usize].iter().find(|s| s.id == t.id) else {
+            return false; // purged or merged away
+        };
+        if t.cleanup {
+            t.time = self.cleanup_time(s.end);
+            true
+        } else if s.timers == 2 {
+            t.time = s.end - 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Loads the key groups and session lists of `keys` into cache (four
+    /// misses per key over a large key space); the misses of different keys
+    /// overlap here instead of stalling the code that then visits them.
+    #[inline]
+    fn load_ahead(&mut self, keys: impl Iterator<Item = u32>) {
+        let mut sink = 0i64;
+        for k in keys {
+            sink ^= self.key_group[k as usize] as i64;
+            let h = self.head[k as usize];
+            if h != NONE {
+                sink ^= self.lists[h as usize].first().map_or(0, |s| s.end);
+            }
+        }
+        // Keeps the loads: their values are otherwise unused.
+        self.sink = self.sink.wrapping_add(sink);
     }
 
     #[inline]
@@ -258,18 +300,7 @@ impl<V: ValueModel> Engine for Sessions<'_, V> {
         for (k, g) in keys.iter().zip(kgs.iter_mut()) {
             *g = self.key_group[*k as usize];
         }
-        // Load each key's session list ahead (three dependent misses per
-        // key over a large key space), where the misses of different keys
-        // overlap; `element` then finds them in cache.
-        let mut sink = 0i64;
-        for &k in keys {
-            let h = self.head[k as usize];
-            if h != NONE {
-                sink ^= self.lists[h as usize].first().map_or(0, |s| s.end);
-            }
-        }
-        // Keeps the loads: their values are otherwise unused.
-        self.sink = self.sink.wrapping_add(sink);
+        self.load_ahead(keys.iter().copied());
     }
 
     fn element(
