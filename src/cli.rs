@@ -102,6 +102,9 @@ pub enum Command {
         /// Never show a progress bar.
         #[arg(long)]
         no_progress: bool,
+        /// exact, analytic or auto (per point, as `run` picks).
+        #[arg(long, value_enum, default_value_t = statecap::fast::Mode::Auto)]
+        mode: statecap::fast::Mode,
     },
     /// Explain what a flink-conf.yaml / config.yaml really gives on a Flink version.
     #[command(after_help = EXPLAIN_HELP)]
@@ -310,6 +313,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             jobs,
             quiet,
             no_progress,
+            mode,
         } => statecap::sweep::command(&statecap::sweep::SweepOptions {
             scenario,
             vary,
@@ -318,6 +322,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             jobs,
             quiet,
             no_progress,
+            mode,
         }),
         Command::ExplainConfig {
             file,

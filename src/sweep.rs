@@ -15,6 +15,7 @@
 
 use crate::backend::CheckpointStatus;
 use crate::error::{Error, Result};
+use crate::fast::Mode;
 use crate::flink::{Backend, Storage, default_max_parallelism};
 use crate::report::chart::{self, CapacityChart, CapacityLine, CapacityPoint, Limit};
 use crate::scenario::units::{human_bytes, human_duration_ms, parse_duration_ms};
@@ -486,6 +487,8 @@ pub struct Point {
     pub status: Status,
     /// Wall time of the simulation, ms.
     pub elapsed_ms: u64,
+    /// `exact` or `analytic`: how the point was simulated.
+    pub mode: &'static str,
 }
 
 /// The whole sweep.
@@ -503,6 +506,8 @@ pub struct Sweep {
     pub elapsed_ms: u64,
     /// Extra limits (a user's budget).
     pub budgets: Vec<Limit>,
+    /// The mode asked for (`auto` picks per point).
+    pub mode: Mode,
 }
 
 /// Every combination of the values, the first dimension slowest.
@@ -542,7 +547,7 @@ pub fn point_scenario(
     Ok(s)
 }
 
-fn run_point(base: &Scenario, vary: &[Vary], values: &[f64]) -> Point {
+fn run_point(base: &Scenario, vary: &[Vary], values: &[f64], mode: Mode) -> Point {
     let t0 = std::time::Instant::now();
     let mut pt = Point {
         values: values.to_vec(),
@@ -556,6 +561,7 @@ fn run_point(base: &Scenario, vary: &[Vary], values: &[f64]) -> Point {
         max_parallelism: base.max_parallelism,
         status: Status::Holds,
         elapsed_ms: 0,
+        mode: "",
     };
     let s = match point_scenario(base, vary, values) {
         Ok(s) => s,
@@ -567,7 +573,15 @@ fn run_point(base: &Scenario, vary: &[Vary], values: &[f64]) -> Point {
     pt.records = s.source.records;
     pt.parallelism = s.parallelism;
     pt.max_parallelism = s.max_parallelism;
-    match crate::simulate_scenario(&s, &|_| {}) {
+    let used = match crate::fast::resolve(&s, mode) {
+        Ok(m) => m,
+        Err(e) => {
+            pt.status = Status::Invalid(e.to_string());
+            return pt;
+        }
+    };
+    pt.mode = used.name();
+    match crate::simulate_scenario_mode(&s, used, &|_| {}) {
         Err(e) => pt.status = Status::Error(e.to_string()),
         Ok(r) => {
             let cps = r.operators.iter().flat_map(|op| op.checkpoints.iter());
@@ -602,6 +616,7 @@ pub fn run(
     base: &Scenario,
     vary: Vec<Vary>,
     budgets: Vec<Limit>,
+    mode: Mode,
     tick: &(dyn Fn() + Sync),
 ) -> Sweep {
     let t0 = std::time::Instant::now();
@@ -609,7 +624,7 @@ pub fn run(
     let points: Vec<Point> = g
         .par_iter()
         .map(|values| {
-            let p = run_point(base, &vary, values);
+            let p = run_point(base, &vary, values, mode);
             tick();
             p
         })
@@ -621,6 +636,7 @@ pub fn run(
         threads: rayon::current_num_threads(),
         elapsed_ms: t0.elapsed().as_millis() as u64,
         budgets,
+        mode,
     }
 }
 
@@ -744,6 +760,7 @@ impl Sweep {
                 "first_failed_checkpoint",
                 "status",
                 "note",
+                "mode",
                 "elapsed_ms",
             ]
             .map(String::from),
@@ -775,6 +792,7 @@ impl Sweep {
                 opt(p.first_failed_checkpoint),
                 p.status.name().to_string(),
                 note,
+                p.mode.to_string(),
                 p.elapsed_ms.to_string(),
             ]);
             w.write_record(&row).map_err(e)?;
@@ -863,14 +881,23 @@ impl Sweep {
     pub fn render(&self) -> String {
         let mut o = String::new();
         let dims: Vec<&str> = self.vary.iter().map(|v| v.param.name()).collect();
+        let analytic = self.points.iter().filter(|p| p.mode == "analytic").count();
         let _ = writeln!(
             o,
-            "sweep {}: {} points ({}) on {} threads in {:.1} s",
+            "sweep {}: {} points ({}) on {} threads in {:.1} s{}",
             self.base.name,
             self.points.len(),
             dims.join(" × "),
             self.threads,
-            self.elapsed_ms as f64 / 1e3
+            self.elapsed_ms as f64 / 1e3,
+            if analytic > 0 {
+                format!(
+                    "; {analytic} in analytic mode {}",
+                    crate::fast::describe(Mode::Analytic).trim_start_matches("mode: analytic ")
+                )
+            } else {
+                String::new()
+            }
         );
         let _ = writeln!(
             o,
@@ -1150,6 +1177,8 @@ pub struct SweepOptions {
     pub quiet: bool,
     /// Never show a progress bar.
     pub no_progress: bool,
+    /// Exact, analytic, or auto (per point, as `run` picks).
+    pub mode: Mode,
 }
 
 /// Runs `statecap sweep`; returns the exit code.
@@ -1203,7 +1232,7 @@ pub fn command(o: &SweepOptions) -> Result<i32> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let go = || run(&base, vary.clone(), budgets.clone(), &|| bar.inc(1));
+    let go = || run(&base, vary.clone(), budgets.clone(), o.mode, &|| bar.inc(1));
     let sweep = match o.jobs {
         Some(j) => rayon::ThreadPoolBuilder::new()
             .num_threads(j.max(1))

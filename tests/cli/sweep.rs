@@ -88,6 +88,7 @@ fn sweep_writes_csv_charts_and_crossings() {
         "peak_total_bytes",
         "first_failed_checkpoint",
         "status",
+        "mode",
     ] {
         assert!(t.columns.iter().any(|x| x == c), "column {c}");
     }
@@ -101,6 +102,7 @@ fn sweep_writes_csv_charts_and_crossings() {
     assert_eq!(status("4", "250"), "holds");
     assert_eq!(status("1", "4000"), "fails");
     for row in &t.rows {
+        assert_eq!(row["mode"], "exact", "small points are simulated exactly");
         let failed = row["status"] == "fails";
         assert_eq!(
             failed,
