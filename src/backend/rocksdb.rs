@@ -190,7 +190,11 @@ impl RocksDbModel {
     }
 
     fn timer_part(&self) -> f64 {
-        if self.merging { TIMER_PART } else { TIMER_PART_SHARED }
+        if self.merging {
+            TIMER_PART
+        } else {
+            TIMER_PART_SHARED
+        }
     }
 
     /// Estimates one checkpoint for every subtask.
@@ -250,7 +254,11 @@ impl RocksDbModel {
                 };
                 let touched_keys = touched * (keys / ef.max(1.0)).min(1.0);
                 let tombstones = d_purged * TOMBSTONE * if self.heap_timers { 1.0 } else { 2.0 };
-                let new_timers = if self.heap_timers { 0.0 } else { created * self.timer_part() };
+                let new_timers = if self.heap_timers {
+                    0.0
+                } else {
+                    created * self.timer_part()
+                };
                 let mut file = self.data_bytes(touched, touched_keys, written_value)
                     + new_timers
                     + tombstones
