@@ -113,6 +113,10 @@ pub struct ScenarioResult {
     pub storage: &'static str,
     /// Operators, in file order.
     pub operators: Vec<OperatorResult>,
+    /// Whether every record was played (`exact`) or the state was computed
+    /// in closed form (`analytic`).
+    #[serde(skip)]
+    pub analytic: bool,
 }
 
 impl serde::Serialize for RunStats {
@@ -180,6 +184,7 @@ pub fn simulate_options_mode(
     let mut results: Vec<ScenarioResult> = options
         .iter()
         .map(|c| ScenarioResult {
+            analytic: mode == fast::Mode::Analytic,
             name: s.name.clone(),
             backend: c.backend.short_name(),
             storage: c.storage.short_name(),

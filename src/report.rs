@@ -34,6 +34,10 @@ struct TimelineRow<'a> {
     state_bytes: u64,
     checkpointed_bytes: u64,
     checkpoint_status: &'a str,
+    /// `exact` (heap format), or `estimate` with the range below.
+    bytes_are: &'static str,
+    state_bytes_low: u64,
+    state_bytes_high: u64,
     entries: u64,
     timers: u64,
     live_keys: u64,
@@ -64,6 +68,9 @@ fn csv_bytes<T: Serialize>(rows: impl IntoIterator<Item = T>) -> Result<Vec<u8>>
 /// `timeline.csv`: one row per checkpoint × operator × subtask.
 pub fn timeline_csv(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
     let lim = limit(s);
+    // The heap format is replayed exactly; compression, RocksDB and a
+    // closed-form (analytic) run are estimates. A row's range says how wide.
+    let exact = s.config.backend.is_heap() && !s.compression && !r.analytic;
     let rows = r.operators.iter().flat_map(|op| {
         op.checkpoints.iter().flat_map(move |cp| {
             cp.subtasks.iter().map(move |st| TimelineRow {
@@ -80,6 +87,13 @@ pub fn timeline_csv(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
                 state_bytes: st.state_bytes,
                 checkpointed_bytes: st.checkpointed_bytes,
                 checkpoint_status: cp.status.name(),
+                bytes_are: if exact && st.state_bytes_low == st.state_bytes_high {
+                    "exact"
+                } else {
+                    "estimate"
+                },
+                state_bytes_low: st.state_bytes_low,
+                state_bytes_high: st.state_bytes_high,
                 entries: st.entries,
                 timers: st.timers,
                 live_keys: st.live_keys,
