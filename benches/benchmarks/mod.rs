@@ -18,9 +18,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Small samples and short measurements: the whole suite runs in minutes.
+/// No plots: `report.sh` reads criterion's JSON, and the plotting backend
+/// needs system fonts that a build machine may lack.
 pub fn config() -> Criterion<Clock> {
     Criterion::default()
         .with_measurement(Clock::from_env())
+        .without_plots()
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(2))

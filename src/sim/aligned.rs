@@ -7,34 +7,30 @@
 //! The per-element path is a handful of loads and stores: the window start
 //! comes from a cached range (no division while time stays in the same
 //! slide), the key's bit is tested and set, and the key group's counts are
-//! updated without a branch on whether the entry is new (that branch is
-//! unpredictable when a key space is large).
+//! updated (over a large key space, without a branch on whether the entry
+//! is new, see [`LARGE_KEYS`]). Keep the counts in separate arrays: one
+//! array of `(bytes, entries, timer_unit)` measured slower.
 
 use super::{Engine, RunStats, Snapshot, ValueModel};
 use crate::flink::serializer::{TIME_WINDOW_BYTES, timer_bytes};
 use crate::workload::{KeyBytes, KeySpace};
 
-/// Key spaces larger than this have their per-key state loaded ahead: its
-/// bitmap (`keys / 8` bytes per window) no longer fits the L1 and L2 caches.
-const TOUCH_KEYS: usize = 1 << 18;
-
-/// What one slot holds in one key group.
-#[derive(Debug, Clone, Copy, Default)]
-struct Counts {
-    /// Bytes of the `window-contents` entries.
-    bytes: u64,
-    /// Entries.
-    entries: u64,
-    /// Bytes of one timer per entry.
-    timer_unit: u64,
-}
+/// Over key spaces larger than this, each window's per-key state is loaded
+/// ahead (a window's bitmap, `keys / 8` bytes, outgrows the L1 cache and its
+/// last sizes, 4 bytes a key, the L2 cache) and the counts are updated
+/// without a branch on whether the entry is new (keys are seldom seen
+/// twice in a window, so that branch is unpredictable). Below it, the
+/// branch predicts well and costs less than the selects.
+const LARGE_KEYS: usize = 1 << 18;
 
 /// One live window extent `[start, end)`.
 struct Slot {
     start: i64,
     end: i64,
     present: Vec<u64>,
-    counts: Vec<Counts>,
+    bytes: Vec<u64>,
+    entries: Vec<u64>,
+    timer_unit: Vec<u64>,
     last: Vec<u32>,
 }
 
@@ -44,7 +40,9 @@ impl Slot {
             start: 0,
             end: 0,
             present: vec![0; keys.div_ceil(64)],
-            counts: vec![Counts::default(); kgs],
+            bytes: vec![0; kgs],
+            entries: vec![0; kgs],
+            timer_unit: vec![0; kgs],
             last: if needs_last {
                 vec![0; keys]
             } else {
@@ -54,7 +52,9 @@ impl Slot {
     }
     fn clear(&mut self) {
         self.present.fill(0);
-        self.counts.fill(Counts::default());
+        self.bytes.fill(0);
+        self.entries.fill(0);
+        self.timer_unit.fill(0);
     }
 }
 
@@ -71,16 +71,12 @@ pub(super) struct Aligned<'k, V> {
     value: V,
     slots: Vec<Slot>,
     pool: Vec<Slot>,
-    /// Cleanup time of the oldest slot (`i64::MAX` when there is none):
-    /// `advance` has nothing to do before it.
-    first_cleanup: i64,
     /// Every timestamp in `[start_lo, start_hi)` has the last window start
     /// `start_lo`.
     start_lo: i64,
     start_hi: i64,
-    /// Whether the key space is large enough for `key_groups` to load
-    /// each window's per-key state ahead.
-    touch: bool,
+    /// Whether the key space is larger than [`LARGE_KEYS`].
+    large: bool,
     sink: u64,
     kg_records: Vec<u64>,
     kg_purged_entries: Vec<u64>,
@@ -111,10 +107,9 @@ impl<'k, V: ValueModel> Aligned<'k, V> {
             value,
             slots: Vec::new(),
             pool: Vec::new(),
-            first_cleanup: i64::MAX,
             start_lo: 0,
             start_hi: 0,
-            touch: keys.len() > TOUCH_KEYS,
+            large: keys.len() > LARGE_KEYS,
             sink: 0,
             kg_records: vec![0; kgs],
             kg_purged_entries: vec![0; kgs],
@@ -175,7 +170,6 @@ impl<'k, V: ValueModel> Aligned<'k, V> {
         slot.start = start;
         slot.end = start + self.size;
         self.slots.insert(at, slot);
-        self.first_cleanup = self.cleanup_time(self.slots[0].end);
         at
     }
 
@@ -190,18 +184,14 @@ impl<'k, V: ValueModel> Aligned<'k, V> {
         }
         for mut slot in self.slots.drain(..n) {
             // At purge, one timer per entry is left (the cleanup timer).
-            for (kg, c) in slot.counts.iter().enumerate() {
-                self.kg_purged_entries[kg] += c.entries;
-                self.kg_purged_bytes[kg] += c.bytes + c.timer_unit;
+            for kg in 0..self.kgs {
+                self.kg_purged_entries[kg] += slot.entries[kg];
+                self.kg_purged_bytes[kg] += slot.bytes[kg] + slot.timer_unit[kg];
             }
             slot.clear();
             self.pool.push(slot);
             stats.windows_purged += 1;
         }
-        self.first_cleanup = self
-            .slots
-            .first()
-            .map_or(i64::MAX, |s| self.cleanup_time(s.end));
     }
 
     /// Cleanup time: `maxTimestamp + allowedLateness` (event time) or
@@ -221,7 +211,7 @@ impl<V: ValueModel> Engine for Aligned<'_, V> {
         // Over a large key space, the keys' bits (and last sizes) in the
         // newest window are cache misses too: load them here, where the
         // misses overlap, so that `element` finds them in cache.
-        if self.touch
+        if self.large
             && let Some(slot) = self.slots.last()
         {
             let mut sink = 0u64;
@@ -256,6 +246,7 @@ impl<V: ValueModel> Engine for Aligned<'_, V> {
         // What a new entry adds, and what an element adds to an entry.
         let new_bytes = TIME_WINDOW_BYTES + key_bytes + value.first(bytes);
         let new_timer = timer_bytes(key_bytes);
+        let large = self.large;
         let mut start = self.last_start(ts);
         let mut hint = self.slots.len();
         while start > ts - self.size {
@@ -279,18 +270,26 @@ impl<V: ValueModel> Engine for Aligned<'_, V> {
                 0
             };
             let added = value.add(bytes, last) as u64;
-            let c = &mut slot.counts[kg];
-            // Selects, not branches.
-            c.bytes = c.bytes.wrapping_add(if new { new_bytes } else { added });
-            c.entries += new as u64;
-            c.timer_unit += new_timer & (new as u64).wrapping_neg();
+            if large {
+                // Whether the entry is new is a coin toss over a large key
+                // space: selects, not a branch.
+                slot.bytes[kg] = slot.bytes[kg].wrapping_add(if new { new_bytes } else { added });
+                slot.entries[kg] += new as u64;
+                slot.timer_unit[kg] += new_timer & (new as u64).wrapping_neg();
+            } else if new {
+                slot.bytes[kg] += new_bytes;
+                slot.entries[kg] += 1;
+                slot.timer_unit[kg] += new_timer;
+            } else {
+                slot.bytes[kg] = slot.bytes[kg].wrapping_add(added);
+            }
             start -= self.slide;
         }
     }
 
     #[inline(always)]
     fn advance(&mut self, time: i64, stats: &mut RunStats) {
-        if time >= self.first_cleanup {
+        if !self.slots.is_empty() && self.cleanup_time(self.slots[0].end) <= time {
             self.purge(time, stats);
         }
     }
@@ -306,10 +305,10 @@ impl<V: ValueModel> Engine for Aligned<'_, V> {
             } else {
                 1
             };
-            for (kg, c) in slot.counts.iter().enumerate() {
-                snap.kg_bytes[kg] += c.bytes + timers * c.timer_unit;
-                snap.kg_entries[kg] += c.entries;
-                snap.kg_timers[kg] += timers * c.entries;
+            for kg in 0..self.kgs {
+                snap.kg_bytes[kg] += slot.bytes[kg] + timers * slot.timer_unit[kg];
+                snap.kg_entries[kg] += slot.entries[kg];
+                snap.kg_timers[kg] += timers * slot.entries[kg];
             }
         }
         snap.live_windows = self.slots.len() as u64;
