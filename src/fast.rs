@@ -146,7 +146,8 @@ pub fn mark_outputs(files: &mut [(&'static str, Vec<u8>)], mode: Mode) {
 }
 
 /// Plays one operator in `mode` (`Exact` or `Analytic`): the exact
-/// simulator, or the analytic snapshots at the same barriers.
+/// simulator (over the key-group `partitions`, one thread each, if given),
+/// or the analytic snapshots at the same barriers.
 #[allow(clippy::too_many_arguments)]
 pub fn simulate(
     mode: Mode,
@@ -155,11 +156,23 @@ pub fn simulate(
     keys: &KeySpace,
     total_records: u64,
     input: Input,
+    partitions: Option<&[u8]>,
     on_checkpoint: &mut dyn FnMut(&Snapshot),
     progress: &dyn Fn(u64),
 ) -> RunStats {
     if mode != Mode::Analytic {
-        return sim::simulate(spec, keys, total_records, input, on_checkpoint, progress);
+        return match partitions {
+            Some(owner) => sim::simulate_partitioned(
+                spec,
+                keys,
+                total_records,
+                input,
+                owner,
+                on_checkpoint,
+                progress,
+            ),
+            None => sim::simulate(spec, keys, total_records, input, on_checkpoint, progress),
+        };
     }
     drop(input);
     let occ = Occupancy::new(s, keys, spec.max_parallelism as usize);

@@ -160,11 +160,40 @@ pub fn simulate_scenario_mode(
 
 /// [`simulate_options`] in a chosen [`fast::Mode`]: `exact` plays every
 /// record, `analytic` computes the same snapshots in closed form, `auto`
-/// picks by the size of the work.
+/// picks by the size of the work. Exact runs use every core (see
+/// [`simulate_options_threads`]).
 pub fn simulate_options_mode(
     s: &Scenario,
     options: &[flink::ResolvedConfig],
     mode: fast::Mode,
+    progress: &dyn Fn(u64),
+) -> Result<Vec<ScenarioResult>> {
+    simulate_options_threads(s, options, mode, 0, progress)
+}
+
+/// Exact runs of at least this many records are split over threads.
+pub const PARALLEL_MIN_RECORDS: u64 = 1 << 20;
+
+/// Threads an exact run uses when asked for `threads` (0: every core, or
+/// one inside a rayon pool, where the pool already uses them).
+pub fn exact_threads(threads: usize) -> usize {
+    match threads {
+        0 if rayon::current_thread_index().is_some() => 1,
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
+/// [`simulate_options_mode`] with an exact run spread over `threads`
+/// threads (0: see [`exact_threads`]). Key groups are split into that many
+/// partitions of near-equal expected records, each simulated on its own
+/// thread while this one produces the input; the result is the same, byte
+/// for byte, as on one thread.
+pub fn simulate_options_threads(
+    s: &Scenario,
+    options: &[flink::ResolvedConfig],
+    mode: fast::Mode,
+    threads: usize,
     progress: &dyn Fn(u64),
 ) -> Result<Vec<ScenarioResult>> {
     let mode = fast::resolve(s, mode)?;
@@ -181,6 +210,10 @@ pub fn simulate_options_mode(
         },
         e => e,
     })?;
+    let threads = exact_threads(threads);
+    let partitions =
+        (mode == fast::Mode::Exact && threads > 1 && workload.records >= PARALLEL_MIN_RECORDS)
+            .then(|| sim::partition(&workload.key_group_weights(s.max_parallelism), threads));
     let mut results: Vec<ScenarioResult> = options
         .iter()
         .map(|c| ScenarioResult {
@@ -251,6 +284,7 @@ pub fn simulate_options_mode(
             &workload.keys,
             workload.records,
             workload.input(),
+            partitions.as_deref(),
             &mut |snap| {
                 let base = heap.subtasks(snap);
                 for run in per_option.iter_mut() {

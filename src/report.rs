@@ -8,6 +8,7 @@ pub mod compare;
 pub mod html;
 pub mod markdown;
 mod table;
+pub use table::group as group_digits;
 
 pub use table::render_table;
 

@@ -13,7 +13,10 @@
 //! the window function's value layout).
 
 mod aligned;
+pub mod parallel;
 mod session;
+
+pub use parallel::{partition, simulate_partitioned};
 
 use crate::flink::serializer::ValueLayout;
 use crate::scenario::{
@@ -23,7 +26,7 @@ use crate::workload::{Batch, Clock, Input, KeySpace};
 
 /// What one checkpoint saw, key group by key group (before the heap
 /// format's framing and header, which `backend` adds).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Snapshot {
     /// Checkpoint number, from 1.
     pub checkpoint: u64,
@@ -277,6 +280,9 @@ trait Engine {
     /// independent of each other, so their cache misses overlap here
     /// instead of stalling the per-element path one by one.
     fn key_groups(&mut self, keys: &[u32], kgs: &mut [u16]);
+    /// Loads ahead the state `element` will touch for `keys` (their key
+    /// groups already known).
+    fn prefetch(&mut self, keys: &[u32]);
     /// Processes one element of key `key` (in key group `kg`) at `ts`
     /// (event time, or processing time).
     fn element(
@@ -294,6 +300,13 @@ trait Engine {
     /// Adds the live state to `snap` (zeroed), given the current watermark.
     /// Settles due timers first; counts purged windows into `stats`.
     fn snapshot(&mut self, watermark: i64, snap: &mut Snapshot, stats: &mut RunStats);
+    /// Whether the live window extents are shared by every key (aligned
+    /// windows), so that every partition of the key groups sees all of
+    /// them; otherwise each extent belongs to one key (sessions).
+    const SHARED_EXTENTS: bool;
+    /// A record whose key's state is not kept here: opens the window
+    /// extents it would (aligned windows), without touching any key.
+    fn other(&mut self, ts: i64, watermark: i64);
 }
 
 /// Plays `input` through one window operator, calling `on_checkpoint` at
@@ -306,49 +319,41 @@ pub fn simulate(
     on_checkpoint: &mut dyn FnMut(&Snapshot),
     progress: &dyn Fn(u64),
 ) -> RunStats {
-    let layout = value_layout(&spec.op);
-    match layout {
-        ValueLayout::List => run_value(
+    with_engine(
+        spec,
+        keys,
+        Sequential {
             spec,
-            keys,
-            total_records,
-            &mut input,
-            ListValue,
+            total: total_records,
+            input: &mut input,
             on_checkpoint,
             progress,
-        ),
-        ValueLayout::Accumulator(b) => run_value(
-            spec,
-            keys,
-            total_records,
-            &mut input,
-            AccValue(b),
-            on_checkpoint,
-            progress,
-        ),
-        ValueLayout::Single => {
-            let variable = true;
-            run_value(
-                spec,
-                keys,
-                total_records,
-                &mut input,
-                SingleValue { variable },
-                on_checkpoint,
-                progress,
-            )
-        }
+        },
+    )
+}
+
+/// Runs the engine that simulates `spec`'s operator: [`with_engine`] builds
+/// it (monomorphized over window kind and value layout) and hands over a way
+/// to make as many as the run needs.
+trait EngineUser {
+    fn run<E: Engine + Send, M: Fn() -> E + Sync>(self, make: M) -> RunStats;
+}
+
+/// Calls `user` with the engine constructor of `spec`'s window kind and
+/// value layout.
+fn with_engine<U: EngineUser>(spec: &OperatorSpec, keys: &KeySpace, user: U) -> RunStats {
+    match value_layout(&spec.op) {
+        ValueLayout::List => with_value(spec, keys, ListValue, user),
+        ValueLayout::Accumulator(b) => with_value(spec, keys, AccValue(b), user),
+        ValueLayout::Single => with_value(spec, keys, SingleValue { variable: true }, user),
     }
 }
 
-fn run_value<V: ValueModel>(
+fn with_value<V: ValueModel + Send + Sync, U: EngineUser>(
     spec: &OperatorSpec,
     keys: &KeySpace,
-    total: u64,
-    input: &mut Input,
     v: V,
-    on_checkpoint: &mut dyn FnMut(&Snapshot),
-    progress: &dyn Fn(u64),
+    user: U,
 ) -> RunStats {
     let processing = spec.op.time == TimeCharacteristic::Processing;
     let lateness = if processing {
@@ -358,31 +363,50 @@ fn run_value<V: ValueModel>(
     };
     let kgs = spec.max_parallelism as usize;
     match spec.op.assigner {
-        Assigner::Tumbling { size_ms, offset_ms } => {
-            let e = aligned::Aligned::new(
+        Assigner::Tumbling { size_ms, offset_ms } => user.run(|| {
+            aligned::Aligned::new(
                 keys, kgs, size_ms, size_ms, offset_ms, lateness, processing, v,
-            );
-            drive(spec, total, input, e, on_checkpoint, progress)
-        }
+            )
+        }),
         Assigner::Sliding {
             size_ms,
             slide_ms,
             offset_ms,
-        } => {
-            let e = aligned::Aligned::new(
+        } => user.run(|| {
+            aligned::Aligned::new(
                 keys, kgs, size_ms, slide_ms, offset_ms, lateness, processing, v,
-            );
-            drive(spec, total, input, e, on_checkpoint, progress)
-        }
+            )
+        }),
         Assigner::Session { gap_ms } => {
-            let e = session::Sessions::new(keys, kgs, gap_ms, lateness, processing, v);
-            drive(spec, total, input, e, on_checkpoint, progress)
+            user.run(|| session::Sessions::new(keys, kgs, gap_ms, lateness, processing, v))
         }
     }
 }
 
+/// One engine over every key group, on this thread.
+struct Sequential<'a> {
+    spec: &'a OperatorSpec,
+    total: u64,
+    input: &'a mut Input,
+    on_checkpoint: &'a mut dyn FnMut(&Snapshot),
+    progress: &'a dyn Fn(u64),
+}
+
+impl EngineUser for Sequential<'_> {
+    fn run<E: Engine + Send, M: Fn() -> E + Sync>(self, make: M) -> RunStats {
+        drive(
+            self.spec,
+            self.total,
+            self.input,
+            make(),
+            self.on_checkpoint,
+            self.progress,
+        )
+    }
+}
+
 /// Records whose key groups are looked up together, ahead of playing them.
-const CHUNK: usize = 256;
+pub(crate) const CHUNK: usize = 256;
 
 fn drive<E: Engine>(
     spec: &OperatorSpec,

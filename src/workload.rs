@@ -28,6 +28,8 @@ pub struct Batch {
     pub ts: Vec<i64>,
     /// Serialized element sizes, bytes.
     pub bytes: Vec<u32>,
+    /// Key groups of `keys`, when looked up ahead (else empty).
+    pub kgs: Vec<u16>,
 }
 
 impl Batch {
@@ -37,6 +39,7 @@ impl Batch {
             keys: Vec::with_capacity(BATCH),
             ts: Vec::with_capacity(BATCH),
             bytes: Vec::with_capacity(BATCH),
+            kgs: Vec::new(),
         }
     }
     /// Records in the batch.
@@ -51,6 +54,13 @@ impl Batch {
         self.keys.clear();
         self.ts.clear();
         self.bytes.clear();
+        self.kgs.clear();
+    }
+    /// Looks up the key group of every key into `kgs`.
+    pub fn look_up_key_groups(&mut self, key_group: &[u16]) {
+        self.kgs.clear();
+        self.kgs
+            .extend(self.keys.iter().map(|&k| key_group[k as usize]));
     }
 }
 
@@ -152,6 +162,9 @@ impl Clock {
     #[inline]
     pub fn at(&self, i: u64) -> i64 {
         match self.eps_int {
+            // 64-bit division while `i * 1000` fits (the 128-bit one is a
+            // library call, on the per-record path of the generator).
+            Some(e) if i < u64::MAX / 1000 => ((i * 1000) / e) as i64,
             Some(e) => ((i as u128 * 1000) / e as u128) as i64,
             None => (i as f64 * 1000.0 / self.eps).floor() as i64,
         }
@@ -267,6 +280,25 @@ impl Workload {
                 t.bytes.iter().map(|&b| b as f64).sum::<f64>() / t.bytes.len().max(1) as f64
             }
             WorkloadSource::Generated(_) => s.source.record_bytes.mean(),
+        }
+    }
+
+    /// Each key group's share of the records: counted over a trace,
+    /// expected from the key distribution for generated input.
+    pub fn key_group_weights(&self, max_parallelism: u32) -> Vec<f64> {
+        let kgs = max_parallelism as usize;
+        match &self.source {
+            WorkloadSource::Generated(s) => {
+                let occ = crate::fast::Occupancy::new(s, &self.keys, kgs);
+                (0..kgs).map(|g| occ.share(g)).collect()
+            }
+            WorkloadSource::Trace(t) => {
+                let mut w = vec![0.0; kgs];
+                for &k in &t.keys {
+                    w[self.keys.key_group[k as usize] as usize] += 1.0;
+                }
+                w
+            }
         }
     }
 

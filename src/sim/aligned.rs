@@ -173,6 +173,20 @@ impl<'k, V: ValueModel> Aligned<'k, V> {
         at
     }
 
+    /// Makes the slots a record at `ts` would, without touching any key's
+    /// state (a record of a key group simulated in another partition).
+    #[inline(never)]
+    fn other_extents(&mut self, ts: i64, watermark: i64) {
+        let mut start = self.compute_last_start(ts);
+        let mut hint = self.slots.len();
+        while start > ts - self.size {
+            if self.processing || self.cleanup_time(start + self.size) > watermark {
+                hint = self.slot_index(start, hint);
+            }
+            start -= self.slide;
+        }
+    }
+
     /// Purges every slot whose cleanup time is at or before `time`.
     #[inline(never)]
     fn purge(&mut self, time: i64, stats: &mut RunStats) {
@@ -208,6 +222,11 @@ impl<V: ValueModel> Engine for Aligned<'_, V> {
         for (k, g) in keys.iter().zip(kgs.iter_mut()) {
             *g = self.key_group[*k as usize];
         }
+        self.prefetch(keys);
+    }
+
+    #[inline]
+    fn prefetch(&mut self, keys: &[u32]) {
         // Over a large key space, the keys' bits (and last sizes) in the
         // newest window are cache misses too: load them here, where the
         // misses overlap, so that `element` finds them in cache.
@@ -284,6 +303,17 @@ impl<V: ValueModel> Engine for Aligned<'_, V> {
                 slot.bytes[kg] = slot.bytes[kg].wrapping_add(added);
             }
             start -= self.slide;
+        }
+    }
+
+    const SHARED_EXTENTS: bool = true;
+
+    #[inline(always)]
+    fn other(&mut self, ts: i64, watermark: i64) {
+        // Within the cached range, the extents of `ts` were made (or found
+        // late, which they stay) by an earlier record.
+        if ts < self.start_lo || ts >= self.start_hi {
+            self.other_extents(ts, watermark);
         }
     }
 

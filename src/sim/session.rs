@@ -303,6 +303,11 @@ impl<V: ValueModel> Engine for Sessions<'_, V> {
         self.load_ahead(keys.iter().copied());
     }
 
+    #[inline]
+    fn prefetch(&mut self, keys: &[u32]) {
+        self.load_ahead(keys.iter().copied());
+    }
+
     fn element(
         &mut self,
         key: u32,
@@ -395,6 +400,11 @@ impl<V: ValueModel> Engine for Sessions<'_, V> {
             self.push_timer(me - 1, s.id, key, false);
         }
     }
+
+    const SHARED_EXTENTS: bool = false;
+
+    #[inline(always)]
+    fn other(&mut self, _ts: i64, _watermark: i64) {}
 
     #[inline]
     fn advance(&mut self, time: i64, _stats: &mut RunStats) {

@@ -7,6 +7,7 @@ use crate::scenario::{KeyDistribution, Scenario, SizeDistribution};
 use rand::{Rng, RngExt, SeedableRng};
 use rand_distr::{Distribution, LogNormal, Normal, Zipf};
 use rand_pcg::Pcg64Mcg;
+use strength_reduce::StrengthReducedU64;
 
 const KEY_STREAM: u64 = 0x9E37_79B9_7F4A_7C15;
 const JITTER_STREAM: u64 = 0x6A09_E667_F3BC_C909;
@@ -29,7 +30,11 @@ pub struct Generator {
     next: u64,
     end: u64,
     clock: Clock,
+    /// Record `next`'s processing time, stepped without a division.
+    tick: Option<Tick>,
     jitter: u64,
+    /// `jitter + 1`, for a modulo without a division instruction.
+    jitter_span: StrengthReducedU64,
     key_rng: Pcg64Mcg,
     jitter_rng: Pcg64Mcg,
     size_rng: Pcg64Mcg,
@@ -78,7 +83,9 @@ impl Generator {
             next: 0,
             end: src.records,
             clock: Clock::new(src.events_per_second),
+            tick: Tick::new(src.events_per_second),
             jitter: src.jitter_ms,
+            jitter_span: StrengthReducedU64::new(src.jitter_ms.saturating_add(1).max(1)),
             key_rng: Pcg64Mcg::seed_from_u64(s.seed ^ KEY_STREAM),
             jitter_rng: Pcg64Mcg::seed_from_u64(s.seed ^ JITTER_STREAM),
             size_rng: Pcg64Mcg::seed_from_u64(s.seed ^ SIZE_STREAM),
@@ -94,9 +101,12 @@ impl Generator {
                 KeyDraw::Uniform(k) => self.key_rng.random_range(0..*k),
                 KeyDraw::Zipf(z) => (z.sample(&mut self.key_rng) as u64).max(1) - 1,
             };
-            let mut ts = self.clock.at(self.next);
+            let mut ts = match self.tick.as_mut() {
+                Some(t) => t.next(),
+                None => self.clock.at(self.next),
+            };
             if self.jitter > 0 {
-                ts -= (self.jitter_rng.next_u64() % (self.jitter + 1)) as i64;
+                ts -= (self.jitter_rng.next_u64() % self.jitter_span) as i64;
             }
             let bytes = match &self.sizes {
                 SizeDraw::Fixed(b) => *b,
@@ -113,6 +123,60 @@ impl Generator {
     }
 }
 
+/// `Clock::at(i)` for `i = 0, 1, 2, ...` at an integer rate `e`:
+/// `i * 1000 = t * e + acc`, stepped by `1000 = q * e + r`.
+struct Tick {
+    e: u64,
+    q: i64,
+    r: u64,
+    t: i64,
+    acc: u64,
+}
+
+impl Tick {
+    fn new(events_per_second: f64) -> Option<Tick> {
+        let e = (events_per_second.fract() == 0.0 && events_per_second >= 1.0)
+            .then_some(events_per_second as u64)?;
+        Some(Tick {
+            e,
+            q: (1000 / e) as i64,
+            r: 1000 % e,
+            t: 0,
+            acc: 0,
+        })
+    }
+
+    /// The time of the current record; steps to the next.
+    #[inline(always)]
+    fn next(&mut self) -> i64 {
+        let now = self.t;
+        self.t += self.q;
+        self.acc += self.r;
+        if self.acc >= self.e {
+            self.acc -= self.e;
+            self.t += 1;
+        }
+        now
+    }
+}
+
 fn clamp(v: f64, lo: u32, hi: u32) -> u32 {
     v.round().clamp(lo as f64, hi as f64) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_equal_the_clock() {
+        for eps in [1.0, 3.0, 7.0, 999.0, 1000.0, 1001.0, 100_000.0, 123_457.0] {
+            let clock = Clock::new(eps);
+            let mut tick = Tick::new(eps).unwrap();
+            for i in 0..20_000u64 {
+                assert_eq!(tick.next(), clock.at(i), "eps {eps}, record {i}");
+            }
+        }
+        assert!(Tick::new(2.5).is_none());
+    }
 }

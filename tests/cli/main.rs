@@ -26,6 +26,9 @@
 //!   key-group framing, entries, timers, sessions, lateness, sliding copies.
 //! - `report_html`       charts (PNG + SVG, font embedded), report.html
 //!   self-contained and rendered by headless Chromium (fails without it).
+//! - `parallel`          one operator over several threads (partitions of key
+//!   groups) equals one thread, snapshot by snapshot, on the ground-truth
+//!   cases and a grid of time kinds, lateness and checkpoint triggers.
 //! - `sweep`             `statecap sweep`: sweep.csv, capacity charts,
 //!   crossings, every core, a progress bar only on a terminal.
 //!
@@ -42,6 +45,7 @@ mod fast_mode;
 mod generated;
 mod ground_truth;
 mod invariants;
+mod parallel;
 mod report_html;
 mod scenario_errors;
 mod shipped_scenarios;
