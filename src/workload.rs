@@ -193,7 +193,7 @@ impl Clock {
 /// Where records come from.
 pub enum Input {
     /// Generated from the scenario's seed.
-    Generated(Generator),
+    Generated(Box<Generator>),
     /// Replayed from a trace held in memory.
     Trace(TraceCursor),
 }
@@ -305,7 +305,7 @@ impl Workload {
     /// A fresh input from the first record.
     pub fn input(&self) -> Input {
         match &self.source {
-            WorkloadSource::Generated(s) => Input::Generated(Generator::new(s)),
+            WorkloadSource::Generated(s) => Input::Generated(Box::new(Generator::new(s))),
             WorkloadSource::Trace(t) => Input::from_trace(t.clone()),
         }
     }

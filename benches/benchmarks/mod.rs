@@ -88,7 +88,7 @@ pub fn generate_trace(s: &Scenario) -> Arc<Trace> {
         bytes: Vec::with_capacity(n),
         key_space: KeySpace::generated(s.source.keys, s.source.key_type, s.max_parallelism),
     };
-    let mut input = Input::Generated(Generator::new(s));
+    let mut input = Input::Generated(Box::new(Generator::new(s)));
     let mut batch = Batch::new();
     while input.fill(&mut batch) > 0 {
         trace.keys.extend_from_slice(&batch.keys);
