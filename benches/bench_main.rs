@@ -15,6 +15,7 @@ mod benchmarks;
 criterion_main! {
     benchmarks::event_loop::benches,
     benchmarks::key_groups::benches,
+    benchmarks::parallel::benches,
     benchmarks::snapshot::benches,
     benchmarks::trace::benches,
 }

@@ -48,9 +48,11 @@ pub enum Command {
         /// Your own per-subtask budget, drawn on the charts (e.g. "64 mb"); repeatable.
         #[arg(long, value_name = "SIZE")]
         budget: Vec<String>,
-        /// exact plays every record; analytic computes tumbling/sliding window
-        /// state in closed form (generated input); auto picks analytic above
-        /// 2×10^8 element-window assignments when eligible.
+        /// exact plays every record; sampled plays every record but simulates the
+        /// heaviest subtask and a sample of the others' key groups (error bound
+        /// printed); analytic computes tumbling/sliding window state in closed
+        /// form (generated input); auto, above 2×10^8 element-window
+        /// assignments, picks analytic when eligible, else sampled.
         #[arg(long, value_enum, default_value_t = statecap::fast::Mode::Auto)]
         mode: statecap::fast::Mode,
         /// Threads for an exact run (default: every core): key groups are split
@@ -106,7 +108,7 @@ pub enum Command {
         /// Never show a progress bar.
         #[arg(long)]
         no_progress: bool,
-        /// exact, analytic or auto (per point, as `run` picks).
+        /// exact, sampled, analytic or auto (per point, as `run` picks).
         #[arg(long, value_enum, default_value_t = statecap::fast::Mode::Auto)]
         mode: statecap::fast::Mode,
     },
@@ -182,6 +184,11 @@ fn simulated_line(
             "{:.1}M records/s on {used} thread{}",
             records as f64 / secs.max(1e-9) / 1e6,
             if used == 1 { "" } else { "s" }
+        )
+    } else if mode == statecap::fast::Mode::Sampled {
+        format!(
+            "{:.1}M records/s read, a sample of the key groups simulated",
+            records as f64 / secs.max(1e-9) / 1e6
         )
     } else {
         "closed form".to_string()
@@ -263,9 +270,9 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                     b.finish_and_clear();
                 }
                 let mut files = report::render_outputs_with(s, &result, &budgets)?;
-                statecap::fast::mark_outputs(&mut files, used);
+                statecap::fast::mark_outputs(&mut files, used, result.sampled_error);
                 tables.push_str(&report::render_table(s, &result));
-                tables.push_str(&statecap::fast::describe(used));
+                tables.push_str(&statecap::fast::describe(used, result.sampled_error));
                 tables.push('\n');
                 tables.push_str(&simulated_line(s, used, threads, took));
                 rendered.push((s.name.clone(), files));

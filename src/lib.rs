@@ -113,10 +113,13 @@ pub struct ScenarioResult {
     pub storage: &'static str,
     /// Operators, in file order.
     pub operators: Vec<OperatorResult>,
-    /// Whether every record was played (`exact`) or the state was computed
-    /// in closed form (`analytic`).
+    /// How the state was predicted: `Exact`, `Sampled` or `Analytic`.
     #[serde(skip)]
-    pub analytic: bool,
+    pub mode: fast::Mode,
+    /// A sampled run's error bound on an estimated subtask's state bytes
+    /// (a fraction, about 95%).
+    #[serde(skip)]
+    pub sampled_error: Option<f64>,
 }
 
 impl serde::Serialize for RunStats {
@@ -211,13 +214,34 @@ pub fn simulate_options_threads(
         e => e,
     })?;
     let threads = exact_threads(threads);
-    let partitions =
-        (mode == fast::Mode::Exact && threads > 1 && workload.records >= PARALLEL_MIN_RECORDS)
-            .then(|| sim::partition(&workload.key_group_weights(s.max_parallelism), threads));
+    let mut sampler = (mode == fast::Mode::Sampled).then(|| {
+        fast::sampled::Sampler::new(
+            sampling_weights(s, &workload),
+            KeyGroupLayout::new(s.parallelism, s.max_parallelism),
+        )
+    });
+    let partitions = match &sampler {
+        // The sampled key groups, split over the threads.
+        Some(sm) => {
+            let w = workload.key_group_weights(s.max_parallelism);
+            let mut owner = sim::partition(&w, threads.max(1));
+            for (o, &mine) in owner.iter_mut().zip(sm.owner()) {
+                if mine == sim::parallel::NOBODY {
+                    *o = sim::parallel::NOBODY;
+                }
+            }
+            Some(owner)
+        }
+        None => {
+            (mode == fast::Mode::Exact && threads > 1 && workload.records >= PARALLEL_MIN_RECORDS)
+                .then(|| sim::partition(&workload.key_group_weights(s.max_parallelism), threads))
+        }
+    };
     let mut results: Vec<ScenarioResult> = options
         .iter()
         .map(|c| ScenarioResult {
-            analytic: mode == fast::Mode::Analytic,
+            mode,
+            sampled_error: None,
             name: s.name.clone(),
             backend: c.backend.short_name(),
             storage: c.storage.short_name(),
@@ -286,6 +310,16 @@ pub fn simulate_options_threads(
             workload.input(),
             partitions.as_deref(),
             &mut |snap| {
+                let filled;
+                let snap = match sampler.as_mut() {
+                    Some(sm) => {
+                        let mut c = snap.clone();
+                        sm.fill(&mut c);
+                        filled = c;
+                        &filled
+                    }
+                    None => snap,
+                };
                 let base = heap.subtasks(snap);
                 for run in per_option.iter_mut() {
                     let mut subtasks = base.clone();
@@ -329,7 +363,31 @@ pub fn simulate_options_threads(
             });
         }
     }
+    if let Some(sm) = &sampler {
+        for r in results.iter_mut() {
+            r.sampled_error = Some(sm.error_bound());
+        }
+    }
     Ok(results)
+}
+
+/// What a key group's state is expected to be proportional to, for the
+/// sampled mode's ratio estimator: its records when windows keep every
+/// element (lists), else its distinct keys among a window's records (one
+/// accumulator or element per key and window). From the first operator.
+fn sampling_weights(s: &Scenario, workload: &Workload) -> Vec<f64> {
+    let Some(op) = s.operators.first() else {
+        return workload.key_group_weights(s.max_parallelism);
+    };
+    if sim::value_layout(op) == flink::serializer::ValueLayout::List {
+        return workload.key_group_weights(s.max_parallelism);
+    }
+    let span_ms = match op.assigner {
+        Assigner::Tumbling { size_ms, .. } | Assigner::Sliding { size_ms, .. } => size_ms as f64,
+        Assigner::Session { gap_ms } => 2.0 * gap_ms as f64,
+    };
+    let n = (s.source.events_per_second * span_ms / 1000.0).min(workload.records as f64);
+    workload.key_group_distinct(s.max_parallelism, n.max(1.0))
 }
 
 /// One backend option's models and results while a simulation runs.

@@ -71,7 +71,7 @@ pub fn timeline_csv(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
     let lim = limit(s);
     // The heap format is replayed exactly; compression, RocksDB and a
     // closed-form (analytic) run are estimates. A row's range says how wide.
-    let exact = s.config.backend.is_heap() && !s.compression && !r.analytic;
+    let exact = s.config.backend.is_heap() && !s.compression && r.mode == crate::fast::Mode::Exact;
     let rows = r.operators.iter().flat_map(|op| {
         op.checkpoints.iter().flat_map(move |cp| {
             cp.subtasks.iter().map(move |st| TimelineRow {

@@ -893,7 +893,8 @@ impl Sweep {
             if analytic > 0 {
                 format!(
                     "; {analytic} in analytic mode {}",
-                    crate::fast::describe(Mode::Analytic).trim_start_matches("mode: analytic ")
+                    crate::fast::describe(Mode::Analytic, None)
+                        .trim_start_matches("mode: analytic ")
                 )
             } else {
                 String::new()

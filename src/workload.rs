@@ -302,6 +302,30 @@ impl Workload {
         }
     }
 
+    /// Each key group's expected distinct keys among `n` records (generated
+    /// input), or its distinct keys over the whole trace.
+    pub fn key_group_distinct(&self, max_parallelism: u32, n: f64) -> Vec<f64> {
+        let kgs = max_parallelism as usize;
+        match &self.source {
+            WorkloadSource::Generated(s) => {
+                let occ = crate::fast::Occupancy::new(s, &self.keys, kgs);
+                let mut out = vec![0.0; kgs];
+                occ.distinct(n, &mut out);
+                out
+            }
+            WorkloadSource::Trace(t) => {
+                let mut seen = vec![false; self.keys.len()];
+                let mut w = vec![0.0; kgs];
+                for &k in &t.keys {
+                    if !std::mem::replace(&mut seen[k as usize], true) {
+                        w[self.keys.key_group[k as usize] as usize] += 1.0;
+                    }
+                }
+                w
+            }
+        }
+    }
+
     /// A fresh input from the first record.
     pub fn input(&self) -> Input {
         match &self.source {

@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod event_loop;
 pub mod key_groups;
+pub mod parallel;
 pub mod snapshot;
 pub mod trace;
 

@@ -1,7 +1,8 @@
-//! Analytic mode against exact mode: the largest subtask's bytes at every
-//! checkpoint, over tumbling and sliding windows, process and aggregate,
-//! uniform and zipf keys, parallelism 3, 8 and 64, 10^4 to 10^6 keys,
-//! event and processing time. Prints the table the README quotes
+//! Analytic and sampled modes against exact mode: the largest subtask's
+//! bytes at every checkpoint, over tumbling and sliding (and, sampled,
+//! session) windows, process and aggregate, uniform and zipf keys,
+//! parallelism 3, 8 and 64, 10^4 to 10^6 keys, event and processing time.
+//! Prints the tables the README quotes
 //! (`cargo test --release --test cli fast_mode -- --nocapture`); the
 //! `--ignored` variant plays ~5×10^7 events per case.
 
@@ -12,6 +13,7 @@ use std::path::Path;
 
 struct Case {
     sliding: bool,
+    session: bool,
     process: bool,
     zipf: bool,
     parallelism: u32,
@@ -23,7 +25,13 @@ impl Case {
     fn label(&self) -> String {
         format!(
             "{} {} {} {}",
-            if self.sliding { "sliding" } else { "tumbling" },
+            if self.session {
+                "session"
+            } else if self.sliding {
+                "sliding"
+            } else {
+                "tumbling"
+            },
             if self.process { "process" } else { "aggregate" },
             if self.zipf { "zipf" } else { "uniform" },
             if self.processing { "proc" } else { "event" },
@@ -31,7 +39,9 @@ impl Case {
     }
 
     fn toml(&self, records: u64) -> String {
-        let assigner = if self.sliding {
+        let assigner = if self.session {
+            "assigner = \"session\"\ngap_ms = 3000"
+        } else if self.sliding {
             "assigner = \"sliding\"\nsize_ms = 60000\nslide_ms = 20000"
         } else {
             "assigner = \"tumbling\"\nsize_ms = 60000"
@@ -89,36 +99,46 @@ storage = "filesystem"
     }
 }
 
-/// Relative errors of the largest subtask's bytes, checkpoint by checkpoint.
-fn errors(text: &str) -> Vec<f64> {
+/// Relative errors of the largest subtask's bytes, checkpoint by checkpoint,
+/// and the run's own bound (sampled mode).
+fn errors(text: &str, mode: Mode) -> (Vec<f64>, Option<f64>) {
     let s = Scenario::parse(text, Path::new("fast_mode_case.toml")).expect("valid scenario");
     let exact = simulate_scenario_mode(&s, Mode::Exact, &|_| {}).unwrap();
-    let fast = simulate_scenario_mode(&s, Mode::Analytic, &|_| {}).unwrap();
+    let fast = simulate_scenario_mode(&s, mode, &|_| {}).unwrap();
     let (e, a) = (
         &exact.operators[0].checkpoints,
         &fast.operators[0].checkpoints,
     );
     assert_eq!(e.len(), a.len(), "same barriers");
-    e.iter()
+    let errs = e
+        .iter()
         .zip(a)
+        .filter(|(e, _)| e.max_state_bytes() > 0)
         .map(|(e, a)| {
             assert_eq!((e.checkpoint, e.records), (a.checkpoint, a.records));
             let (x, y) = (e.max_state_bytes() as f64, a.max_state_bytes() as f64);
             (y - x) / x
         })
-        .collect()
+        .collect();
+    (errs, fast.sampled_error)
 }
 
-fn grid(records_tumbling: u64) -> Vec<(Case, u64)> {
+fn grid(records_tumbling: u64, session: bool) -> Vec<(Case, u64)> {
     let keys = [10_000u64, 100_000, 1_000_000];
     let mut v = Vec::new();
     let mut i = 0;
-    for sliding in [false, true] {
+    let windows: &[(bool, bool)] = if session {
+        &[(false, false), (true, false), (false, true)]
+    } else {
+        &[(false, false), (true, false)]
+    };
+    for &(sliding, session) in windows {
         for process in [false, true] {
             for zipf in [false, true] {
                 for parallelism in [3u32, 8, 64] {
                     let c = Case {
                         sliding,
+                        session,
                         process,
                         zipf,
                         parallelism,
@@ -139,19 +159,19 @@ fn grid(records_tumbling: u64) -> Vec<(Case, u64)> {
     v
 }
 
-fn measure(records_tumbling: u64, bound: f64) {
+fn measure(records_tumbling: u64, mode: Mode, median_bound: f64, bound: f64) {
     let mut all = Vec::new();
     let mut table = String::from(
-        "| case | P | keys | records | checkpoints | median error | max error | mean signed |\n|---|---|---|---|---|---|---|---|\n",
+        "| case | P | keys | records | checkpoints | median error | max error | mean signed | own bound |\n|---|---|---|---|---|---|---|---|---|\n",
     );
     let t0 = std::time::Instant::now();
-    for (c, records) in grid(records_tumbling) {
-        let signed = errors(&c.toml(records));
+    for (c, records) in grid(records_tumbling, mode == Mode::Sampled) {
+        let (signed, own) = errors(&c.toml(records), mode);
         let bias = signed.iter().sum::<f64>() / signed.len() as f64;
         let errs: Vec<f64> = signed.iter().map(|e| e.abs()).collect();
         let max = errs.iter().cloned().fold(0.0, f64::max);
         table.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {:.3}% | {:.3}% | {:+.3}% |\n",
+            "| {} | {} | {} | {} | {} | {:.3}% | {:.3}% | {:+.3}% | {} |\n",
             c.label(),
             c.parallelism,
             c.keys,
@@ -159,20 +179,38 @@ fn measure(records_tumbling: u64, bound: f64) {
             errs.len(),
             100.0 * median(&errs),
             100.0 * max,
-            100.0 * bias
+            100.0 * bias,
+            own.map_or("-".to_string(), |b| format!("±{:.2}%", 100.0 * b)),
         ));
+        if let Some(b) = own {
+            // The run's own bound covers what it got wrong; a run that
+            // simulated every key group (bound 0) is exact.
+            assert!(
+                max <= b + 1e-9,
+                "{}: max error {:.3}% beyond its own bound ±{:.3}%",
+                c.label(),
+                100.0 * max,
+                100.0 * b
+            );
+        }
         all.extend(errs);
     }
     let med = median(&all);
     let max = all.iter().cloned().fold(0.0, f64::max);
     println!(
-        "{table}\nall {} checkpoints: median {:.3}%, max {:.3}% ({:.1} s)",
+        "{} mode\n{table}\nall {} checkpoints: median {:.3}%, max {:.3}% ({:.1} s)",
+        mode.name(),
         all.len(),
         100.0 * med,
         100.0 * max,
         t0.elapsed().as_secs_f64()
     );
-    assert!(med <= 0.01, "median error {:.3}% > 1%", 100.0 * med);
+    assert!(
+        med <= median_bound,
+        "median error {:.3}% > {:.1}%",
+        100.0 * med,
+        100.0 * median_bound
+    );
     assert!(
         max <= bound,
         "max error {:.3}% > {:.1}%",
@@ -183,19 +221,27 @@ fn measure(records_tumbling: u64, bound: f64) {
 
 #[test]
 fn analytic_mode_is_within_one_percent_of_exact() {
-    measure(1_500_000, 0.08);
+    measure(1_500_000, Mode::Analytic, 0.01, 0.08);
+}
+
+#[test]
+fn sampled_mode_is_within_one_percent_of_exact() {
+    // Median within 1%; the maximum (an estimated subtask's noise above the
+    // true largest) is measured at 10.3% and bounded here at 12%.
+    measure(1_500_000, Mode::Sampled, 0.01, 0.12);
 }
 
 #[test]
 #[ignore = "about 5×10^7 events per case; run with --ignored"]
 fn analytic_mode_is_within_one_percent_of_exact_at_scale() {
-    measure(50_000_000, 0.08);
+    measure(50_000_000, Mode::Analytic, 0.01, 0.08);
 }
 
 #[test]
 fn auto_picks_analytic_only_for_large_eligible_work() {
     let small = Case {
         sliding: false,
+        session: false,
         process: false,
         zipf: false,
         parallelism: 3,
@@ -220,6 +266,7 @@ fn cli_says_which_mode_produced_the_result() {
     let dir = tempfile::tempdir().unwrap();
     let small = Case {
         sliding: true,
+        session: false,
         process: true,
         zipf: true,
         parallelism: 8,
