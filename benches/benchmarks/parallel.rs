@@ -18,7 +18,7 @@ fn parallel(c: &mut Criterion<Clock>) {
     let plans: [(&str, &str, u64); 3] = [
         ("tumbling", "aggregate", 4_000_000),
         ("tumbling", "process", 4_000_000),
-        ("session", "process", 1_000_000),
+        ("session", "process", 4_000_000),
     ];
     for (window, function, records) in plans {
         let s = scenario(window, function, 1_000_000, false, records, 1_000_000);
