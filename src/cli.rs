@@ -167,12 +167,12 @@ Examples:
 
 /// How long the simulation took (not the charts and reports), and its rate.
 fn simulated_line(
-    s: &Scenario,
+    result: &statecap::ScenarioResult,
     mode: statecap::fast::Mode,
     threads: usize,
     took: std::time::Duration,
 ) -> String {
-    let records = s.source.records.saturating_mul(s.operators.len() as u64);
+    let records: u64 = result.operators.iter().map(|o| o.stats.records).sum();
     let secs = took.as_secs_f64();
     let how = if mode == statecap::fast::Mode::Exact {
         let used = if records >= statecap::PARALLEL_MIN_RECORDS {
@@ -274,7 +274,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 tables.push_str(&report::render_table(s, &result));
                 tables.push_str(&statecap::fast::describe(used, result.sampled_error));
                 tables.push('\n');
-                tables.push_str(&simulated_line(s, used, threads, took));
+                tables.push_str(&simulated_line(&result, used, threads, took));
                 rendered.push((s.name.clone(), files));
             }
             // Only once every scenario ran: print, then write.

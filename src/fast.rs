@@ -112,7 +112,8 @@ pub fn resolve(s: &Scenario, mode: Mode) -> Result<Mode> {
                 s.path.display()
             ))),
         },
-        Mode::Auto => Ok(if work(s) <= AUTO_THRESHOLD {
+        // A trace is played exactly (its length is known only once read).
+        Mode::Auto => Ok(if s.source.trace.is_some() || work(s) <= AUTO_THRESHOLD {
             Mode::Exact
         } else if ineligible(s).is_none() {
             Mode::Analytic
