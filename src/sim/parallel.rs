@@ -449,16 +449,6 @@ fn route(kgs: &[u16], owner: &[u8], own: &mut [Vec<u32>]) {
         o.clear();
         o.resize(n, 0);
     }
-    if let [only] = own {
-        // One partition (sampling): keep what it owns.
-        let mut j = 0;
-        for (i, &g) in kgs.iter().enumerate() {
-            only[j] = i as u32;
-            j += (owner[g as usize] == 0) as usize;
-        }
-        only.truncate(j);
-        return;
-    }
     for (i, &g) in kgs.iter().enumerate() {
         let p = owner[g as usize] as usize;
         if let Some(o) = own.get_mut(p) {
