@@ -296,7 +296,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             quiet,
         } => {
             let s = Scenario::load(&scenario)?;
-            let bw = statecap::scenario::units::parse_memory_size(&bandwidth)
+            let bw = statecap::flink::units::parse_memory_size(&bandwidth)
                 .map_err(|e| Error::Limit(format!("--bandwidth: {e}")))?
                 as f64;
             let total = s
@@ -396,7 +396,7 @@ fn budgets(texts: &[String]) -> Result<Vec<report::chart::Limit>, Error> {
     texts
         .iter()
         .map(|b| {
-            statecap::scenario::units::parse_memory_size(b)
+            statecap::flink::units::parse_memory_size(b)
                 .map(|bytes| report::chart::Limit {
                     label: "budget".into(),
                     bytes,

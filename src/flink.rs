@@ -10,6 +10,7 @@ pub mod conf_file;
 pub mod explain;
 pub mod key_group;
 pub mod serializer;
+pub mod units;
 pub mod version;
 
 pub use key_group::{KeyGroupLayout, default_max_parallelism};

@@ -258,8 +258,8 @@ pub fn summarize_option(
                 0,
                 format!(
                     "JVM heap: ~{} of window state per subtask exceeds the default task heap ({})",
-                    crate::scenario::units::human_bytes(sum.tm_memory_bytes),
-                    crate::scenario::units::human_bytes(memory::DEFAULT_TASK_HEAP)
+                    crate::flink::units::human_bytes(sum.tm_memory_bytes),
+                    crate::flink::units::human_bytes(memory::DEFAULT_TASK_HEAP)
                 ),
             ));
         }
@@ -438,10 +438,10 @@ pub fn plan(s: &Scenario, cmp: &Comparison) -> Result<Plan> {
     reasons.push(format!(
         "{} holds: peak subtask {} (total {}), {:.0}% headroom, TaskManager memory ~{}",
         chosen.option,
-        crate::scenario::units::human_bytes(chosen.peak_subtask_bytes),
-        crate::scenario::units::human_bytes(chosen.peak_total_bytes),
+        crate::flink::units::human_bytes(chosen.peak_subtask_bytes),
+        crate::flink::units::human_bytes(chosen.peak_total_bytes),
         chosen.headroom * 100.0,
-        crate::scenario::units::human_bytes(chosen.tm_memory_bytes)
+        crate::flink::units::human_bytes(chosen.tm_memory_bytes)
     ));
     for (i, o) in cmp.options.iter().enumerate() {
         if i < pick && !o.holds {

@@ -7,7 +7,7 @@
 //! Only this module knows about files, lines and spans.
 
 pub mod raw;
-pub mod units;
+
 mod validate;
 
 use crate::error::{Error, Result};

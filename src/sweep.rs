@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::fast::Mode;
 use crate::flink::{Backend, Storage, default_max_parallelism};
 use crate::report::chart::{self, CapacityChart, CapacityLine, CapacityPoint, Limit};
-use crate::scenario::units::{human_bytes, human_duration_ms, parse_duration_ms};
+use crate::flink::units::{human_bytes, human_duration_ms, parse_duration_ms};
 use crate::scenario::{Assigner, CheckpointTrigger, KeyType, Scenario};
 use rayon::prelude::*;
 use std::fmt::Write;
@@ -1204,7 +1204,7 @@ pub fn command(o: &SweepOptions) -> Result<i32> {
         .budgets
         .iter()
         .map(|b| {
-            crate::scenario::units::parse_memory_size(b)
+            crate::flink::units::parse_memory_size(b)
                 .map(|bytes| Limit {
                     label: "budget".into(),
                     bytes,

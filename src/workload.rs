@@ -6,6 +6,7 @@
 //! Not here: what the window operator does with the records (see `sim`).
 
 mod generate;
+pub mod occupancy;
 mod trace;
 
 pub use generate::Generator;
@@ -289,7 +290,7 @@ impl Workload {
         let kgs = max_parallelism as usize;
         match &self.source {
             WorkloadSource::Generated(s) => {
-                let occ = crate::fast::Occupancy::new(s, &self.keys, kgs);
+                let occ = occupancy::Occupancy::new(s, &self.keys, kgs);
                 (0..kgs).map(|g| occ.share(g)).collect()
             }
             WorkloadSource::Trace(t) => {
@@ -308,7 +309,7 @@ impl Workload {
         let kgs = max_parallelism as usize;
         match &self.source {
             WorkloadSource::Generated(s) => {
-                let occ = crate::fast::Occupancy::new(s, &self.keys, kgs);
+                let occ = occupancy::Occupancy::new(s, &self.keys, kgs);
                 let mut out = vec![0.0; kgs];
                 occ.distinct(n, &mut out);
                 out

@@ -18,7 +18,7 @@ use crate::flink::version::{
     self, Backend, ConfError, Explicit, KeyStatus, Resolution, Setting, Severity, Source, Storage,
     TimerStore,
 };
-use crate::scenario::units::human_bytes;
+use crate::flink::units::human_bytes;
 
 /// A trap or a note about the file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -691,7 +691,7 @@ fn parse_threshold(
 ) -> Result<(u64, Option<String>), String> {
     let default = default_inline_threshold(version);
     let parsed: Result<i128, String> = if version.at_least(1, 11) {
-        crate::scenario::units::parse_memory_size(value).map(|b| b as i128)
+        crate::flink::units::parse_memory_size(value).map(|b| b as i128)
     } else {
         value
             .parse::<i32>()
@@ -893,7 +893,7 @@ pub fn resolve(
 }
 
 fn human(b: u64) -> String {
-    crate::scenario::units::human_bytes(b)
+    crate::flink::units::human_bytes(b)
 }
 
 /// [`resolve`], with where every value came from and what Flink would warn
@@ -1097,14 +1097,14 @@ pub fn resolve_detailed(
         }
     };
     let duration = |f: &Found| {
-        crate::scenario::units::parse_duration_ms(&f.value).map_err(|m| ConfError::keyed(&f.key, m))
+        crate::flink::units::parse_duration_ms(&f.value).map_err(|m| ConfError::keyed(&f.key, m))
     };
     let timeout = match lookup_setting(conf, Setting::Timeout, version) {
         Some(f) => {
             let ms = duration(&f)?;
             decide(
                 Setting::Timeout,
-                crate::scenario::units::human_duration_ms(ms as i64),
+                crate::flink::units::human_duration_ms(ms as i64),
                 from(&f),
                 String::new(),
             );
@@ -1129,7 +1129,7 @@ pub fn resolve_detailed(
             let ms = duration(&f)?;
             decide(
                 Setting::Interval,
-                crate::scenario::units::human_duration_ms(ms as i64),
+                crate::flink::units::human_duration_ms(ms as i64),
                 from(&f),
                 String::new(),
             );

@@ -206,7 +206,7 @@ impl Limit {
         format!(
             "{} {}",
             self.label,
-            crate::scenario::units::human_bytes(self.bytes)
+            crate::flink::units::human_bytes(self.bytes)
         )
     }
 }

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::flink::{FlinkVersion, Storage};
 use crate::plan::{Comparison, Plan};
 use crate::scenario::Scenario;
-use crate::scenario::units::human_bytes;
+use crate::flink::units::human_bytes;
 use std::fmt::Write;
 
 fn pct(h: f64) -> String {

@@ -9,7 +9,7 @@ use super::chart::Limit;
 use super::table::group;
 use crate::backend::CheckpointStatus;
 use crate::flink::{Backend, Storage};
-use crate::scenario::units::{human_bytes, human_duration_ms};
+use crate::flink::units::{human_bytes, human_duration_ms};
 use crate::scenario::{
     Assigner, CheckpointTrigger, KeyDistribution, KeyType, Scenario, SizeDistribution,
     TimeCharacteristic, WindowFunction,

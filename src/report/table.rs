@@ -4,7 +4,7 @@
 
 use crate::backend::CheckpointStatus;
 use crate::flink::Storage;
-use crate::scenario::units::{human_bytes, human_duration_ms};
+use crate::flink::units::{human_bytes, human_duration_ms};
 use crate::scenario::{Assigner, Scenario, TimeCharacteristic, WindowFunction};
 use crate::{CheckpointResult, OperatorResult, ScenarioResult};
 use std::fmt::Write;

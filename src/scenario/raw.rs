@@ -69,12 +69,12 @@ quantity!(Count, "a whole number such as 100000 or 1e8", |s| {
 quantity!(
     Bytes,
     "a size such as 117 or \"5 mb\"",
-    super::units::parse_memory_size
+    crate::flink::units::parse_memory_size
 );
 quantity!(
     Millis,
     "a duration such as 5000 or \"10 s\"",
-    super::units::parse_duration_ms
+    crate::flink::units::parse_duration_ms
 );
 
 /// The whole file.

@@ -507,7 +507,7 @@ pub(super) fn parse_with(
     let c = &raw.checkpoints;
     let conf_interval = flink_conf
         .get("execution.checkpointing.interval")
-        .map(|v| super::units::parse_duration_ms(v));
+        .map(|v| crate::flink::units::parse_duration_ms(v));
     let checkpoints = match (c.every_records, c.interval_ms, conf_interval) {
         (Some(_), Some(_), _) => {
             err(

@@ -11,7 +11,7 @@ use super::{
     ByteScale, Chart, DrawResult, FAIL, LIMIT_COLORS, Limit, PALETTE, compact_count, font,
     log2_bytes_tick, small,
 };
-use crate::scenario::units::human_duration_ms;
+use crate::flink::units::human_duration_ms;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

@@ -8,7 +8,7 @@
 use super::{ByteScale, Chart, DrawResult, GREY, LIMIT_COLORS, Limit, PALETTE, font, small};
 use crate::ScenarioResult;
 use crate::scenario::Scenario;
-use crate::scenario::units::human_bytes;
+use crate::flink::units::human_bytes;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::flink::KeyGroupLayout;
 use crate::scenario::Scenario;
-use crate::scenario::units::human_bytes;
+use crate::flink::units::human_bytes;
 use crate::{OperatorResult, ScenarioResult};
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -8,7 +8,7 @@ use super::{
     small,
 };
 use crate::backend::CheckpointStatus;
-use crate::scenario::units::human_bytes;
+use crate::flink::units::human_bytes;
 use crate::scenario::{Scenario, TimeCharacteristic};
 use crate::{OperatorResult, ScenarioResult};
 use plotters::coord::Shift;
