@@ -2,17 +2,70 @@
 //! snapshot bytes per subtask, what the checkpoint uploads, and whether the
 //! checkpoint storage accepts it.
 //!
-//! The heap (hashmap / memory / fs) full snapshot is exact: header, the
-//! framing of every key group of the subtask's range (empty ones too), and
-//! the entries (`HeapSnapshotStrategy`, `KeyGroupRangeOffsets`).
+//! The seam: a backend is one file that turns what the simulator saw at a
+//! barrier ([`Snapshot`], per key group) into bytes per subtask, behind
+//! [`StateModel`]; [`model_for`] picks the file for a configuration.
+//! - [`heap`]: the heap (hashmap / memory / fs) full snapshot, exact:
+//!   header, the framing of every key group of the subtask's range (empty
+//!   ones too), and the entries; Snappy-compressed as an estimate
+//!   ([`compression`]).
+//! - [`rocksdb`]: RocksDB's SST bytes and uploads, an estimate with a range.
+//!
+//! [`memory`] estimates TaskManager memory and snapshot time; the
+//! checkpoint storage's limits are applied by [`storage_verdict`].
 
 pub mod compression;
+pub mod heap;
 pub mod memory;
 pub mod rocksdb;
 
-use crate::flink::serializer::{ValueLayout, header_bytes, key_group_framing};
-use crate::flink::{KeyGroupLayout, ResolvedConfig, Storage};
+pub use heap::HeapModel;
+
+use crate::flink::serializer::ValueLayout;
+use crate::flink::{Backend, KeyGroupLayout, ResolvedConfig, Storage};
+use crate::scenario::PayloadKind;
 use crate::sim::Snapshot;
+
+/// What a backend model needs to know of one operator and its traffic.
+#[derive(Debug, Clone)]
+pub struct BackendJob {
+    /// Key groups and subtasks.
+    pub layout: KeyGroupLayout,
+    /// The operator's value layout.
+    pub value: ValueLayout,
+    /// Merging (session) windows.
+    pub merging: bool,
+    /// Windows each element belongs to (`size / slide` for sliding).
+    pub copies: f64,
+    /// Mean serialized key bytes.
+    pub key_bytes: f64,
+    /// Mean serialized element bytes.
+    pub element_bytes: f64,
+    /// Snappy-compressed snapshots (`execution.checkpointing.snapshot-compression`).
+    pub compression: bool,
+    /// What the records carry (for compression estimates).
+    pub payload: PayloadKind,
+    /// Timers on the heap (`state.backend.rocksdb.timer-service.factory: HEAP`).
+    pub heap_timers: bool,
+}
+
+/// A backend's bytes for one operator, checkpoint after checkpoint (a
+/// model may keep state between checkpoints, as RocksDB's files do).
+pub trait StateModel {
+    /// Every subtask's share of the checkpoint at this barrier.
+    fn checkpoint(&mut self, snap: &Snapshot) -> Vec<SubtaskSnapshot>;
+    /// Bytes of every key group in the snapshot stream (skew).
+    fn key_group_bytes(&self, snap: &Snapshot) -> Vec<u64>;
+}
+
+/// The model of the backend `config` selects, for `job`.
+pub fn model_for(config: &ResolvedConfig, job: &BackendJob) -> Box<dyn StateModel> {
+    let heap = HeapModel::for_job(job);
+    match config.backend {
+        Backend::RocksDb => Box::new(rocksdb::RocksDbModel::new(job, config.incremental, heap)),
+        _ => Box::new(heap),
+    }
+}
 
 /// One subtask's share of a checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -75,96 +128,6 @@ impl CheckpointStatus {
             CheckpointStatus::Completed => "completed",
             CheckpointStatus::Failed { .. } => "failed",
         }
-    }
-}
-
-/// The heap backend's snapshot model for one operator.
-#[derive(Debug, Clone)]
-pub struct HeapModel {
-    layout: KeyGroupLayout,
-    header: u64,
-    framing: u64,
-    compression: Option<compression::Compression>,
-}
-
-impl HeapModel {
-    /// For a window operator with this value layout.
-    pub fn new(layout: KeyGroupLayout, value: ValueLayout, merging: bool) -> Self {
-        HeapModel {
-            layout,
-            header: header_bytes(value, merging),
-            framing: key_group_framing(merging),
-            compression: None,
-        }
-    }
-
-    /// Snappy-compressed snapshots (an estimate; see [`compression`]).
-    pub fn with_compression(mut self, c: compression::Compression) -> Self {
-        self.compression = Some(c);
-        self
-    }
-
-    /// Whether the bytes are exact (uncompressed heap format).
-    pub fn is_exact(&self) -> bool {
-        self.compression.is_none()
-    }
-
-    /// The header of every subtask's stream.
-    pub fn header(&self) -> u64 {
-        self.header
-    }
-
-    /// Bytes of key group `kg` in the snapshot stream.
-    pub fn key_group_bytes(&self, snap: &Snapshot, kg: usize) -> u64 {
-        match &self.compression {
-            None => self.framing + snap.kg_bytes[kg],
-            Some(c) => c.key_group(
-                snap.kg_bytes[kg],
-                snap.kg_entries[kg],
-                snap.kg_timers[kg],
-                snap.kg_live_keys[kg],
-            ),
-        }
-    }
-
-    /// Per-subtask snapshot of a barrier.
-    pub fn subtasks(&self, snap: &Snapshot) -> Vec<SubtaskSnapshot> {
-        (0..self.layout.parallelism)
-            .map(|i| {
-                let (s, e) = self.layout.range_of(i);
-                let mut row = SubtaskSnapshot {
-                    subtask: i,
-                    key_group_start: s,
-                    key_group_end: e,
-                    state_bytes: self.header,
-                    checkpointed_bytes: 0,
-                    state_bytes_low: 0,
-                    state_bytes_high: 0,
-                    entries: 0,
-                    timers: 0,
-                    live_keys: 0,
-                    nonempty_key_groups: 0,
-                    largest_key_group: s,
-                    largest_key_group_bytes: 0,
-                };
-                for kg in s as usize..=e as usize {
-                    let b = self.key_group_bytes(snap, kg);
-                    row.state_bytes += b;
-                    row.entries += snap.kg_entries[kg];
-                    row.timers += snap.kg_timers[kg];
-                    row.live_keys += snap.kg_live_keys[kg];
-                    row.nonempty_key_groups += (snap.kg_bytes[kg] > 0) as u32;
-                    if b > row.largest_key_group_bytes {
-                        row.largest_key_group = kg as u32;
-                        row.largest_key_group_bytes = b;
-                    }
-                }
-                row.checkpointed_bytes = row.state_bytes;
-                row.state_bytes_low = row.state_bytes;
-                row.state_bytes_high = row.state_bytes;
-                row
-            })
-            .collect()
     }
 }
 

@@ -6,7 +6,8 @@ use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use statecap::{Error, Scenario, report, simulate_scenario};
+use statecap::pipeline::{self, Mode, RunOptions};
+use statecap::{Error, Scenario, report};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -53,8 +54,8 @@ pub enum Command {
         /// printed); analytic computes tumbling/sliding window state in closed
         /// form (generated input); auto, above 2×10^8 element-window
         /// assignments, picks analytic when eligible, else sampled.
-        #[arg(long, value_enum, default_value_t = statecap::fast::Mode::Auto)]
-        mode: statecap::fast::Mode,
+        #[arg(long, value_enum, default_value_t = ModeArg::Auto)]
+        mode: ModeArg,
         /// Threads for an exact run (default: every core): key groups are split
         /// among them. The result is the same, byte for byte, on any number.
         #[arg(long, short, value_name = "N")]
@@ -109,8 +110,8 @@ pub enum Command {
         #[arg(long)]
         no_progress: bool,
         /// exact, sampled, analytic or auto (per point, as `run` picks).
-        #[arg(long, value_enum, default_value_t = statecap::fast::Mode::Auto)]
-        mode: statecap::fast::Mode,
+        #[arg(long, value_enum, default_value_t = ModeArg::Auto)]
+        mode: ModeArg,
     },
     /// Explain what a flink-conf.yaml / config.yaml really gives on a Flink version.
     #[command(after_help = EXPLAIN_HELP)]
@@ -165,38 +166,54 @@ Examples:
   statecap explain-config conf/flink-conf.yaml --flink-version 1.6.2
   statecap explain-config conf/config.yaml --flink-version 2.0";
 
-/// How long the simulation took (not the charts and reports), and its rate.
-fn simulated_line(
-    result: &statecap::ScenarioResult,
-    mode: statecap::fast::Mode,
-    threads: usize,
-    took: std::time::Duration,
-) -> String {
-    let records: u64 = result.operators.iter().map(|o| o.stats.records).sum();
-    let secs = took.as_secs_f64();
-    let how = if mode == statecap::fast::Mode::Exact {
-        let used = if records >= statecap::PARALLEL_MIN_RECORDS {
-            threads.max(1)
-        } else {
-            1
-        };
-        format!(
-            "{:.1}M records/s on {used} thread{}",
-            records as f64 / secs.max(1e-9) / 1e6,
-            if used == 1 { "" } else { "s" }
-        )
-    } else if mode == statecap::fast::Mode::Sampled {
-        format!(
-            "{:.1}M records/s read, a sample of the key groups simulated",
-            records as f64 / secs.max(1e-9) / 1e6
-        )
-    } else {
-        "closed form".to_string()
+/// `--mode`: how a scenario is simulated (see [`Mode`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModeArg {
+    /// Play every record (discrete-event simulation).
+    Exact,
+    /// Play every record, simulate a sample of the key groups (the heaviest
+    /// subtask whole) and estimate the rest.
+    Sampled,
+    /// Closed-form occupancy (tumbling and sliding windows, generated input).
+    Analytic,
+    /// Above the work threshold: analytic when eligible, else sampled;
+    /// below it, exact.
+    Auto,
+}
+
+impl From<ModeArg> for Mode {
+    fn from(m: ModeArg) -> Mode {
+        match m {
+            ModeArg::Exact => Mode::Exact,
+            ModeArg::Sampled => Mode::Sampled,
+            ModeArg::Analytic => Mode::Analytic,
+            ModeArg::Auto => Mode::Auto,
+        }
+    }
+}
+
+/// How long the simulation took (not the charts and reports), and its rate,
+/// on the threads it actually ran on.
+fn simulated_line(run: &pipeline::Run) -> String {
+    let records: u64 = run.result().operators.iter().map(|o| o.stats.records).sum();
+    let secs = run.elapsed.as_secs_f64();
+    let rate = records as f64 / secs.max(1e-9) / 1e6;
+    let how = match run.mode {
+        Mode::Exact => format!(
+            "{rate:.1}M records/s on {} thread{}",
+            run.threads,
+            if run.threads == 1 { "" } else { "s" }
+        ),
+        Mode::Sampled => format!(
+            "{rate:.1}M records/s read on {} thread{}, a sample of the key groups simulated",
+            run.threads,
+            if run.threads == 1 { "" } else { "s" }
+        ),
+        _ => "closed form".to_string(),
     };
     format!(
-        "simulated {} records in {:.3} s ({how})\n",
+        "simulated {} records in {secs:.3} s ({how})\n",
         report::group_digits(records),
-        secs
     )
 }
 
@@ -250,31 +267,28 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                     .min(u64::MAX / 4)
                     .saturating_mul(s.operators.len() as u64);
                 let bar = progress_bar(total, !no_progress && !quiet, &s.name);
-                let used = statecap::fast::resolve(s, mode)?;
-                let started = std::time::Instant::now();
-                let threads = statecap::exact_threads(jobs.unwrap_or(0));
-                let mut results = statecap::simulate_options_threads(
+                let run = pipeline::simulate(
                     s,
-                    std::slice::from_ref(&s.config),
-                    used,
-                    threads,
-                    &|n| {
-                        if let Some(b) = &bar {
-                            b.set_position(n);
-                        }
+                    &RunOptions {
+                        mode: mode.into(),
+                        threads: jobs.unwrap_or(0),
+                        configs: &[],
+                        progress: &|n| {
+                            if let Some(b) = &bar {
+                                b.set_position(n);
+                            }
+                        },
                     },
                 )?;
-                let result = results.remove(0);
-                let took = started.elapsed();
                 if let Some(b) = bar {
                     b.finish_and_clear();
                 }
-                let mut files = report::render_outputs_with(s, &result, &budgets)?;
-                statecap::fast::mark_outputs(&mut files, used, result.sampled_error);
-                tables.push_str(&report::render_table(s, &result));
-                tables.push_str(&statecap::fast::describe(used, result.sampled_error));
+                let result = run.result();
+                let files = report::render_outputs_with(s, result, &budgets)?;
+                tables.push_str(&report::render_table(s, result));
+                tables.push_str(&pipeline::mode::describe(run.mode, result.sampled_error));
                 tables.push('\n');
-                tables.push_str(&simulated_line(&result, used, threads, took));
+                tables.push_str(&simulated_line(&run));
                 rendered.push((s.name.clone(), files));
             }
             // Only once every scenario ran: print, then write.
@@ -347,7 +361,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             }
             let mut code = 0;
             for s in &loaded {
-                let r = simulate_scenario(s, &|_| {})?;
+                let r = pipeline::simulate(s, &RunOptions::default())?.into_result();
                 match report::compare::check_verdict(s, &r) {
                     Ok(text) => println!("{text}"),
                     Err(text) => {
@@ -375,7 +389,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             jobs,
             quiet,
             no_progress,
-            mode,
+            mode: mode.into(),
         }),
         Command::ExplainConfig {
             file,

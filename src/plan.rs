@@ -6,11 +6,12 @@
 
 use crate::backend::CheckpointStatus;
 use crate::backend::memory::{self, MemoryJob};
+use crate::error::Result;
 use crate::flink::serializer::{header_bytes, key_group_framing, registered_states};
 use crate::flink::version::{DEFAULT_MAX_STATE_SIZE, default_inline_threshold};
 use crate::flink::{Backend, FlinkVersion, KeyGroupLayout, ResolvedConfig, Storage};
+use crate::pipeline::{self, RunOptions, ScenarioResult};
 use crate::scenario::{Assigner, CheckpointTrigger, Scenario, WindowFunction};
-use crate::{Result, ScenarioResult, simulate_options};
 
 /// Share of the JobManager limit a recommendation may use.
 pub const HEADROOM_TARGET: f64 = 0.7;
@@ -274,7 +275,15 @@ pub fn summarize_option(
 pub fn compare(s: &Scenario, bandwidth: f64, progress: &dyn Fn(u64)) -> Result<Comparison> {
     let opts = options_for(s);
     let configs: Vec<ResolvedConfig> = opts.iter().map(|o| o.config.clone()).collect();
-    let results = simulate_options(s, &configs, progress)?;
+    let results = pipeline::simulate(
+        s,
+        &RunOptions {
+            configs: &configs,
+            progress,
+            ..RunOptions::default()
+        },
+    )?
+    .results;
     let options = opts
         .iter()
         .zip(&results)
@@ -462,8 +471,14 @@ pub fn plan(s: &Scenario, cmp: &Comparison) -> Result<Plan> {
     let with = |f: &dyn Fn(&mut Scenario)| -> Result<u64> {
         let mut t = s.clone();
         f(&mut t);
-        let r = simulate_options(&t, std::slice::from_ref(&opts[pick].config), &|_| {})?;
-        Ok(peak(&r[0]))
+        let run = pipeline::simulate(
+            &t,
+            &RunOptions {
+                configs: std::slice::from_ref(&opts[pick].config),
+                ..RunOptions::default()
+            },
+        )?;
+        Ok(peak(run.result()))
     };
     if s.operators
         .iter()
@@ -552,10 +567,10 @@ pub fn failing_share(s: &Scenario) -> Result<Option<f64>> {
     t.checkpoints = CheckpointTrigger::Interval(((step / 40).max(1)) as u64);
     let clock = crate::workload::Clock::new(t.source.events_per_second);
     let n = crate::sim::Barriers::new(t.checkpoints, clock, t.source.records).count();
-    if n == 0 || n > crate::MAX_CHECKPOINTS {
+    if n == 0 || n > crate::pipeline::MAX_CHECKPOINTS {
         return Ok(None);
     }
-    let r = crate::simulate_scenario(&t, &|_| {})?;
+    let r = pipeline::simulate(&t, &RunOptions::default())?.into_result();
     let (mut total, mut failed) = (0usize, 0usize);
     for o in &r.operators {
         // Skip the first window cycle: state is still building up.

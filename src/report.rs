@@ -15,8 +15,8 @@ pub use table::render_table;
 use crate::backend::CheckpointStatus;
 use crate::error::{Error, Result};
 use crate::flink::Storage;
+use crate::pipeline::{OperatorResult, ScenarioResult};
 use crate::scenario::Scenario;
-use crate::{OperatorResult, ScenarioResult};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -71,7 +71,8 @@ pub fn timeline_csv(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
     let lim = limit(s);
     // The heap format is replayed exactly; compression, RocksDB and a
     // closed-form (analytic) run are estimates. A row's range says how wide.
-    let exact = s.config.backend.is_heap() && !s.compression && r.mode == crate::fast::Mode::Exact;
+    let exact =
+        s.config.backend.is_heap() && !s.compression && r.mode == crate::pipeline::Mode::Exact;
     let rows = r.operators.iter().flat_map(|op| {
         op.checkpoints.iter().flat_map(move |cp| {
             cp.subtasks.iter().map(move |st| TimelineRow {
@@ -238,6 +239,8 @@ pub fn summary_json(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
         "max_parallelism": s.max_parallelism,
         "configuration": s.config.reasons,
         "operators": ops,
+        "mode": r.mode.name(),
+        "mode_error": crate::pipeline::mode::error_text(r.mode, r.sampled_error),
     });
     let mut out = serde_json::to_vec_pretty(&v).map_err(|e| Error::Limit(format!("JSON: {e}")))?;
     out.push(b'\n');

@@ -13,7 +13,9 @@
 //! the window function's value layout).
 
 mod aligned;
+pub mod analytic;
 pub mod parallel;
+pub mod sampled;
 mod session;
 
 pub use parallel::{partition, simulate_partitioned};

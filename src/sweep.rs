@@ -11,14 +11,14 @@
 //! key count a string key cannot spell are reported as invalid points, not
 //! errors of the whole sweep.
 //!
-//! Not here: what one simulation does (see [`crate::simulate_scenario`]).
+//! Not here: what one simulation does (see [`crate::pipeline::simulate`]).
 
 use crate::backend::CheckpointStatus;
 use crate::error::{Error, Result};
-use crate::fast::Mode;
-use crate::flink::{Backend, Storage, default_max_parallelism};
-use crate::report::chart::{self, CapacityChart, CapacityLine, CapacityPoint, Limit};
 use crate::flink::units::{human_bytes, human_duration_ms, parse_duration_ms};
+use crate::flink::{Backend, Storage, default_max_parallelism};
+use crate::pipeline::Mode;
+use crate::report::chart::{self, CapacityChart, CapacityLine, CapacityPoint, Limit};
 use crate::scenario::{Assigner, CheckpointTrigger, KeyType, Scenario};
 use rayon::prelude::*;
 use std::fmt::Write;
@@ -573,7 +573,7 @@ fn run_point(base: &Scenario, vary: &[Vary], values: &[f64], mode: Mode) -> Poin
     pt.records = s.source.records;
     pt.parallelism = s.parallelism;
     pt.max_parallelism = s.max_parallelism;
-    let used = match crate::fast::resolve(&s, mode) {
+    let used = match crate::pipeline::mode::resolve(&s, mode) {
         Ok(m) => m,
         Err(e) => {
             pt.status = Status::Invalid(e.to_string());
@@ -581,7 +581,14 @@ fn run_point(base: &Scenario, vary: &[Vary], values: &[f64], mode: Mode) -> Poin
         }
     };
     pt.mode = used.name();
-    match crate::simulate_scenario_mode(&s, used, &|_| {}) {
+    let run = crate::pipeline::simulate(
+        &s,
+        &crate::pipeline::RunOptions {
+            mode: used,
+            ..Default::default()
+        },
+    );
+    match run.map(crate::pipeline::Run::into_result) {
         Err(e) => pt.status = Status::Error(e.to_string()),
         Ok(r) => {
             let cps = r.operators.iter().flat_map(|op| op.checkpoints.iter());
@@ -893,7 +900,7 @@ impl Sweep {
             if analytic > 0 {
                 format!(
                     "; {analytic} in analytic mode {}",
-                    crate::fast::describe(Mode::Analytic, None)
+                    crate::pipeline::mode::describe(Mode::Analytic, None)
                         .trim_start_matches("mode: analytic ")
                 )
             } else {

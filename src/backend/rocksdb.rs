@@ -34,6 +34,7 @@
 //! model was compared with 24 measured RocksDB runs of Flink 1.20.5 (see the
 //! README for the error per window kind).
 
+use super::{BackendJob, HeapModel, StateModel, SubtaskSnapshot};
 use crate::flink::KeyGroupLayout;
 use crate::flink::serializer::{TIME_WINDOW_BYTES, ValueLayout};
 use crate::sim::Snapshot;
@@ -113,48 +114,32 @@ pub struct RocksDbModel {
     heap_timers: bool,
     prefix: f64,
     lsm: Vec<Lsm>,
-}
-
-/// What the model needs to know of the job.
-#[derive(Debug, Clone, Copy)]
-pub struct RocksJob {
-    /// Key groups and parallelism.
-    pub parallelism: u32,
-    /// Number of key groups.
-    pub max_parallelism: u32,
-    /// Window function's value layout.
-    pub value: ValueLayout,
-    /// Session windows.
-    pub merging: bool,
-    /// Mean serialized key bytes.
-    pub key_bytes: f64,
-    /// Mean serialized element bytes.
-    pub element_bytes: f64,
-    /// Windows each element belongs to (`size / slide` for sliding).
-    pub copies: f64,
-    /// Incremental checkpoints.
-    pub incremental: bool,
-    /// Timers on the heap (`timer-service.factory: HEAP`).
-    pub heap_timers: bool,
-    /// Header of the keyed-state meta data (same as the heap header).
-    pub header: u64,
+    /// The heap format's rows, which the estimate overrides.
+    heap: HeapModel,
 }
 
 impl RocksDbModel {
-    /// A model for one operator.
-    pub fn new(job: RocksJob) -> Self {
+    /// A model for one operator (`heap`: its heap-format model, for the
+    /// header and the per-key-group rows).
+    pub fn new(job: &BackendJob, incremental: bool, heap: HeapModel) -> Self {
+        let parallelism = job.layout.parallelism;
         RocksDbModel {
-            layout: KeyGroupLayout::new(job.parallelism, job.max_parallelism),
-            header: job.header as f64,
+            prefix: if job.layout.max_parallelism <= 128 {
+                1.0
+            } else {
+                2.0
+            },
+            lsm: vec![Lsm::default(); parallelism as usize],
+            layout: job.layout.clone(),
+            header: heap.header() as f64,
+            heap,
             value: job.value,
             merging: job.merging,
             key_bytes: job.key_bytes,
             element_bytes: job.element_bytes.max(1.0),
             copies: job.copies.max(1.0),
-            incremental: job.incremental,
+            incremental,
             heap_timers: job.heap_timers,
-            prefix: if job.max_parallelism <= 128 { 1.0 } else { 2.0 },
-            lsm: vec![Lsm::default(); job.parallelism as usize],
         }
     }
 
@@ -198,7 +183,7 @@ impl RocksDbModel {
     }
 
     /// Estimates one checkpoint for every subtask.
-    pub fn checkpoint(&mut self, snap: &Snapshot) -> Vec<RocksEstimate> {
+    pub fn estimate(&mut self, snap: &Snapshot) -> Vec<RocksEstimate> {
         let kb = self.key_bytes;
         (0..self.layout.parallelism as usize)
             .map(|i| {
@@ -311,5 +296,21 @@ impl RocksDbModel {
                 }
             })
             .collect()
+    }
+}
+
+impl StateModel for RocksDbModel {
+    fn checkpoint(&mut self, snap: &Snapshot) -> Vec<SubtaskSnapshot> {
+        let mut subtasks = self.heap.subtasks(snap);
+        for (row, est) in subtasks.iter_mut().zip(self.estimate(snap)) {
+            row.state_bytes = est.state_bytes;
+            row.checkpointed_bytes = est.checkpointed_bytes;
+            row.state_bytes_low = est.state_low;
+            row.state_bytes_high = est.state_high;
+        }
+        subtasks
+    }
+    fn key_group_bytes(&self, snap: &Snapshot) -> Vec<u64> {
+        StateModel::key_group_bytes(&self.heap, snap)
     }
 }

@@ -14,11 +14,11 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 use crate::flink::FlinkVersion;
 use crate::flink::conf_file::{self, ConfFile, ConfFormat};
+use crate::flink::units::human_bytes;
 use crate::flink::version::{
     self, Backend, ConfError, Explicit, KeyStatus, Resolution, Setting, Severity, Source, Storage,
     TimerStore,
 };
-use crate::flink::units::human_bytes;
 
 /// A trap or a note about the file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,13 +3,13 @@
 //! the user's version, and the CI gate's verdict.
 
 use super::chart::{self, Limit};
-use crate::ScenarioResult;
 use crate::backend::CheckpointStatus;
 use crate::error::{Error, Result};
+use crate::flink::units::human_bytes;
 use crate::flink::{FlinkVersion, Storage};
+use crate::pipeline::ScenarioResult;
 use crate::plan::{Comparison, Plan};
 use crate::scenario::Scenario;
-use crate::flink::units::human_bytes;
 use std::fmt::Write;
 
 fn pct(h: f64) -> String {
@@ -224,7 +224,7 @@ pub fn outputs(s: &Scenario, cmp: &Comparison, plan: &Plan) -> Result<Vec<(Strin
 /// will fail.
 pub fn check_verdict(s: &Scenario, r: &ScenarioResult) -> std::result::Result<String, String> {
     for op in &r.operators {
-        let failed: Vec<&crate::CheckpointResult> = op
+        let failed: Vec<&crate::pipeline::CheckpointResult> = op
             .checkpoints
             .iter()
             .filter(|c| matches!(c.status, CheckpointStatus::Failed { .. }))

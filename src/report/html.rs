@@ -7,8 +7,8 @@
 
 use super::chart::{self, ComparisonChart, Limit, SkewChart, TimelineChart};
 use super::markdown::{self, CHARTS, Content};
-use crate::ScenarioResult;
 use crate::error::Result;
+use crate::pipeline::ScenarioResult;
 use crate::scenario::Scenario;
 use std::fmt::Write;
 

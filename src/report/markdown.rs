@@ -8,13 +8,13 @@
 use super::chart::Limit;
 use super::table::group;
 use crate::backend::CheckpointStatus;
-use crate::flink::{Backend, Storage};
 use crate::flink::units::{human_bytes, human_duration_ms};
+use crate::flink::{Backend, Storage};
+use crate::pipeline::{OperatorResult, ScenarioResult};
 use crate::scenario::{
     Assigner, CheckpointTrigger, KeyDistribution, KeyType, Scenario, SizeDistribution,
     TimeCharacteristic, WindowFunction,
 };
-use crate::{OperatorResult, ScenarioResult};
 use std::fmt::Write;
 
 /// One chart of the report.
@@ -172,7 +172,7 @@ pub fn describe_operator(s: &Scenario, i: usize) -> String {
 
 fn verdict(s: &Scenario, r: &ScenarioResult, op: &OperatorResult, extra: &[Limit]) -> Verdict {
     let sum = super::summarize(s, r, op);
-    let failed: Vec<&crate::CheckpointResult> = op
+    let failed: Vec<&crate::pipeline::CheckpointResult> = op
         .checkpoints
         .iter()
         .filter(|c| matches!(c.status, CheckpointStatus::Failed { .. }))

@@ -5,8 +5,8 @@
 use crate::backend::CheckpointStatus;
 use crate::flink::Storage;
 use crate::flink::units::{human_bytes, human_duration_ms};
+use crate::pipeline::{CheckpointResult, OperatorResult, ScenarioResult};
 use crate::scenario::{Assigner, Scenario, TimeCharacteristic, WindowFunction};
-use crate::{CheckpointResult, OperatorResult, ScenarioResult};
 use std::fmt::Write;
 
 fn describe_operator(s: &Scenario, i: usize) -> String {

@@ -101,7 +101,12 @@ fn the_library_is_deterministic_too() {
     let p = write(tmp.path(), "lib.toml", SCENARIO);
     let s = statecap::Scenario::load(&p).unwrap();
     let json = |s: &statecap::Scenario| {
-        serde_json::to_string(&statecap::simulate_scenario(s, &|_| {}).unwrap()).unwrap()
+        serde_json::to_string(
+            &statecap::simulate(s, &Default::default())
+                .map(statecap::Run::into_result)
+                .unwrap(),
+        )
+        .unwrap()
     };
     let first = json(&s);
     assert_eq!(first, json(&s), "two simulations of one Scenario differ");

@@ -7,8 +7,8 @@
 //! `--ignored` variant plays ~5×10^7 events per case.
 
 use crate::support::{median, statecap};
-use statecap::fast::{Mode, resolve};
-use statecap::{Scenario, simulate_scenario_mode};
+use statecap::Scenario;
+use statecap::pipeline::{Mode, mode::resolve};
 use std::path::Path;
 
 struct Case {
@@ -103,8 +103,24 @@ storage = "filesystem"
 /// and the run's own bound (sampled mode).
 fn errors(text: &str, mode: Mode) -> (Vec<f64>, Option<f64>) {
     let s = Scenario::parse(text, Path::new("fast_mode_case.toml")).expect("valid scenario");
-    let exact = simulate_scenario_mode(&s, Mode::Exact, &|_| {}).unwrap();
-    let fast = simulate_scenario_mode(&s, mode, &|_| {}).unwrap();
+    let exact = statecap::simulate(
+        &s,
+        &statecap::RunOptions {
+            mode: Mode::Exact,
+            ..Default::default()
+        },
+    )
+    .map(statecap::Run::into_result)
+    .unwrap();
+    let fast = statecap::simulate(
+        &s,
+        &statecap::RunOptions {
+            mode: mode,
+            ..Default::default()
+        },
+    )
+    .map(statecap::Run::into_result)
+    .unwrap();
     let (e, a) = (
         &exact.operators[0].checkpoints,
         &fast.operators[0].checkpoints,

@@ -5,7 +5,7 @@
 //! cases must stay within 3 % (`gt_check.py --generated --bar peak3`).
 
 use crate::support::{exact_cases, median, without_trace};
-use statecap::{Scenario, simulate_scenario};
+use statecap::Scenario;
 use std::collections::BTreeMap;
 
 /// Largest allowed median error of the largest subtask per checkpoint.
@@ -21,7 +21,8 @@ fn generated_input_predicts_the_largest_subtask_within_3_percent() {
         let s = Scenario::parse(&without_trace(&text), &path)
             .unwrap_or_else(|e| panic!("{}: without its trace: {e}", case.name));
         assert!(s.source.trace.is_none());
-        let r = simulate_scenario(&s, &|_| {})
+        let r = statecap::simulate(&s, &Default::default())
+            .map(statecap::Run::into_result)
             .unwrap_or_else(|e| panic!("{}: does not simulate: {e}", case.name));
         let op = &r.operators[0];
 

@@ -6,7 +6,7 @@
 
 use crate::support::{Case, Expected, exact_cases};
 use statecap::backend::CheckpointStatus;
-use statecap::{Scenario, ScenarioResult, simulate_scenario};
+use statecap::{Scenario, ScenarioResult};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
@@ -41,7 +41,8 @@ fn runs() -> &'static [Run] {
                 let path = case.scenario_path();
                 let scenario = Scenario::load(&path)
                     .unwrap_or_else(|e| panic!("{}: does not load: {e}", case.name));
-                let result = simulate_scenario(&scenario, &|_| {})
+                let result = statecap::simulate(&scenario, &Default::default())
+                    .map(statecap::Run::into_result)
                     .unwrap_or_else(|e| panic!("{}: does not simulate: {e}", case.name));
                 assert_eq!(
                     result.operators.len(),

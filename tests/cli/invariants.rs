@@ -17,7 +17,7 @@
 //!
 //! Every expected number below is that arithmetic, written out.
 
-use statecap::{Scenario, ScenarioResult, simulate_scenario};
+use statecap::{Scenario, ScenarioResult};
 
 /// Bytes of one element `Tuple3<Long, Long, String>` with 100 chars.
 const E: u64 = 117;
@@ -75,7 +75,9 @@ fn simulate(scenario_text: &str, records: &[(i64, i64, u64)]) -> ScenarioResult 
     let path = tmp.path().join("inline.toml");
     std::fs::write(&path, scenario_text).unwrap();
     let s = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    simulate_scenario(&s, &|_| {}).unwrap_or_else(|e| panic!("{e}"))
+    statecap::simulate(&s, &Default::default())
+        .map(statecap::Run::into_result)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// State bytes of subtask `subtask` at every checkpoint.

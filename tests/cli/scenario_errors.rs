@@ -226,7 +226,8 @@ fn fixtures_fail_the_same_way_through_the_library() {
                     s.source.trace.is_some(),
                     "{name}: loads without error but has no trace to fail on"
                 );
-                let e = statecap::simulate_scenario(&s, &|_| {})
+                let e = statecap::simulate(&s, &Default::default())
+                    .map(statecap::Run::into_result)
                     .expect_err("the bad trace fails the simulation");
                 assert!(
                     matches!(e, statecap::Error::Trace { line: Some(4), .. }),

@@ -6,9 +6,9 @@
 //! several backends can feed it; `run` feeds the scenario's own backend.
 
 use super::{ByteScale, Chart, DrawResult, GREY, LIMIT_COLORS, Limit, PALETTE, font, small};
-use crate::ScenarioResult;
-use crate::scenario::Scenario;
 use crate::flink::units::human_bytes;
+use crate::pipeline::ScenarioResult;
+use crate::scenario::Scenario;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

@@ -7,9 +7,9 @@ use super::{
     BAND, ByteScale, Chart, DrawResult, GREY, HIGHLIGHT, LIMIT_COLORS, Limit, font, small,
 };
 use crate::flink::KeyGroupLayout;
-use crate::scenario::Scenario;
 use crate::flink::units::human_bytes;
-use crate::{OperatorResult, ScenarioResult};
+use crate::pipeline::{OperatorResult, ScenarioResult};
+use crate::scenario::Scenario;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

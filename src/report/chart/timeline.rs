@@ -9,8 +9,8 @@ use super::{
 };
 use crate::backend::CheckpointStatus;
 use crate::flink::units::human_bytes;
+use crate::pipeline::{OperatorResult, ScenarioResult};
 use crate::scenario::{Scenario, TimeCharacteristic};
-use crate::{OperatorResult, ScenarioResult};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

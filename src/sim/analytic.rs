@@ -1,4 +1,4 @@
-//! Analytic mode: the keyed state of tumbling and sliding windows in closed
+//! The analytic mode: the keyed state of tumbling and sliding windows in closed
 //! form, for production sizes (10^8 keys, days of traffic) where playing
 //! every record would take minutes.
 //!
@@ -19,186 +19,24 @@
 //! simulator fills, so backends, storage limits and reports are unchanged.
 //! Session windows, traces and anything else not listed are exact only.
 
-use crate::error::{Error, Result};
 use crate::flink::serializer::{TIME_WINDOW_BYTES, timer_bytes};
-use crate::scenario::{
-    Assigner, CheckpointTrigger, Scenario, TimeCharacteristic, WindowFunction,
-};
+use crate::scenario::{Assigner, CheckpointTrigger, Scenario, TimeCharacteristic, WindowFunction};
 use crate::sim::{self, OperatorSpec, RunStats, Snapshot};
+use crate::workload::KeySpace;
 use crate::workload::occupancy::{Moments, Occupancy};
-use crate::workload::{Input, KeySpace};
 use std::collections::HashMap;
 
-pub mod sampled;
-
-/// `auto` picks the analytic mode above this many element-window
-/// assignments (records × windows per element).
-pub const AUTO_THRESHOLD: f64 = 2e8;
-
-/// The error bound every analytic result carries: the measured error on
-/// the largest subtask's bytes against exact mode (README, "Fast mode").
-pub const ANALYTIC_ERROR_BOUND: &str = "median 0.3%, max 5.6% per checkpoint on the largest subtask's bytes vs exact mode (420 checkpoints, tests/cli/fast_mode.rs)";
-
-/// How a scenario is simulated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Mode {
-    /// Play every record (discrete-event simulation).
-    Exact,
-    /// Play every record, simulate a sample of the key groups (the heaviest
-    /// subtask whole) and estimate the rest (any window kind, any input).
-    Sampled,
-    /// Closed-form occupancy (tumbling and sliding windows, generated input).
-    Analytic,
-    /// Above the work threshold: analytic when eligible, else sampled;
-    /// below it, exact.
-    #[default]
-    Auto,
-}
-
-impl Mode {
-    /// `exact`, `sampled`, `analytic` or `auto`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Exact => "exact",
-            Mode::Sampled => "sampled",
-            Mode::Analytic => "analytic",
-            Mode::Auto => "auto",
-        }
-    }
-}
-
-/// Why a scenario cannot be simulated analytically, or `None` when it can.
-pub fn ineligible(s: &Scenario) -> Option<String> {
-    if s.source.trace.is_some() {
-        return Some("its input is a trace (traces are always simulated exactly)".into());
-    }
-    for op in &s.operators {
-        if let Assigner::Session { .. } = op.assigner {
-            return Some(format!(
-                "operator '{}' uses session windows (exact only)",
-                op.name
-            ));
-        }
-    }
-    None
-}
-
-/// Element-window assignments of a scenario: records × windows per element,
-/// summed over operators.
-pub fn work(s: &Scenario) -> f64 {
-    s.operators
-        .iter()
-        .map(|op| {
-            let copies = match op.assigner {
-                Assigner::Sliding {
-                    size_ms, slide_ms, ..
-                } => (size_ms as f64 / slide_ms as f64).ceil(),
-                _ => 1.0,
-            };
-            s.source.records as f64 * copies
-        })
-        .sum()
-}
-
-/// The mode that will run: `Exact`, `Sampled` or `Analytic` (never `Auto`). Asking for
-/// `analytic` on an ineligible scenario is an error naming why.
-pub fn resolve(s: &Scenario, mode: Mode) -> Result<Mode> {
-    match mode {
-        Mode::Exact => Ok(Mode::Exact),
-        Mode::Sampled => Ok(Mode::Sampled),
-        Mode::Analytic => match ineligible(s) {
-            None => Ok(Mode::Analytic),
-            Some(why) => Err(Error::Limit(format!(
-                "{}: --mode analytic: {why}; use --mode exact or auto",
-                s.path.display()
-            ))),
-        },
-        // A trace is played exactly (its length is known only once read).
-        Mode::Auto => Ok(if s.source.trace.is_some() || work(s) <= AUTO_THRESHOLD {
-            Mode::Exact
-        } else if ineligible(s).is_none() {
-            Mode::Analytic
-        } else {
-            Mode::Sampled
-        }),
-    }
-}
-
-/// One line saying which mode produced a result and its error bound
-/// (`sampled_error`: the sampled run's own bound, a fraction).
-pub fn describe(mode: Mode, sampled_error: Option<f64>) -> String {
-    match mode {
-        Mode::Analytic => {
-            format!("mode: analytic (closed-form occupancy; error {ANALYTIC_ERROR_BOUND})")
-        }
-        Mode::Sampled => format!("mode: sampled ({})", sampled_bound(sampled_error)),
-        _ => "mode: exact (every record simulated; heap bytes exact)".to_string(),
-    }
-}
-
-/// What a sampled result's error is.
-fn sampled_bound(error: Option<f64>) -> String {
-    format!(
-        "the heaviest subtask simulated whole; others estimated from a sample of \
-         their key groups, ±{:.2}% at 95% on their state bytes",
-        100.0 * error.unwrap_or(0.0)
-    )
-}
-
-/// Adds `mode` and `mode_error` to `summary.json` among rendered outputs.
-pub fn mark_outputs(files: &mut [(&'static str, Vec<u8>)], mode: Mode, sampled_error: Option<f64>) {
-    for (name, bytes) in files.iter_mut() {
-        if *name != "summary.json" {
-            continue;
-        }
-        if let Ok(serde_json::Value::Object(mut m)) =
-            serde_json::from_slice::<serde_json::Value>(bytes)
-        {
-            m.insert("mode".into(), mode.name().into());
-            let bound = match mode {
-                Mode::Analytic => ANALYTIC_ERROR_BOUND.to_string(),
-                Mode::Sampled => sampled_bound(sampled_error),
-                _ => "exact".to_string(),
-            };
-            m.insert("mode_error".into(), bound.into());
-            if let Ok(mut out) = serde_json::to_vec_pretty(&serde_json::Value::Object(m)) {
-                out.push(b'\n');
-                *bytes = out;
-            }
-        }
-    }
-}
-
-/// Plays one operator in `mode` (`Exact` or `Analytic`): the exact
-/// simulator (over the key-group `partitions`, one thread each, if given),
-/// or the analytic snapshots at the same barriers.
-#[allow(clippy::too_many_arguments)]
+/// Plays one operator in closed form: the expected snapshots at the same
+/// barriers as the exact simulator's; `progress` hears of every record at
+/// the end.
 pub fn simulate(
-    mode: Mode,
     s: &Scenario,
     spec: &OperatorSpec,
     keys: &KeySpace,
     total_records: u64,
-    input: Input,
-    partitions: Option<&[u8]>,
     on_checkpoint: &mut dyn FnMut(&Snapshot),
     progress: &dyn Fn(u64),
 ) -> RunStats {
-    if mode != Mode::Analytic {
-        return match partitions {
-            Some(owner) => sim::simulate_partitioned(
-                spec,
-                keys,
-                total_records,
-                input,
-                owner,
-                on_checkpoint,
-                progress,
-            ),
-            None => sim::simulate(spec, keys, total_records, input, on_checkpoint, progress),
-        };
-    }
-    drop(input);
     let occ = Occupancy::new(s, keys, spec.max_parallelism as usize);
     let stats = analytic(s, spec, keys, &occ, total_records, on_checkpoint);
     progress(total_records);

@@ -1,0 +1,300 @@
+//! The one way a scenario is simulated: [`simulate`] takes a validated
+//! [`Scenario`] and [`RunOptions`] (the mode, the threads, the backend
+//! options to apply, a progress callback) and returns a [`Run`]: one
+//! [`ScenarioResult`] per backend option, and the mode and threads that
+//! were actually used. `run`, `check`, `compare` and `sweep` all call it.
+//!
+//! Stage by stage: the workload (keys, records) is built once; each operator
+//! is played once by the engine the mode picks (exact on one thread, exact
+//! over key-group partitions, sampled, or analytic); at every barrier the
+//! snapshot goes to every backend option's model, which turns it into bytes
+//! per subtask, and the checkpoint storage's limits give its status.
+
+pub mod mode;
+pub mod result;
+
+pub use mode::Mode;
+pub use result::{CheckpointResult, OperatorResult, ScenarioResult};
+
+use crate::backend::{self, BackendJob, StateModel};
+use crate::error::{Error, Result};
+use crate::flink::{KeyGroupLayout, ResolvedConfig};
+use crate::scenario::{Assigner, Scenario};
+use crate::sim::{self, OperatorSpec, RunStats, Snapshot, sampled::Sampler};
+use crate::workload::Workload;
+
+/// Most checkpoints one run reports.
+pub const MAX_CHECKPOINTS: u64 = 200_000;
+
+/// How to simulate.
+#[derive(Clone, Copy)]
+pub struct RunOptions<'a> {
+    /// The mode asked for (`Auto` picks by the size of the work).
+    pub mode: Mode,
+    /// Threads asked for (0: every core; see [`mode::threads_for`]).
+    pub threads: usize,
+    /// The backend options to apply to the same state, in order (empty:
+    /// the scenario's own configuration).
+    pub configs: &'a [ResolvedConfig],
+    /// Hears the records played so far, over all operators.
+    pub progress: &'a dyn Fn(u64),
+}
+
+impl Default for RunOptions<'_> {
+    fn default() -> Self {
+        RunOptions {
+            mode: Mode::Auto,
+            threads: 0,
+            configs: &[],
+            progress: &|_| {},
+        }
+    }
+}
+
+/// What [`simulate`] returns.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// One result per backend option, in the order asked.
+    pub results: Vec<ScenarioResult>,
+    /// The mode that ran (never `Auto`).
+    pub mode: Mode,
+    /// The threads the simulation ran on.
+    pub threads: usize,
+    /// Records played (per operator; every operator reads the same input).
+    pub records: u64,
+    /// Wall time of the simulation alone.
+    pub elapsed: std::time::Duration,
+}
+
+impl Run {
+    /// The result of the first (or only) backend option.
+    pub fn result(&self) -> &ScenarioResult {
+        &self.results[0]
+    }
+    /// The result of the first (or only) backend option, by value.
+    pub fn into_result(mut self) -> ScenarioResult {
+        self.results.swap_remove(0)
+    }
+}
+
+/// Simulates every operator of `s` and applies every backend option of
+/// `opts` to the same state. The window state does not depend on the
+/// backend; its snapshot bytes, uploads and limits do. An exact run over
+/// several threads gives the same result, byte for byte, as on one.
+pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
+    let started = std::time::Instant::now();
+    let configs = if opts.configs.is_empty() {
+        std::slice::from_ref(&s.config)
+    } else {
+        opts.configs
+    };
+    let mode = mode::resolve(s, opts.mode)?;
+    let workload = Workload::new(s).map_err(|e| match e {
+        // Name the scenario that uses the trace.
+        Error::Trace {
+            path,
+            line,
+            message,
+        } => Error::Trace {
+            path,
+            line,
+            message: format!("{message} (trace of {})", s.path.display()),
+        },
+        e => e,
+    })?;
+    let threads = mode::threads_for(mode, workload.records, opts.threads);
+    let layout = KeyGroupLayout::new(s.parallelism, s.max_parallelism);
+    let mut sampler = (mode == Mode::Sampled)
+        .then(|| Sampler::new(sampling_weights(s, &workload), layout.clone()));
+    let partitions = match &sampler {
+        // The sampled key groups, split over the threads.
+        Some(sm) => {
+            let w = workload.key_group_weights(s.max_parallelism);
+            let mut owner = sim::partition(&w, threads);
+            for (o, &mine) in owner.iter_mut().zip(sm.owner()) {
+                if mine == sim::parallel::NOBODY {
+                    *o = sim::parallel::NOBODY;
+                }
+            }
+            Some(owner)
+        }
+        None => (threads > 1)
+            .then(|| sim::partition(&workload.key_group_weights(s.max_parallelism), threads)),
+    };
+    let mut results: Vec<ScenarioResult> = configs
+        .iter()
+        .map(|c| ScenarioResult {
+            mode,
+            sampled_error: None,
+            name: s.name.clone(),
+            backend: c.backend.short_name(),
+            storage: c.storage.short_name(),
+            operators: Vec::new(),
+        })
+        .collect();
+    for (i, op) in s.operators.iter().enumerate() {
+        let spec = OperatorSpec::new(s, i);
+        let n_ckpt = sim::Barriers::new(spec.trigger, spec.clock, workload.records).count();
+        if n_ckpt > MAX_CHECKPOINTS {
+            return Err(Error::Limit(format!(
+                "{}: {n_ckpt} checkpoints is more than statecap reports ({MAX_CHECKPOINTS}); \
+                 take them less often",
+                s.path.display()
+            )));
+        }
+        let job = BackendJob {
+            layout: layout.clone(),
+            value: sim::value_layout(op),
+            merging: matches!(op.assigner, Assigner::Session { .. }),
+            copies: match op.assigner {
+                Assigner::Sliding {
+                    size_ms, slide_ms, ..
+                } => size_ms as f64 / slide_ms as f64,
+                _ => 1.0,
+            },
+            key_bytes: workload.mean_key_bytes(),
+            element_bytes: workload.mean_record_bytes(s),
+            compression: s.compression,
+            payload: s.source.payload,
+            heap_timers: s.timer_service == crate::scenario::TimerService::Heap,
+        };
+        let mut per_option: Vec<OptionRun> = configs
+            .iter()
+            .map(|c| OptionRun {
+                config: c,
+                model: backend::model_for(c, &job),
+                checkpoints: Vec::new(),
+                peak: None,
+                peak_kgs: Vec::new(),
+            })
+            .collect();
+        let offset = workload.records * i as u64;
+        let progress = |n| (opts.progress)(offset + n);
+        let mut on_checkpoint = |snap: &Snapshot| {
+            let filled;
+            let snap = match sampler.as_mut() {
+                Some(sm) => {
+                    let mut c = snap.clone();
+                    sm.fill(&mut c);
+                    filled = c;
+                    &filled
+                }
+                None => snap,
+            };
+            for run in per_option.iter_mut() {
+                run.checkpoint(snap);
+            }
+        };
+        let stats = play(
+            mode,
+            s,
+            &spec,
+            &workload,
+            partitions.as_deref(),
+            &mut on_checkpoint,
+            &progress,
+        );
+        for (run, result) in per_option.into_iter().zip(results.iter_mut()) {
+            result.operators.push(OperatorResult {
+                name: op.name.clone(),
+                checkpoints: run.checkpoints,
+                peak: run.peak.map(|p| p.1),
+                peak_key_group_bytes: run.peak_kgs,
+                stats: stats.clone(),
+            });
+        }
+    }
+    if let Some(sm) = &sampler {
+        for r in results.iter_mut() {
+            r.sampled_error = Some(sm.error_bound());
+        }
+    }
+    Ok(Run {
+        results,
+        mode,
+        threads,
+        records: workload.records,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Plays one operator in `mode`: the exact simulator (over the key-group
+/// `partitions`, one thread each, if given), or the analytic snapshots at
+/// the same barriers.
+fn play(
+    mode: Mode,
+    s: &Scenario,
+    spec: &OperatorSpec,
+    workload: &Workload,
+    partitions: Option<&[u8]>,
+    on_checkpoint: &mut dyn FnMut(&Snapshot),
+    progress: &dyn Fn(u64),
+) -> RunStats {
+    let (keys, total) = (&workload.keys, workload.records);
+    match (mode, partitions) {
+        (Mode::Analytic, _) => {
+            sim::analytic::simulate(s, spec, keys, total, on_checkpoint, progress)
+        }
+        (_, Some(owner)) => sim::simulate_partitioned(
+            spec,
+            keys,
+            total,
+            workload.input(),
+            owner,
+            on_checkpoint,
+            progress,
+        ),
+        (_, None) => sim::simulate(spec, keys, total, workload.input(), on_checkpoint, progress),
+    }
+}
+
+/// What a key group's state is expected to be proportional to, for the
+/// sampled mode's ratio estimator: its records when windows keep every
+/// element (lists), else its distinct keys among a window's records (one
+/// accumulator or element per key and window). From the first operator.
+fn sampling_weights(s: &Scenario, workload: &Workload) -> Vec<f64> {
+    let Some(op) = s.operators.first() else {
+        return workload.key_group_weights(s.max_parallelism);
+    };
+    if sim::value_layout(op) == crate::flink::serializer::ValueLayout::List {
+        return workload.key_group_weights(s.max_parallelism);
+    }
+    let span_ms = match op.assigner {
+        Assigner::Tumbling { size_ms, .. } | Assigner::Sliding { size_ms, .. } => size_ms as f64,
+        Assigner::Session { gap_ms } => 2.0 * gap_ms as f64,
+    };
+    let n = (s.source.events_per_second * span_ms / 1000.0).min(workload.records as f64);
+    workload.key_group_distinct(s.max_parallelism, n.max(1.0))
+}
+
+/// One backend option's model and results while a simulation runs.
+struct OptionRun<'c> {
+    config: &'c ResolvedConfig,
+    model: Box<dyn StateModel>,
+    checkpoints: Vec<CheckpointResult>,
+    peak: Option<(u64, usize)>,
+    peak_kgs: Vec<u64>,
+}
+
+impl OptionRun<'_> {
+    /// Turns one barrier's snapshot into this option's checkpoint.
+    fn checkpoint(&mut self, snap: &Snapshot) {
+        let subtasks = self.model.checkpoint(snap);
+        let status = backend::storage_verdict(self.config, &subtasks);
+        let cp = CheckpointResult {
+            checkpoint: snap.checkpoint,
+            records: snap.records,
+            time_ms: snap.time_ms,
+            watermark_ms: snap.watermark_ms,
+            live_windows: snap.live_windows,
+            subtasks,
+            status,
+        };
+        let m = cp.max_state_bytes();
+        if self.peak.is_none_or(|(b, _)| m > b) {
+            self.peak = Some((m, self.checkpoints.len()));
+            self.peak_kgs = self.model.key_group_bytes(snap);
+        }
+        self.checkpoints.push(cp);
+    }
+}
