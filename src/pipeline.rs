@@ -134,7 +134,7 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
         .collect();
     for (i, op) in s.operators.iter().enumerate() {
         let spec = OperatorSpec::new(s, i);
-        let n_ckpt = sim::Barriers::new(spec.trigger, spec.clock, workload.records).count();
+        let n_ckpt = sim::Barriers::new(spec.trigger, spec.clock, workload.records).checkpoints();
         if n_ckpt > MAX_CHECKPOINTS {
             return Err(Error::Limit(format!(
                 "{}: {n_ckpt} checkpoints is more than statecap reports ({MAX_CHECKPOINTS}); \

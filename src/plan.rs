@@ -566,7 +566,7 @@ pub fn failing_share(s: &Scenario) -> Result<Option<f64>> {
     let mut t = s.clone();
     t.checkpoints = CheckpointTrigger::Interval(((step / 40).max(1)) as u64);
     let clock = crate::workload::Clock::new(t.source.events_per_second);
-    let n = crate::sim::Barriers::new(t.checkpoints, clock, t.source.records).count();
+    let n = crate::sim::Barriers::new(t.checkpoints, clock, t.source.records).checkpoints();
     if n == 0 || n > crate::pipeline::MAX_CHECKPOINTS {
         return Ok(None);
     }

@@ -17,14 +17,17 @@ pub mod analytic;
 pub mod parallel;
 pub mod sampled;
 mod session;
+pub mod timeline;
 
 pub use parallel::{partition, simulate_partitioned};
+pub use timeline::Barriers;
 
 use crate::flink::serializer::ValueLayout;
 use crate::scenario::{
     Assigner, CheckpointTrigger, Scenario, TimeCharacteristic, WindowFunction, WindowOperator,
 };
 use crate::workload::{Batch, Clock, Input, KeySpace};
+use timeline::{Head, TimeSink, Timeline};
 
 /// What one checkpoint saw, key group by key group (before the heap
 /// format's framing and header, which `backend` adds).
@@ -59,8 +62,39 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Empties the snapshot for the barrier `head` over `key_groups`.
+    pub(crate) fn start(&mut self, key_groups: usize, head: &Head) {
+        self.reset(key_groups);
+        self.checkpoint = head.checkpoint;
+        self.records = head.records;
+        self.time_ms = head.time_ms;
+        self.watermark_ms = head.watermark_ms;
+    }
+
     fn reset(&mut self, key_groups: usize) {
-        for v in [
+        for v in self.counters_mut() {
+            v.clear();
+            v.resize(key_groups, 0);
+        }
+        self.live_windows = 0;
+    }
+
+    /// Every per-key-group counter, in field order.
+    pub fn counters(&self) -> [&Vec<u64>; 7] {
+        [
+            &self.kg_bytes,
+            &self.kg_entries,
+            &self.kg_timers,
+            &self.kg_live_keys,
+            &self.kg_records,
+            &self.kg_purged_entries,
+            &self.kg_purged_bytes,
+        ]
+    }
+
+    /// Every per-key-group counter, in field order, to change.
+    pub fn counters_mut(&mut self) -> [&mut Vec<u64>; 7] {
+        [
             &mut self.kg_bytes,
             &mut self.kg_entries,
             &mut self.kg_timers,
@@ -68,11 +102,17 @@ impl Snapshot {
             &mut self.kg_records,
             &mut self.kg_purged_entries,
             &mut self.kg_purged_bytes,
-        ] {
-            v.clear();
-            v.resize(key_groups, 0);
+        ]
+    }
+
+    /// Adds `other`'s counters, key group by key group, and its live windows.
+    pub fn add(&mut self, other: &Snapshot) {
+        for (a, b) in self.counters_mut().into_iter().zip(other.counters()) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
         }
-        self.live_windows = 0;
+        self.live_windows += other.live_windows;
     }
 }
 
@@ -179,54 +219,6 @@ pub fn value_layout(op: &WindowOperator) -> ValueLayout {
     }
 }
 
-/// Barriers: record counts at which checkpoints are taken.
-#[derive(Debug, Clone, Copy)]
-pub struct Barriers {
-    trigger: CheckpointTrigger,
-    clock: Clock,
-    total: u64,
-    next_k: u64,
-}
-
-impl Barriers {
-    /// Barriers of a scenario over `total` records.
-    pub fn new(trigger: CheckpointTrigger, clock: Clock, total: u64) -> Self {
-        Barriers {
-            trigger,
-            clock,
-            total,
-            next_k: 1,
-        }
-    }
-    /// Number of checkpoints that fall within the records.
-    pub fn count(&self) -> u64 {
-        match self.trigger {
-            CheckpointTrigger::EveryRecords(n) => self.total / n,
-            CheckpointTrigger::Interval(ms) => {
-                // Checkpoints whose time falls no later than the last record.
-                let last = self.clock.at(self.total.saturating_sub(1));
-                (last.max(0) as u64) / ms
-            }
-        }
-    }
-    /// The next barrier: (checkpoint, records before it, processing time).
-    fn next(&mut self) -> Option<(u64, u64, Option<i64>)> {
-        let k = self.next_k;
-        let (n, t) = match self.trigger {
-            CheckpointTrigger::EveryRecords(n) => (k.checked_mul(n)?, None),
-            CheckpointTrigger::Interval(ms) => {
-                let t = (k as i64).checked_mul(ms as i64)?;
-                (self.clock.records_before(t), Some(t))
-            }
-        };
-        if n > self.total || k > self.count() {
-            return None;
-        }
-        self.next_k += 1;
-        Some((k, n, t))
-    }
-}
-
 /// Static description of one operator's run.
 #[derive(Debug, Clone)]
 pub struct OperatorSpec {
@@ -255,23 +247,6 @@ impl OperatorSpec {
             clock: Clock::new(s.source.events_per_second),
             trigger: s.checkpoints,
         }
-    }
-}
-
-/// The event-time and processing-time clocks seen by the operator.
-struct Time {
-    processing: bool,
-    max_ts: i64,
-    watermark: i64,
-    wm_emitted: bool,
-    ooo: i64,
-}
-
-impl Time {
-    #[inline(always)]
-    fn pending_watermark(&self) -> i64 {
-        // BoundedOutOfOrdernessWatermarks starts at Long.MIN_VALUE + ooo + 1.
-        self.max_ts.saturating_sub(self.ooo).saturating_sub(1)
     }
 }
 
@@ -414,75 +389,21 @@ fn drive<E: Engine>(
     spec: &OperatorSpec,
     total: u64,
     input: &mut Input,
-    mut engine: E,
+    engine: E,
     on_checkpoint: &mut dyn FnMut(&Snapshot),
     progress: &dyn Fn(u64),
 ) -> RunStats {
-    let processing = spec.op.time == TimeCharacteristic::Processing;
-    let mut time = Time {
-        processing,
-        max_ts: i64::MIN,
-        watermark: i64::MIN,
-        wm_emitted: false,
-        ooo: spec.out_of_orderness_ms,
+    let mut line = Timeline::new(spec, total);
+    let mut direct = Direct {
+        engine,
+        stats: RunStats::default(),
+        snap: Snapshot::default(),
+        kgs: spec.max_parallelism as usize,
+        on_checkpoint,
     };
-    let mut stats = RunStats::default();
-    let mut barriers = Barriers::new(spec.trigger, spec.clock, total);
-    let mut next_barrier = barriers.next();
-    let mut snap = Snapshot::default();
-    let kgs = spec.max_parallelism as usize;
-    let wm_every = spec.watermark_every;
+    line.start(&mut direct);
     let mut batch = Batch::new();
-    let mut count: u64 = 0;
-    let mut since_wm: u64 = 0;
-
-    let mut take_checkpoints =
-        |count: u64,
-         engine: &mut E,
-         time: &mut Time,
-         stats: &mut RunStats,
-         next_barrier: &mut Option<(u64, u64, Option<i64>)>| {
-            while let Some((k, n, t)) = *next_barrier {
-                if n != count {
-                    break;
-                }
-                // The watermark that follows the phase's last record.
-                if !time.processing && count > 0 {
-                    let wm = time.pending_watermark();
-                    if wm > time.watermark {
-                        time.watermark = wm;
-                        engine.advance(wm, stats);
-                    }
-                    time.wm_emitted = true;
-                }
-                let now = if time.processing {
-                    let now = t.unwrap_or_else(|| spec.clock.at(count.saturating_sub(1)));
-                    engine.advance(now - 1, stats);
-                    now
-                } else {
-                    time.max_ts
-                };
-                snap.reset(kgs);
-                snap.checkpoint = k;
-                snap.records = count;
-                snap.time_ms = if count == 0 && !time.processing {
-                    0
-                } else {
-                    now
-                };
-                snap.watermark_ms = (!time.processing && time.wm_emitted).then_some(time.watermark);
-                engine.snapshot(time.watermark, &mut snap, stats);
-                on_checkpoint(&snap);
-                *next_barrier = barriers.next();
-            }
-        };
-    take_checkpoints(0, &mut engine, &mut time, &mut stats, &mut next_barrier);
-
     let mut kg_buf = [0u16; CHUNK];
-    // The record count of the next barrier, and the watermark the next
-    // emission carries (it changes only with the largest timestamp).
-    let mut next_at = next_barrier.map_or(u64::MAX, |b| b.1);
-    let mut pending = time.pending_watermark();
     loop {
         let n = input.fill(&mut batch);
         if n == 0 {
@@ -491,43 +412,47 @@ fn drive<E: Engine>(
         let (keys, all_ts, all_bytes) = (&batch.keys[..n], &batch.ts[..n], &batch.bytes[..n]);
         for (c, chunk) in keys.chunks(CHUNK).enumerate() {
             let kg_chunk = &mut kg_buf[..chunk.len()];
-            engine.key_groups(chunk, kg_chunk);
+            direct.engine.key_groups(chunk, kg_chunk);
             let base = c * CHUNK;
             for (j, (&key, &kg)) in chunk.iter().zip(kg_chunk.iter()).enumerate() {
                 let i = base + j;
-                let bytes = all_bytes[i] as u64;
-                let ts = if processing {
-                    let now = spec.clock.at(count);
-                    engine.advance(now - 1, &mut stats);
-                    now
-                } else {
-                    all_ts[i]
-                };
-                if ts > time.max_ts {
-                    time.max_ts = ts;
-                    pending = time.pending_watermark();
-                }
-                engine.element(key, kg as usize, ts, bytes, time.watermark, &mut stats);
-                count += 1;
-                if !processing {
-                    since_wm += 1;
-                    if since_wm == wm_every {
-                        since_wm = 0;
-                        time.wm_emitted = true;
-                        if pending > time.watermark {
-                            time.watermark = pending;
-                            engine.advance(pending, &mut stats);
-                        }
-                    }
-                }
-                if count == next_at {
-                    take_checkpoints(count, &mut engine, &mut time, &mut stats, &mut next_barrier);
-                    next_at = next_barrier.map_or(u64::MAX, |b| b.1);
-                }
+                let ts = line.record_time(all_ts[i], &mut direct);
+                direct.engine.element(
+                    key,
+                    kg as usize,
+                    ts,
+                    all_bytes[i] as u64,
+                    line.watermark(),
+                    &mut direct.stats,
+                );
+                line.record_done(&mut direct);
             }
         }
-        progress(count);
+        progress(line.count());
     }
-    stats.records = count;
+    let mut stats = direct.stats;
+    stats.records = line.count();
     stats
+}
+
+/// The time line played straight into one engine.
+struct Direct<'a, E> {
+    engine: E,
+    stats: RunStats,
+    snap: Snapshot,
+    kgs: usize,
+    on_checkpoint: &'a mut dyn FnMut(&Snapshot),
+}
+
+impl<E: Engine> TimeSink for Direct<'_, E> {
+    #[inline(always)]
+    fn advance(&mut self, time: i64, _watermark: i64) {
+        self.engine.advance(time, &mut self.stats);
+    }
+    fn barrier(&mut self, head: &Head) {
+        self.snap.start(self.kgs, head);
+        self.engine
+            .snapshot(head.watermark, &mut self.snap, &mut self.stats);
+        (self.on_checkpoint)(&self.snap);
+    }
 }

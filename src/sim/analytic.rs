@@ -20,8 +20,9 @@
 //! Session windows, traces and anything else not listed are exact only.
 
 use crate::flink::serializer::{TIME_WINDOW_BYTES, timer_bytes};
-use crate::scenario::{Assigner, CheckpointTrigger, Scenario, TimeCharacteristic, WindowFunction};
-use crate::sim::{self, OperatorSpec, RunStats, Snapshot};
+use crate::scenario::{Assigner, Scenario, TimeCharacteristic, WindowFunction};
+use crate::sim::timeline::{Head, TimeSink, Timeline};
+use crate::sim::{OperatorSpec, RunStats, Snapshot};
 use crate::workload::KeySpace;
 use crate::workload::occupancy::{Moments, Occupancy};
 use std::collections::HashMap;
@@ -168,34 +169,31 @@ fn analytic(
     let mut purged_entries = vec![0.0f64; kgs];
     let mut purged_bytes = vec![0.0f64; kgs];
     let mut e = vec![0.0f64; kgs];
-    let n_ckpt = sim::Barriers::new(spec.trigger, clock, total).count();
-    for k in 1..=n_ckpt {
-        let (count, t) = match spec.trigger {
-            CheckpointTrigger::EveryRecords(n) => (k * n, None),
-            CheckpointTrigger::Interval(ms) => {
-                let t = k as i64 * ms as i64;
-                (clock.records_before(t), Some(t))
-            }
+    // The barriers on the operator's time line, jumped to one after another.
+    let mut line = Timeline::new(spec, total);
+    let mut due = Heads(Vec::new());
+    line.start(&mut due);
+    let mut taken = 0;
+    loop {
+        let Some(&head) = due.0.get(taken) else {
+            due.0.clear();
+            taken = 0;
+            let Some(count) = line.next_barrier() else {
+                break;
+            };
+            line.jump(count, clock.at(count.saturating_sub(1)), &mut due);
+            continue;
         };
-        if count > total {
-            break;
-        }
-        snap_reset(&mut snap, kgs);
-        snap.checkpoint = k;
-        snap.records = count;
+        taken += 1;
+        let count = head.records;
+        snap.start(kgs, &head);
         let max_ts = clock.at(count.saturating_sub(1));
         // Windows whose cleanup is at or before `limit` are purged.
-        let (limit, time_ms, watermark) = if processing {
-            let now = t.unwrap_or(max_ts);
-            (now - 1, now, None)
-        } else if count == 0 {
-            (i64::MIN, 0, None)
+        let limit = if processing {
+            head.time_ms - 1
         } else {
-            let wm = max_ts - spec.out_of_orderness_ms - 1;
-            (wm, max_ts, Some(wm))
+            head.watermark
         };
-        snap.time_ms = time_ms;
-        snap.watermark_ms = watermark;
         let cleanup = |end: i64| (end - 1).saturating_add(lateness);
         // Purge the windows that expired since the last barrier.
         let mut newly: HashMap<u64, u64> = HashMap::new();
@@ -275,18 +273,13 @@ fn analytic(
     stats
 }
 
-fn snap_reset(snap: &mut Snapshot, kgs: usize) {
-    for v in [
-        &mut snap.kg_bytes,
-        &mut snap.kg_entries,
-        &mut snap.kg_timers,
-        &mut snap.kg_live_keys,
-        &mut snap.kg_records,
-        &mut snap.kg_purged_entries,
-        &mut snap.kg_purged_bytes,
-    ] {
-        v.clear();
-        v.resize(kgs, 0);
+/// The barriers of a jump, in order (the analytic mode computes the state
+/// itself from the barrier's time and watermark).
+struct Heads(Vec<Head>);
+
+impl TimeSink for Heads {
+    fn advance(&mut self, _time: i64, _watermark: i64) {}
+    fn barrier(&mut self, head: &Head) {
+        self.0.push(*head);
     }
-    snap.live_windows = 0;
 }

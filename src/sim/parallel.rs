@@ -13,8 +13,8 @@
 //! purged window counts agree with a single engine's. The result is the
 //! same, byte for byte, as the single-threaded run.
 
-use super::{Barriers, CHUNK, Engine, EngineUser, OperatorSpec, RunStats, Snapshot, Time};
-use crate::scenario::TimeCharacteristic;
+use super::timeline::{Head, TimeSink, Timeline};
+use super::{CHUNK, Engine, EngineUser, OperatorSpec, RunStats, Snapshot};
 use crate::workload::{Batch, Input, KeySpace};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -112,16 +112,6 @@ impl TimeEvent {
     }
 }
 
-/// What a barrier's snapshot says besides the state.
-#[derive(Debug, Clone, Copy)]
-struct Head {
-    checkpoint: u64,
-    records: u64,
-    time_ms: i64,
-    watermark_ms: Option<i64>,
-    watermark: i64,
-}
-
 /// A batch as the partitions receive it: the records with their key groups
 /// (and, in processing time, their processing time as `ts`), each
 /// partition's records, and the time line.
@@ -153,11 +143,7 @@ fn play<E: Engine>(
             }
             TimeEvent::Barrier { head, .. } => {
                 let mut snap = Snapshot::default();
-                snap.reset(kgs);
-                snap.checkpoint = head.checkpoint;
-                snap.records = head.records;
-                snap.time_ms = head.time_ms;
-                snap.watermark_ms = head.watermark_ms;
+                snap.start(kgs, &head);
                 engine.snapshot(head.watermark, &mut snap, stats);
                 // The receiver outlives every partition.
                 let _ = out.send(snap);
@@ -195,121 +181,71 @@ fn play<E: Engine>(
     stats
 }
 
-/// The operator's clocks and barriers over the whole stream, played once:
-/// writes each batch's time line for the partitions, and keeps the window
-/// extents shared by all keys in an engine that holds no key (`tracker`).
-struct Timeline<'s, T> {
-    spec: &'s OperatorSpec,
-    time: Time,
-    barriers: Barriers,
-    next_barrier: Option<(u64, u64, Option<i64>)>,
-    count: u64,
-    since_wm: u64,
-    last_advance: i64,
+/// This thread's side of the time line: writes each batch's events for the
+/// partitions, and keeps the window extents shared by all keys in an
+/// engine that holds no key (`tracker`).
+struct Producer<T> {
+    /// Index in the batch before which the next event falls.
+    at: u32,
+    events: Vec<TimeEvent>,
     tracker: Option<T>,
+    kgs: usize,
     scratch: Snapshot,
     stats: RunStats,
     /// Live window extents at each checkpoint, from the tracker.
     live_windows: BTreeMap<u64, u64>,
 }
 
-impl<T: Engine> Timeline<'_, T> {
-    fn advance(&mut self, at: u32, time: i64, events: &mut Vec<TimeEvent>) {
-        if time > self.last_advance {
-            self.last_advance = time;
-            events.push(TimeEvent::Advance {
-                at,
-                time,
-                watermark: self.time.watermark,
-            });
-            if let Some(t) = self.tracker.as_mut() {
-                t.advance(time, &mut self.stats);
-            }
+impl<T: Engine> TimeSink for Producer<T> {
+    fn advance(&mut self, time: i64, watermark: i64) {
+        self.events.push(TimeEvent::Advance {
+            at: self.at,
+            time,
+            watermark,
+        });
+        if let Some(t) = self.tracker.as_mut() {
+            t.advance(time, &mut self.stats);
         }
     }
-
-    /// The barriers due after `count` records, as `drive` takes them.
-    fn checkpoints(&mut self, at: u32, events: &mut Vec<TimeEvent>) {
-        let kgs = self.spec.max_parallelism as usize;
-        while let Some((k, n, t)) = self.next_barrier {
-            if n != self.count {
-                break;
-            }
-            if !self.time.processing && self.count > 0 {
-                let wm = self.time.pending_watermark();
-                if wm > self.time.watermark {
-                    self.time.watermark = wm;
-                    self.advance(at, wm, events);
-                }
-                self.time.wm_emitted = true;
-            }
-            let now = if self.time.processing {
-                let now = t.unwrap_or_else(|| self.spec.clock.at(self.count.saturating_sub(1)));
-                self.advance(at, now - 1, events);
-                now
-            } else {
-                self.time.max_ts
-            };
-            let head = Head {
-                checkpoint: k,
-                records: self.count,
-                time_ms: if self.count == 0 && !self.time.processing {
-                    0
-                } else {
-                    now
-                },
-                watermark_ms: (!self.time.processing && self.time.wm_emitted)
-                    .then_some(self.time.watermark),
-                watermark: self.time.watermark,
-            };
-            events.push(TimeEvent::Barrier { at, head });
-            if let Some(t) = self.tracker.as_mut() {
-                self.scratch.reset(kgs);
-                t.snapshot(head.watermark, &mut self.scratch, &mut self.stats);
-                self.live_windows.insert(k, self.scratch.live_windows);
-            }
-            self.next_barrier = self.barriers.next();
+    fn barrier(&mut self, head: &Head) {
+        self.events.push(TimeEvent::Barrier {
+            at: self.at,
+            head: *head,
+        });
+        if let Some(t) = self.tracker.as_mut() {
+            self.scratch.start(self.kgs, head);
+            t.snapshot(head.watermark, &mut self.scratch, &mut self.stats);
+            self.live_windows
+                .insert(head.checkpoint, self.scratch.live_windows);
         }
     }
+}
 
+impl<T: Engine> Producer<T> {
     /// Plays one batch's clocks: sets each record's time (`ts` becomes the
-    /// processing time in processing time) and writes the time line.
-    fn batch(&mut self, b: &mut Batch, events: &mut Vec<TimeEvent>) {
-        let processing = self.time.processing;
-        let wm_every = self.spec.watermark_every;
+    /// processing time in processing time) and writes the time line into
+    /// `events`.
+    fn batch(&mut self, line: &mut Timeline, b: &mut Batch, events: &mut Vec<TimeEvent>) {
+        std::mem::swap(&mut self.events, events);
         for i in 0..b.len() {
-            let at = i as u32;
-            let ts = if processing {
-                let now = self.spec.clock.at(self.count);
-                self.advance(at, now - 1, events);
-                b.ts[i] = now;
-                now
-            } else {
-                b.ts[i]
-            };
-            if ts > self.time.max_ts {
-                self.time.max_ts = ts;
-            }
+            self.at = i as u32;
+            let ts = line.record_time(b.ts[i], self);
+            b.ts[i] = ts;
             if let Some(t) = self.tracker.as_mut() {
-                t.other(ts, self.time.watermark);
+                t.other(ts, line.watermark());
             }
-            self.count += 1;
-            if !processing {
-                self.since_wm += 1;
-                if self.since_wm == wm_every {
-                    self.since_wm = 0;
-                    self.time.wm_emitted = true;
-                    let pending = self.time.pending_watermark();
-                    if pending > self.time.watermark {
-                        self.time.watermark = pending;
-                        self.advance(at + 1, pending, events);
-                    }
-                }
-            }
-            if self.next_barrier.is_some_and(|b| b.1 == self.count) {
-                self.checkpoints(at + 1, events);
-            }
+            self.at = i as u32 + 1;
+            line.record_done(self);
         }
+        std::mem::swap(&mut self.events, events);
+    }
+
+    /// The barriers due before any record, into `events`.
+    fn start(&mut self, line: &mut Timeline, events: &mut Vec<TimeEvent>) {
+        std::mem::swap(&mut self.events, events);
+        self.at = 0;
+        line.start(self);
+        std::mem::swap(&mut self.events, events);
     }
 }
 
@@ -327,24 +263,12 @@ impl EngineUser for Partitioned<'_> {
         } = self;
         let shared = E::SHARED_EXTENTS;
         let kgs = spec.max_parallelism as usize;
-        let processing = spec.op.time == TimeCharacteristic::Processing;
-        let mut barriers = Barriers::new(spec.trigger, spec.clock, total);
-        let next_barrier = barriers.next();
-        let mut line = Timeline {
-            spec,
-            time: Time {
-                processing,
-                max_ts: i64::MIN,
-                watermark: i64::MIN,
-                wm_emitted: false,
-                ooo: spec.out_of_orderness_ms,
-            },
-            barriers,
-            next_barrier,
-            count: 0,
-            since_wm: 0,
-            last_advance: i64::MIN,
+        let mut line = Timeline::new(spec, total);
+        let mut producer = Producer {
+            at: 0,
+            events: Vec::new(),
             tracker: shared.then(&make),
+            kgs,
             scratch: Snapshot::default(),
             stats: RunStats::default(),
             live_windows: BTreeMap::new(),
@@ -389,8 +313,7 @@ impl EngineUser for Partitioned<'_> {
                 };
                 r.events.clear();
                 if first {
-                    // Barriers before any record.
-                    line.checkpoints(0, &mut r.events);
+                    producer.start(&mut line, &mut r.events);
                     first = false;
                 }
                 let n = input.fill(&mut r.batch);
@@ -399,7 +322,7 @@ impl EngineUser for Partitioned<'_> {
                 }
                 r.batch.look_up_key_groups(&keys.key_group);
                 route(&r.batch.kgs, owner, &mut r.own);
-                line.batch(&mut r.batch, &mut r.events);
+                producer.batch(&mut line, &mut r.batch, &mut r.events);
                 for tx in &feeds {
                     if tx.send(routed.clone()).is_err() {
                         // A partition stopped early (it panicked): joining
@@ -411,17 +334,17 @@ impl EngineUser for Partitioned<'_> {
                 if n == 0 {
                     break;
                 }
-                progress(line.count);
+                progress(line.count());
                 while let Ok(snap) = snap_rx.try_recv() {
-                    merge.add(snap, &line.live_windows, on_checkpoint);
+                    merge.add(snap, &producer.live_windows, on_checkpoint);
                 }
             }
             drop(feeds);
             for snap in snap_rx {
-                merge.add(snap, &line.live_windows, on_checkpoint);
+                merge.add(snap, &producer.live_windows, on_checkpoint);
             }
             let mut stats = RunStats {
-                records: line.count,
+                records: line.count(),
                 ..RunStats::default()
             };
             for w in workers {
@@ -433,7 +356,7 @@ impl EngineUser for Partitioned<'_> {
                 stats.windows_purged += s.windows_purged;
             }
             if shared {
-                stats.windows_purged = line.stats.windows_purged;
+                stats.windows_purged = producer.stats.windows_purged;
             }
             stats
         })
@@ -483,20 +406,7 @@ impl Merge {
             std::collections::btree_map::Entry::Occupied(mut o) => {
                 let (n, acc) = o.get_mut();
                 *n += 1;
-                for (a, b) in [
-                    (&mut acc.kg_bytes, &snap.kg_bytes),
-                    (&mut acc.kg_entries, &snap.kg_entries),
-                    (&mut acc.kg_timers, &snap.kg_timers),
-                    (&mut acc.kg_live_keys, &snap.kg_live_keys),
-                    (&mut acc.kg_records, &snap.kg_records),
-                    (&mut acc.kg_purged_entries, &snap.kg_purged_entries),
-                    (&mut acc.kg_purged_bytes, &snap.kg_purged_bytes),
-                ] {
-                    for (x, y) in a.iter_mut().zip(b) {
-                        *x += y;
-                    }
-                }
-                acc.live_windows += snap.live_windows;
+                acc.add(&snap);
             }
         }
         while let Some(e) = self.pending.first_entry() {

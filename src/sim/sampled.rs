@@ -126,15 +126,7 @@ impl Sampler {
     pub fn fill(&mut self, snap: &mut Snapshot) {
         for st in &self.strata {
             let w_s: f64 = st.sampled.iter().map(|&g| self.weight[g]).sum();
-            for v in [
-                &mut snap.kg_bytes,
-                &mut snap.kg_entries,
-                &mut snap.kg_timers,
-                &mut snap.kg_live_keys,
-                &mut snap.kg_records,
-                &mut snap.kg_purged_entries,
-                &mut snap.kg_purged_bytes,
-            ] {
+            for v in snap.counters_mut() {
                 let b_s: f64 = st.sampled.iter().map(|&g| v[g] as f64).sum();
                 let r = if w_s > 0.0 { b_s / w_s } else { 0.0 };
                 for &g in &st.estimated {
@@ -221,14 +213,7 @@ mod tests {
                 .collect(),
             ..Snapshot::default()
         };
-        for v in [
-            &mut snap.kg_entries,
-            &mut snap.kg_timers,
-            &mut snap.kg_live_keys,
-            &mut snap.kg_records,
-            &mut snap.kg_purged_entries,
-            &mut snap.kg_purged_bytes,
-        ] {
+        for v in snap.counters_mut().into_iter().skip(1) {
             v.resize(64, 0);
         }
         s.fill(&mut snap);

@@ -39,7 +39,7 @@ impl Barriers {
         }
     }
     /// Number of checkpoints that fall within the records.
-    pub fn count(&self) -> u64 {
+    pub fn checkpoints(&self) -> u64 {
         match self.trigger {
             CheckpointTrigger::EveryRecords(n) => self.total / n,
             CheckpointTrigger::Interval(ms) => {
@@ -63,7 +63,7 @@ impl Iterator for Barriers {
                 (self.clock.records_before(t), Some(t))
             }
         };
-        if n > self.total || k > self.count() {
+        if n > self.total || k > self.checkpoints() {
             return None;
         }
         self.next_k += 1;
