@@ -12,20 +12,20 @@
 //! neither allocates nor dispatches dynamically (engines are generic over
 //! the window function's value layout).
 
-mod aligned;
 pub mod analytic;
+mod operator;
 pub mod parallel;
 pub mod sampled;
-mod session;
 pub mod timeline;
+mod window;
 
 pub use parallel::{partition, simulate_partitioned};
 pub use timeline::Barriers;
+pub use window::value_layout;
 
-use crate::flink::serializer::ValueLayout;
-use crate::scenario::{
-    Assigner, CheckpointTrigger, Scenario, TimeCharacteristic, WindowFunction, WindowOperator,
-};
+use operator::{Operator, OperatorUser, with_operator};
+
+use crate::scenario::{CheckpointTrigger, Scenario, WindowOperator};
 use crate::workload::{Batch, Clock, Input, KeySpace};
 use timeline::{Head, TimeSink, Timeline};
 
@@ -127,98 +127,6 @@ pub struct RunStats {
     pub windows_purged: u64,
 }
 
-/// Per-element value bytes of the window function, monomorphized into the
-/// engines so the loop has no function-kind branch.
-pub trait ValueModel: Copy {
-    /// Value bytes of a new entry holding one element of `bytes`.
-    fn first(self, bytes: u64) -> u64;
-    /// Added value bytes when an element of `bytes` joins an entry whose
-    /// last element had `last` bytes.
-    fn add(self, bytes: u64, last: u64) -> i64;
-    /// Whether `add` depends on the last element's size.
-    fn needs_last(self) -> bool;
-    /// Value bytes of merging two entries (session windows).
-    fn merge(self, a: u64, b: u64) -> u64;
-}
-
-/// `ListState`: `4 + sum(elements)`.
-#[derive(Clone, Copy)]
-pub struct ListValue;
-impl ValueModel for ListValue {
-    #[inline(always)]
-    fn first(self, bytes: u64) -> u64 {
-        4 + bytes
-    }
-    #[inline(always)]
-    fn add(self, bytes: u64, _: u64) -> i64 {
-        bytes as i64
-    }
-    fn needs_last(self) -> bool {
-        false
-    }
-    fn merge(self, a: u64, b: u64) -> u64 {
-        a + b - 4
-    }
-}
-
-/// One accumulator of fixed size.
-#[derive(Clone, Copy)]
-pub struct AccValue(pub u64);
-impl ValueModel for AccValue {
-    #[inline(always)]
-    fn first(self, _: u64) -> u64 {
-        self.0
-    }
-    #[inline(always)]
-    fn add(self, _: u64, _: u64) -> i64 {
-        0
-    }
-    fn needs_last(self) -> bool {
-        false
-    }
-    fn merge(self, _: u64, _: u64) -> u64 {
-        self.0
-    }
-}
-
-/// One element: the latest (the reduce result's size is the last input's).
-#[derive(Clone, Copy)]
-pub struct SingleValue {
-    /// Sizes vary: the last size must be tracked.
-    pub variable: bool,
-}
-impl ValueModel for SingleValue {
-    #[inline(always)]
-    fn first(self, bytes: u64) -> u64 {
-        bytes
-    }
-    #[inline(always)]
-    fn add(self, bytes: u64, last: u64) -> i64 {
-        if self.variable {
-            bytes as i64 - last as i64
-        } else {
-            0
-        }
-    }
-    fn needs_last(self) -> bool {
-        self.variable
-    }
-    fn merge(self, _: u64, b: u64) -> u64 {
-        b
-    }
-}
-
-/// The value layout of an operator's window function.
-pub fn value_layout(op: &WindowOperator) -> ValueLayout {
-    match op.function {
-        WindowFunction::Process | WindowFunction::Apply => ValueLayout::List,
-        WindowFunction::Aggregate { accumulator_bytes } => {
-            ValueLayout::Accumulator(accumulator_bytes as u64)
-        }
-        WindowFunction::Reduce => ValueLayout::Single,
-    }
-}
-
 /// Static description of one operator's run.
 #[derive(Debug, Clone)]
 pub struct OperatorSpec {
@@ -250,42 +158,6 @@ impl OperatorSpec {
     }
 }
 
-/// An engine that simulates one kind of window.
-trait Engine {
-    /// Writes the key group of every key of `keys` into `kgs` (same
-    /// length), before those records are played. The lookups are
-    /// independent of each other, so their cache misses overlap here
-    /// instead of stalling the per-element path one by one.
-    fn key_groups(&mut self, keys: &[u32], kgs: &mut [u16]);
-    /// Loads ahead the state `element` will touch for `keys` (their key
-    /// groups already known).
-    fn prefetch(&mut self, keys: &[u32]);
-    /// Processes one element of key `key` (in key group `kg`) at `ts`
-    /// (event time, or processing time).
-    fn element(
-        &mut self,
-        key: u32,
-        kg: usize,
-        ts: i64,
-        bytes: u64,
-        watermark: i64,
-        stats: &mut RunStats,
-    );
-    /// Fires every timer at or before `time` (the watermark, or the
-    /// processing time just before the next record or barrier).
-    fn advance(&mut self, time: i64, stats: &mut RunStats);
-    /// Adds the live state to `snap` (zeroed), given the current watermark.
-    /// Settles due timers first; counts purged windows into `stats`.
-    fn snapshot(&mut self, watermark: i64, snap: &mut Snapshot, stats: &mut RunStats);
-    /// Whether the live window extents are shared by every key (aligned
-    /// windows), so that every partition of the key groups sees all of
-    /// them; otherwise each extent belongs to one key (sessions).
-    const SHARED_EXTENTS: bool;
-    /// A record whose key's state is not kept here: opens the window
-    /// extents it would (aligned windows), without touching any key.
-    fn other(&mut self, ts: i64, watermark: i64);
-}
-
 /// Plays `input` through one window operator, calling `on_checkpoint` at
 /// every barrier and `progress` after every batch with the records so far.
 pub fn simulate(
@@ -296,7 +168,7 @@ pub fn simulate(
     on_checkpoint: &mut dyn FnMut(&Snapshot),
     progress: &dyn Fn(u64),
 ) -> RunStats {
-    with_engine(
+    with_operator(
         spec,
         keys,
         Sequential {
@@ -309,57 +181,6 @@ pub fn simulate(
     )
 }
 
-/// Runs the engine that simulates `spec`'s operator: [`with_engine`] builds
-/// it (monomorphized over window kind and value layout) and hands over a way
-/// to make as many as the run needs.
-trait EngineUser {
-    fn run<E: Engine + Send, M: Fn() -> E + Sync>(self, make: M) -> RunStats;
-}
-
-/// Calls `user` with the engine constructor of `spec`'s window kind and
-/// value layout.
-fn with_engine<U: EngineUser>(spec: &OperatorSpec, keys: &KeySpace, user: U) -> RunStats {
-    match value_layout(&spec.op) {
-        ValueLayout::List => with_value(spec, keys, ListValue, user),
-        ValueLayout::Accumulator(b) => with_value(spec, keys, AccValue(b), user),
-        ValueLayout::Single => with_value(spec, keys, SingleValue { variable: true }, user),
-    }
-}
-
-fn with_value<V: ValueModel + Send + Sync, U: EngineUser>(
-    spec: &OperatorSpec,
-    keys: &KeySpace,
-    v: V,
-    user: U,
-) -> RunStats {
-    let processing = spec.op.time == TimeCharacteristic::Processing;
-    let lateness = if processing {
-        0
-    } else {
-        spec.op.allowed_lateness_ms
-    };
-    let kgs = spec.max_parallelism as usize;
-    match spec.op.assigner {
-        Assigner::Tumbling { size_ms, offset_ms } => user.run(|| {
-            aligned::Aligned::new(
-                keys, kgs, size_ms, size_ms, offset_ms, lateness, processing, v,
-            )
-        }),
-        Assigner::Sliding {
-            size_ms,
-            slide_ms,
-            offset_ms,
-        } => user.run(|| {
-            aligned::Aligned::new(
-                keys, kgs, size_ms, slide_ms, offset_ms, lateness, processing, v,
-            )
-        }),
-        Assigner::Session { gap_ms } => {
-            user.run(|| session::Sessions::new(keys, kgs, gap_ms, lateness, processing, v))
-        }
-    }
-}
-
 /// One engine over every key group, on this thread.
 struct Sequential<'a> {
     spec: &'a OperatorSpec,
@@ -369,8 +190,8 @@ struct Sequential<'a> {
     progress: &'a dyn Fn(u64),
 }
 
-impl EngineUser for Sequential<'_> {
-    fn run<E: Engine + Send, M: Fn() -> E + Sync>(self, make: M) -> RunStats {
+impl OperatorUser for Sequential<'_> {
+    fn run<E: Operator + Send, M: Fn() -> E + Sync>(self, make: M) -> RunStats {
         drive(
             self.spec,
             self.total,
@@ -385,7 +206,7 @@ impl EngineUser for Sequential<'_> {
 /// Records whose key groups are looked up together, ahead of playing them.
 pub(crate) const CHUNK: usize = 256;
 
-fn drive<E: Engine>(
+fn drive<E: Operator>(
     spec: &OperatorSpec,
     total: u64,
     input: &mut Input,
@@ -444,7 +265,7 @@ struct Direct<'a, E> {
     on_checkpoint: &'a mut dyn FnMut(&Snapshot),
 }
 
-impl<E: Engine> TimeSink for Direct<'_, E> {
+impl<E: Operator> TimeSink for Direct<'_, E> {
     #[inline(always)]
     fn advance(&mut self, time: i64, _watermark: i64) {
         self.engine.advance(time, &mut self.stats);

@@ -9,12 +9,12 @@
 //! shared batch), keeps the clocks, watermarks and barriers as the whole
 //! operator would, and plays only the records of its own key groups. Aligned
 //! windows share their extents across keys: a partition still opens the
-//! window extents of the records it skips ([`Engine::other`]), so live and
+//! window extents of the records it skips ([`Operator::foreign_record`]), so live and
 //! purged window counts agree with a single engine's. The result is the
 //! same, byte for byte, as the single-threaded run.
 
 use super::timeline::{Head, TimeSink, Timeline};
-use super::{CHUNK, Engine, EngineUser, OperatorSpec, RunStats, Snapshot};
+use super::{CHUNK, Operator, OperatorSpec, OperatorUser, RunStats, Snapshot};
 use crate::workload::{Batch, Input, KeySpace};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -67,7 +67,7 @@ pub fn simulate_partitioned(
         .max()
         .unwrap_or(0)
         .max(1);
-    super::with_engine(
+    super::with_operator(
         spec,
         keys,
         Partitioned {
@@ -123,7 +123,7 @@ struct Routed {
 }
 
 /// Replays a routed stream into one partition's engine.
-fn play<E: Engine>(
+fn play<E: Operator>(
     engine: &mut E,
     me: usize,
     kgs: usize,
@@ -196,7 +196,7 @@ struct Producer<T> {
     live_windows: BTreeMap<u64, u64>,
 }
 
-impl<T: Engine> TimeSink for Producer<T> {
+impl<T: Operator> TimeSink for Producer<T> {
     fn advance(&mut self, time: i64, watermark: i64) {
         self.events.push(TimeEvent::Advance {
             at: self.at,
@@ -221,7 +221,7 @@ impl<T: Engine> TimeSink for Producer<T> {
     }
 }
 
-impl<T: Engine> Producer<T> {
+impl<T: Operator> Producer<T> {
     /// Plays one batch's clocks: sets each record's time (`ts` becomes the
     /// processing time in processing time) and writes the time line into
     /// `events`.
@@ -232,7 +232,7 @@ impl<T: Engine> Producer<T> {
             let ts = line.record_time(b.ts[i], self);
             b.ts[i] = ts;
             if let Some(t) = self.tracker.as_mut() {
-                t.other(ts, line.watermark());
+                t.foreign_record(ts, line.watermark());
             }
             self.at = i as u32 + 1;
             line.record_done(self);
@@ -249,8 +249,8 @@ impl<T: Engine> Producer<T> {
     }
 }
 
-impl EngineUser for Partitioned<'_> {
-    fn run<E: Engine + Send, M: Fn() -> E + Sync>(self, make: M) -> RunStats {
+impl OperatorUser for Partitioned<'_> {
+    fn run<E: Operator + Send, M: Fn() -> E + Sync>(self, make: M) -> RunStats {
         let Partitioned {
             spec,
             keys,

@@ -11,8 +11,10 @@
 //! is new, see [`LARGE_KEYS`]). Keep the counts in separate arrays: one
 //! array of `(bytes, entries, timer_unit)` measured slower.
 
-use super::{Engine, RunStats, Snapshot, ValueModel};
+use super::ValueModel;
 use crate::flink::serializer::{TIME_WINDOW_BYTES, timer_bytes};
+use crate::sim::operator::Operator;
+use crate::sim::{RunStats, Snapshot};
 use crate::workload::{KeyBytes, KeySpace};
 
 /// Over key spaces larger than this, each window's per-key state is loaded
@@ -216,7 +218,7 @@ impl<'k, V: ValueModel> Aligned<'k, V> {
     }
 }
 
-impl<V: ValueModel> Engine for Aligned<'_, V> {
+impl<V: ValueModel> Operator for Aligned<'_, V> {
     #[inline]
     fn key_groups(&mut self, keys: &[u32], kgs: &mut [u16]) {
         for (k, g) in keys.iter().zip(kgs.iter_mut()) {
@@ -309,7 +311,7 @@ impl<V: ValueModel> Engine for Aligned<'_, V> {
     const SHARED_EXTENTS: bool = true;
 
     #[inline(always)]
-    fn other(&mut self, ts: i64, watermark: i64) {
+    fn foreign_record(&mut self, ts: i64, watermark: i64) {
         // Within the cached range, the extents of `ts` were made (or found
         // late, which they stay) by an earlier record.
         if ts < self.start_lo || ts >= self.start_hi {

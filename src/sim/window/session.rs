@@ -15,10 +15,12 @@
 //! priority queue on the per-record path, and keys hold their sessions in a
 //! slab of reusable lists, so it does not allocate once the slab has grown.
 
-use super::{Engine, RunStats, Snapshot, ValueModel};
+use super::ValueModel;
 use crate::flink::serializer::{
     MERGING_WINDOW_PAIR_BYTES, TIME_WINDOW_BYTES, VOID_NAMESPACE_BYTES, timer_bytes,
 };
+use crate::sim::operator::Operator;
+use crate::sim::{RunStats, Snapshot};
 use crate::workload::{KeyBytes, KeySpace};
 
 #[derive(Debug, Clone, Copy)]
@@ -294,7 +296,7 @@ impl<'k, V: ValueModel> Sessions<'k, V> {
     }
 }
 
-impl<V: ValueModel> Engine for Sessions<'_, V> {
+impl<V: ValueModel> Operator for Sessions<'_, V> {
     #[inline]
     fn key_groups(&mut self, keys: &[u32], kgs: &mut [u16]) {
         for (k, g) in keys.iter().zip(kgs.iter_mut()) {
@@ -404,7 +406,7 @@ impl<V: ValueModel> Engine for Sessions<'_, V> {
     const SHARED_EXTENTS: bool = false;
 
     #[inline(always)]
-    fn other(&mut self, _ts: i64, _watermark: i64) {}
+    fn foreign_record(&mut self, _ts: i64, _watermark: i64) {}
 
     #[inline]
     fn advance(&mut self, time: i64, _stats: &mut RunStats) {

@@ -1,0 +1,65 @@
+//! The seam every kind of keyed operator plugs into: [`Operator`] is what
+//! an engine does with records, time and barriers, per key group;
+//! [`with_operator`] picks the file that simulates a scenario's operator
+//! (today [`super::window`]: tumbling, sliding and session windows) and
+//! builds it monomorphized, so the per-record path has no dynamic dispatch.
+//! The drivers ([`super::simulate`], [`super::parallel`]) know nothing else
+//! of the operator.
+
+use super::{OperatorSpec, RunStats, Snapshot};
+use crate::workload::KeySpace;
+
+/// One kind of keyed operator, simulated per key group: records in,
+/// state mutations per key group, the state's contents at a barrier.
+pub(crate) trait Operator {
+    /// Writes the key group of every key of `keys` into `kgs` (same
+    /// length), before those records are played. The lookups are
+    /// independent of each other, so their cache misses overlap here
+    /// instead of stalling the per-element path one by one.
+    fn key_groups(&mut self, keys: &[u32], kgs: &mut [u16]);
+    /// Loads ahead the state `element` will touch for `keys` (their key
+    /// groups already known).
+    fn prefetch(&mut self, keys: &[u32]);
+    /// Processes one element of key `key` (in key group `kg`) at `ts`
+    /// (event time, or processing time).
+    fn element(
+        &mut self,
+        key: u32,
+        kg: usize,
+        ts: i64,
+        bytes: u64,
+        watermark: i64,
+        stats: &mut RunStats,
+    );
+    /// Fires every timer at or before `time` (the watermark, or the
+    /// processing time just before the next record or barrier).
+    fn advance(&mut self, time: i64, stats: &mut RunStats);
+    /// Adds the live state to `snap` (zeroed), given the current watermark.
+    /// Settles due timers first; counts purged windows into `stats`.
+    fn snapshot(&mut self, watermark: i64, snap: &mut Snapshot, stats: &mut RunStats);
+    /// Whether the live window extents are shared by every key (aligned
+    /// windows), so that every partition of the key groups sees all of
+    /// them; otherwise each extent belongs to one key (sessions, and
+    /// operators without windows).
+    const SHARED_EXTENTS: bool;
+    /// A record whose key's state is kept by another partition: opens the
+    /// window extents it would (aligned windows), without touching any key.
+    fn foreign_record(&mut self, ts: i64, watermark: i64);
+}
+
+/// Runs the operator that simulates `spec`: [`with_operator`] builds it
+/// (monomorphized over its kind and value layout) and hands over a way to
+/// make as many as the run needs (one per partition).
+pub(crate) trait OperatorUser {
+    fn run<E: Operator + Send, M: Fn() -> E + Sync>(self, make: M) -> RunStats;
+}
+
+/// Calls `user` with the constructor of the operator `spec` describes.
+/// A new kind of operator is a file beside `window.rs` and one arm here.
+pub(crate) fn with_operator<U: OperatorUser>(
+    spec: &OperatorSpec,
+    keys: &KeySpace,
+    user: U,
+) -> RunStats {
+    super::window::with_window(spec, keys, user)
+}
