@@ -126,7 +126,7 @@ pub enum Command {
 
 const COMPARE_HELP: &str = "\
 Writes DIR/<name>-compare/compare.csv, compare.txt (table and recommendation),
-compare.png/.svg and recommended-flink-conf.yaml (config.yaml from Flink 1.19).
+compare.png/.svg and recommended-flink-conf.yaml (recommended-config.yaml, nested, from Flink 1.19).
 
 Examples:
   statecap compare scenarios/seed_flink16_memory_backend.toml

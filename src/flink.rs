@@ -7,6 +7,7 @@
 //! Nothing here simulates anything; the simulator calls these rules.
 
 pub mod conf_file;
+pub mod emit;
 pub mod explain;
 pub mod key_group;
 pub mod serializer;

@@ -7,6 +7,7 @@
 use crate::backend::CheckpointStatus;
 use crate::backend::memory::{self, MemoryJob};
 use crate::error::Result;
+use crate::flink::emit::{Emitted, Wanted, default_timers, emit};
 use crate::flink::serializer::{header_bytes, key_group_framing, registered_states};
 use crate::flink::version::{DEFAULT_MAX_STATE_SIZE, default_inline_threshold};
 use crate::flink::{Backend, FlinkVersion, KeyGroupLayout, ResolvedConfig, Storage};
@@ -41,6 +42,13 @@ pub fn options_for(s: &Scenario) -> Vec<BackendOption> {
             incremental,
             checkpoint_dir: dir.clone(),
             reasons: Vec::new(),
+            // The scenario's timers when it runs this backend already, else
+            // what this backend keeps when nothing is set.
+            timers: if backend == s.config.backend {
+                s.config.timers
+            } else {
+                default_timers(v, backend)
+            },
             ..s.config.clone()
         };
         config.limits.max_state_size = match storage {
@@ -292,82 +300,21 @@ pub fn compare(s: &Scenario, bandwidth: f64, progress: &dyn Fn(u64)) -> Result<C
     Ok(Comparison { options, results })
 }
 
-/// The configuration to write for an option, in the version's key names.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct ConfigLines {
-    /// `key: value` entries for the configuration file.
-    pub entries: Vec<(String, String)>,
-    /// The same in Java.
-    pub java: Vec<String>,
-}
-
-/// Key names and Java lines for `cfg` in its version.
-pub fn config_lines(cfg: &ResolvedConfig) -> ConfigLines {
-    let v = cfg.version;
-    let dir = cfg
-        .checkpoint_dir
-        .clone()
-        .unwrap_or_else(|| "hdfs:///flink/checkpoints".into());
-    let mut e: Vec<(String, String)> = Vec::new();
-    let mut java = Vec::new();
-    // Key names as this version spells them (`flink::version::Setting`).
-    use crate::flink::version::Setting;
-    let key = |set: Setting, fallback: &'static str| set.keys(v).map_or(fallback, |k| k.key);
-    let backend_key = key(Setting::Backend, "state.backend");
-    let storage_key = key(Setting::Storage, "state.checkpoint-storage");
-    let dir_key = key(Setting::CheckpointDir, "state.checkpoints.dir");
-    let incr_key = key(Setting::Incremental, "state.backend.incremental");
-    let legacy = v < FlinkVersion::new(1, 13);
-    match (cfg.backend, legacy) {
-        (Backend::Memory, _) => {
-            e.push((backend_key.into(), "jobmanager".into()));
-            java.push("env.setStateBackend(new MemoryStateBackend());".into());
-        }
-        (Backend::Fs, _) => {
-            e.push((backend_key.into(), "filesystem".into()));
-            e.push((dir_key.into(), dir.clone()));
-            java.push(format!(
-                "env.setStateBackend(new FsStateBackend(\"{dir}\"));"
-            ));
-        }
-        (Backend::RocksDb, true) => {
-            e.push((backend_key.into(), "rocksdb".into()));
-            e.push((dir_key.into(), dir.clone()));
-            e.push((incr_key.into(), cfg.incremental.to_string()));
-            java.push(format!(
-                "env.setStateBackend(new RocksDBStateBackend(\"{dir}\", {}));",
-                cfg.incremental
-            ));
-        }
-        (b, _) => {
-            let name = match b {
-                Backend::RocksDb => "rocksdb",
-                Backend::ForSt => "forst",
-                _ => "hashmap",
-            };
-            e.push((backend_key.into(), name.into()));
-            e.push((storage_key.into(), cfg.storage.short_name().into()));
-            e.push((dir_key.into(), dir.clone()));
-            if b == Backend::RocksDb {
-                e.push((incr_key.into(), cfg.incremental.to_string()));
-                java.push(format!(
-                    "env.setStateBackend(new EmbeddedRocksDBStateBackend({}));",
-                    cfg.incremental
-                ));
-            } else {
-                java.push("env.setStateBackend(new HashMapStateBackend());".into());
-            }
-            match cfg.storage {
-                Storage::FileSystem { .. } => java.push(format!(
-                    "env.getCheckpointConfig().setCheckpointStorage(\"{dir}\");"
-                )),
-                Storage::JobManager { .. } => java.push(
-                    "env.getCheckpointConfig().setCheckpointStorage(new JobManagerCheckpointStorage());".into(),
-                ),
-            }
-        }
-    }
-    ConfigLines { entries: e, java }
+/// The configuration to write for `config` on `s`'s Flink version, in
+/// every form (file, Java, SQL), with the scenario's checkpoint interval.
+pub fn configuration(s: &Scenario, config: &ResolvedConfig) -> Emitted {
+    let interval = match s.checkpoints {
+        CheckpointTrigger::Interval(ms) => Some(ms),
+        CheckpointTrigger::EveryRecords(_) => None,
+    };
+    emit(
+        s.flink_version,
+        &Wanted {
+            config,
+            checkpoint_interval_ms: interval,
+            carried: Vec::new(),
+        },
+    )
 }
 
 /// A change to the job, priced by simulating it.
@@ -390,8 +337,8 @@ pub struct Plan {
     pub option: String,
     /// Why.
     pub reasons: Vec<String>,
-    /// What to write.
-    pub config: ConfigLines,
+    /// What to write, in every form.
+    pub config: Emitted,
     /// Changes to the job and what they save.
     pub job_changes: Vec<JobChange>,
     /// Checkpoints that fail under the current configuration.
@@ -463,7 +410,7 @@ pub fn plan(s: &Scenario, cmp: &Comparison) -> Result<Plan> {
             ));
         }
     }
-    let config = config_lines(&opts[pick].config);
+    let config = configuration(s, &opts[pick].config);
 
     // Job changes, each simulated under the chosen option.
     let base_peak = peak(&cmp.results[pick]);

@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 use crate::flink::FlinkVersion;
 use crate::flink::conf_file::{self, ConfFile, ConfFormat};
+use crate::flink::emit::{Emitted, Wanted, emit};
 use crate::flink::units::human_bytes;
 use crate::flink::version::{
     self, Backend, ConfError, Explicit, KeyStatus, Resolution, Setting, Severity, Source, Storage,
-    TimerStore,
 };
 
 /// A trap or a note about the file.
@@ -49,12 +49,9 @@ pub struct Explanation {
     pub outcome: Result<Resolution, ConfError>,
     /// Traps and notes, worst first.
     pub traps: Vec<Trap>,
-    /// The configuration in this version's key names, `(key, value)`.
-    pub write: Vec<(String, String)>,
-    /// The same, set in the job's Java code.
-    pub java: Vec<String>,
-    /// The same, as SQL client statements.
-    pub sql: Vec<String>,
+    /// The same configuration written in this version's key names, Java
+    /// and SQL (`None` when Flink would refuse it).
+    pub written: Option<Emitted>,
     lines: BTreeMap<String, usize>,
 }
 
@@ -193,15 +190,10 @@ pub fn explain(conf: &ConfFile, version: FlinkVersion) -> Explanation {
     }
     traps.sort_by_key(|t| (t.severity, t.line.unwrap_or(0)));
 
-    let (write, java, sql) = match &intended {
-        Ok(r) => {
-            let w = write_lines(conf, version, r);
-            let j = java_lines(version, r, &w);
-            let s = sql_lines(version, &w);
-            (w, j, s)
-        }
-        Err(_) => Default::default(),
-    };
+    let written = intended
+        .as_ref()
+        .ok()
+        .map(|r| emit(version, &wanted(conf, r)));
     Explanation {
         path: conf.path.clone(),
         version,
@@ -209,9 +201,7 @@ pub fn explain(conf: &ConfFile, version: FlinkVersion) -> Explanation {
         not_read: conf.not_read.clone(),
         outcome,
         traps,
-        write,
-        java,
-        sql,
+        written,
         lines: conf
             .entries
             .keys()
@@ -460,338 +450,30 @@ fn resolution_traps(conf: &ConfFile, version: FlinkVersion, r: &Resolution, trap
     }
 }
 
-/// The settings to write for this version: backend and storage always
-/// (so nothing rests on a default), the rest when the file sets them.
-fn write_lines(conf: &ConfFile, version: FlinkVersion, r: &Resolution) -> Vec<(String, String)> {
-    let c = &r.config;
-    let key = |s: Setting| s.keys(version).map(|k| k.key.to_string());
-    let set_in_file = |s: Setting| {
-        r.decision(s).and_then(|d| match &d.source {
-            Source::Key { key, .. } => conf.entries.get(key).map(|v| v.trim().to_string()),
-            _ => None,
-        })
-    };
-    let mut out = Vec::new();
-    let backend = match c.backend {
-        Backend::Memory => "jobmanager",
-        Backend::Fs => "filesystem",
-        Backend::HashMap if !version.at_least(1, 13) => "filesystem",
-        Backend::HashMap => "hashmap",
-        Backend::RocksDb => "rocksdb",
-        Backend::ForSt => "forst",
-    };
-    out.push((
-        key(Setting::Backend).expect("every version"),
-        backend.to_string(),
-    ));
-    let legacy = matches!(c.backend, Backend::Memory | Backend::Fs);
-    if let Some(k) = key(Setting::Storage)
-        && !legacy
-    {
-        let s = match c.storage {
-            Storage::JobManager { .. } => "jobmanager",
-            Storage::FileSystem { .. } => "filesystem",
-        };
-        out.push((k, s.to_string()));
+/// What the file asks for: the resolved configuration, and the settings
+/// it set that follow the job (written back as the file wrote them).
+fn wanted<'a>(conf: &ConfFile, r: &'a Resolution) -> Wanted<'a> {
+    let carried = [
+        Setting::SavepointDir,
+        Setting::InlineThreshold,
+        Setting::Incremental,
+        Setting::TimerService,
+        Setting::ForStTimerService,
+        Setting::Interval,
+        Setting::Timeout,
+        Setting::FrameSize,
+    ]
+    .into_iter()
+    .filter_map(|s| match &r.decision(s)?.source {
+        Source::Key { key, .. } => Some((s, conf.entries.get(key)?.trim().to_string())),
+        _ => None,
+    })
+    .collect();
+    Wanted {
+        config: &r.config,
+        checkpoint_interval_ms: r.checkpoint_interval_ms,
+        carried,
     }
-    if let Some(d) = &c.checkpoint_dir {
-        out.push((
-            key(Setting::CheckpointDir).expect("every version"),
-            d.clone(),
-        ));
-    }
-    if let Some(v) = set_in_file(Setting::SavepointDir) {
-        out.push((key(Setting::SavepointDir).expect("every version"), v));
-    }
-    if matches!(c.storage, Storage::FileSystem { .. })
-        && set_in_file(Setting::InlineThreshold).is_some()
-    {
-        out.push((
-            key(Setting::InlineThreshold).expect("every version"),
-            c.limits.inline_threshold.to_string(),
-        ));
-    }
-    if c.backend == Backend::RocksDb
-        && (c.incremental || set_in_file(Setting::Incremental).is_some())
-    {
-        out.push((
-            key(Setting::Incremental).expect("every version"),
-            c.incremental.to_string(),
-        ));
-    }
-    if c.backend == Backend::RocksDb && set_in_file(Setting::TimerService).is_some() {
-        out.push((
-            key(Setting::TimerService).expect("every version"),
-            c.timers.flink_value().to_string(),
-        ));
-    }
-    if c.backend == Backend::ForSt && set_in_file(Setting::ForStTimerService).is_some() {
-        out.push((
-            key(Setting::ForStTimerService).expect("2.x"),
-            c.timers.flink_value().to_string(),
-        ));
-    }
-    for s in [Setting::Interval, Setting::Timeout, Setting::FrameSize] {
-        if let (Some(k), Some(v)) = (key(s), set_in_file(s)) {
-            out.push((k, v));
-        }
-    }
-    out
-}
-
-fn java_string(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
-/// The same configuration in the job's code, in this version's API:
-/// legacy backend classes up to 1.12, `HashMapStateBackend` /
-/// `EmbeddedRocksDBStateBackend` + `setCheckpointStorage` from 1.13
-/// (deprecated in 1.20), a `Configuration` handed to
-/// `getExecutionEnvironment` from 1.20 (the only way in 2.x, where
-/// `setStateBackend` is gone).
-fn java_lines(version: FlinkVersion, r: &Resolution, write: &[(String, String)]) -> Vec<String> {
-    let c = &r.config;
-    let mut out = Vec::new();
-    let dir = c.checkpoint_dir.as_deref().map(java_string);
-    let dir_or = dir.clone().unwrap_or_else(|| "\"<checkpoint dir>\"".into());
-    if version.major < 2 {
-        if version.at_least(1, 20) {
-            out.push(
-                "// 1.20: setStateBackend / setCheckpointStorage are deprecated (gone in 2.0); \
-                 the Configuration form below is the lasting one"
-                    .into(),
-            );
-        }
-        if !version.at_least(1, 13) {
-            match c.backend {
-                Backend::Memory => out.push(
-                    "env.setStateBackend(new MemoryStateBackend());  // 5 MiB per subtask, \
-                     state inline in _metadata"
-                        .into(),
-                ),
-                Backend::Fs | Backend::HashMap => out.push(format!(
-                    "env.setStateBackend(new FsStateBackend({dir_or}));"
-                )),
-                Backend::RocksDb => out.push(format!(
-                    "env.setStateBackend(new RocksDBStateBackend({dir_or}, {}));",
-                    c.incremental
-                )),
-                Backend::ForSt => {}
-            }
-        } else {
-            match c.backend {
-                Backend::Memory => {
-                    out.push(
-                        "// the deprecated MemoryStateBackend is HashMapStateBackend + \
-                         JobManagerCheckpointStorage:"
-                            .into(),
-                    );
-                    out.push("env.setStateBackend(new HashMapStateBackend());".into());
-                }
-                Backend::RocksDb => {
-                    out.push(format!(
-                        "EmbeddedRocksDBStateBackend backend = new EmbeddedRocksDBStateBackend({});",
-                        c.incremental
-                    ));
-                    if c.timers == TimerStore::Heap {
-                        out.push(
-                            "backend.setPriorityQueueStateType(\
-                             EmbeddedRocksDBStateBackend.PriorityQueueStateType.HEAP);"
-                                .into(),
-                        );
-                    }
-                    out.push("env.setStateBackend(backend);".into());
-                }
-                _ => out.push("env.setStateBackend(new HashMapStateBackend());".into()),
-            }
-            match (c.storage, &dir) {
-                (Storage::JobManager { .. }, _) => out.push(
-                    "env.getCheckpointConfig().setCheckpointStorage(new JobManagerCheckpointStorage());"
-                        .into(),
-                ),
-                (Storage::FileSystem { .. }, Some(d)) => out.push(format!(
-                    "env.getCheckpointConfig().setCheckpointStorage({d});"
-                )),
-                (Storage::FileSystem { .. }, None) => {}
-            }
-        }
-        if c.backend == Backend::RocksDb && !version.at_least(1, 13) {
-            out.push(format!(
-                "// timers ({}): set in flink-conf.yaml, state.backend.rocksdb.timer-service.factory",
-                c.timers.flink_value()
-            ));
-        }
-        if let Some(ms) = r.checkpoint_interval_ms {
-            out.push(format!("env.enableCheckpointing({ms});"));
-        } else {
-            out.push("env.enableCheckpointing(/* interval ms */);  // off unless called".into());
-        }
-        if r.decision(Setting::Timeout)
-            .is_some_and(|d| matches!(d.source, Source::Key { .. }))
-        {
-            out.push(format!(
-                "env.getCheckpointConfig().setCheckpointTimeout({});",
-                c.limits.checkpoint_timeout_ms
-            ));
-        }
-    }
-    if version.at_least(1, 20) {
-        if !out.is_empty() {
-            out.push(String::new());
-        }
-        out.push("Configuration config = new Configuration();".into());
-        for (k, v) in write {
-            let (option, value) = match Setting::ALL
-                .into_iter()
-                .find(|s| s.keys(version).is_some_and(|n| n.key == k))
-            {
-                Some(Setting::Backend) => ("StateBackendOptions.STATE_BACKEND", java_string(v)),
-                Some(Setting::Storage) => {
-                    ("CheckpointingOptions.CHECKPOINT_STORAGE", java_string(v))
-                }
-                Some(Setting::CheckpointDir) => {
-                    ("CheckpointingOptions.CHECKPOINTS_DIRECTORY", java_string(v))
-                }
-                Some(Setting::SavepointDir) => {
-                    ("CheckpointingOptions.SAVEPOINT_DIRECTORY", java_string(v))
-                }
-                Some(Setting::InlineThreshold) => (
-                    "CheckpointingOptions.FS_SMALL_FILE_THRESHOLD",
-                    format!("MemorySize.parse({})", java_string(v)),
-                ),
-                Some(Setting::Incremental) => {
-                    ("CheckpointingOptions.INCREMENTAL_CHECKPOINTS", v.clone())
-                }
-                Some(Setting::Interval) => (
-                    "CheckpointingOptions.CHECKPOINTING_INTERVAL",
-                    format!(
-                        "Duration.ofMillis({})",
-                        r.checkpoint_interval_ms.unwrap_or(0)
-                    ),
-                ),
-                Some(Setting::Timeout) => (
-                    "CheckpointingOptions.CHECKPOINTING_TIMEOUT",
-                    format!("Duration.ofMillis({})", c.limits.checkpoint_timeout_ms),
-                ),
-                // Cluster-wide or backend-specific: by key.
-                Some(Setting::FrameSize) => continue,
-                _ => {
-                    out.push(format!(
-                        "config.setString({}, {});",
-                        java_string(k),
-                        java_string(v)
-                    ));
-                    continue;
-                }
-            };
-            out.push(format!("config.set({option}, {value});"));
-        }
-        out.push(
-            "StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);"
-                .into(),
-        );
-        if r.checkpoint_interval_ms.is_none() {
-            out.push("env.enableCheckpointing(/* interval ms */);  // off unless called".into());
-        }
-    }
-    out
-}
-
-/// SQL client statements: `SET 'key' = 'value';` from 1.14, `SET key =
-/// value;` in 1.13 (docs `sqlClient.md` [1.14.2], [1.13.5]); before 1.13
-/// the SQL client cannot set these per job.
-fn sql_lines(version: FlinkVersion, write: &[(String, String)]) -> Vec<String> {
-    if !version.at_least(1, 13) {
-        return vec![format!(
-            "-- the SQL client of Flink {version} cannot set these per job: they belong in \
-             flink-conf.yaml"
-        )];
-    }
-    let frame = Setting::FrameSize.keys(version).expect("every version").key;
-    let mut out: Vec<String> = write
-        .iter()
-        .filter(|(k, _)| k != frame)
-        .map(|(k, v)| {
-            if version.at_least(1, 14) {
-                format!("SET '{k}' = '{}';", v.replace('\'', "''"))
-            } else {
-                format!("SET {k} = {v};")
-            }
-        })
-        .collect();
-    if write.iter().any(|(k, _)| k == frame) {
-        out.push(format!(
-            "-- '{frame}' is a cluster setting: it cannot be set per job"
-        ));
-    }
-    out
-}
-
-/// A value as it goes into the file: never quoted in flink-conf.yaml
-/// (quotes would become part of it), quoted in config.yaml when plain YAML
-/// would read it differently.
-fn yaml_value(format: ConfFormat, v: &str) -> String {
-    if format == ConfFormat::Legacy {
-        return v.to_string();
-    }
-    let plain_ok = !v.is_empty()
-        && !v.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@` ".contains(c))
-        && !v.ends_with(' ')
-        && !v.contains(": ")
-        && !v.contains(" #");
-    if plain_ok {
-        v.to_string()
-    } else {
-        format!("'{}'", v.replace('\'', "''"))
-    }
-}
-
-/// `key: value` lines; nested for config.yaml, unless a key is both a value
-/// and a parent (then flat dotted keys, which standard YAML reads too).
-fn file_text(format: ConfFormat, write: &[(String, String)]) -> Vec<String> {
-    let flat = || {
-        write
-            .iter()
-            .map(|(k, v)| format!("{k}: {}", yaml_value(format, v)))
-            .collect()
-    };
-    if format == ConfFormat::Legacy {
-        return flat();
-    }
-    let clash = write.iter().any(|(a, _)| {
-        write.iter().any(|(b, _)| {
-            b.len() > a.len() && b.starts_with(a.as_str()) && b[a.len()..].starts_with('.')
-        })
-    });
-    if clash {
-        return flat();
-    }
-    // Nest: emit keys in order, sharing the longest common prefix with the
-    // previous key.
-    let mut sorted: Vec<&(String, String)> = write.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut out = Vec::new();
-    let mut prev: Vec<&str> = Vec::new();
-    for (k, v) in sorted {
-        let parts: Vec<&str> = k.split('.').collect();
-        let common = prev
-            .iter()
-            .zip(&parts)
-            .take_while(|(a, b)| a == b)
-            .count()
-            .min(parts.len() - 1);
-        for (depth, p) in parts.iter().enumerate().take(parts.len() - 1).skip(common) {
-            out.push(format!("{}{p}:", "  ".repeat(depth)));
-        }
-        out.push(format!(
-            "{}{}: {}",
-            "  ".repeat(parts.len() - 1),
-            parts[parts.len() - 1],
-            yaml_value(format, v)
-        ));
-        prev = parts[..parts.len() - 1].to_vec();
-    }
-    out
 }
 
 impl fmt::Display for Explanation {
@@ -890,29 +572,24 @@ impl fmt::Display for Explanation {
                 writeln!(f, "  {tag} {at}{}", t.message)?;
             }
         }
-        if !self.write.is_empty() {
-            let format = if v.at_least(1, 19) {
-                ConfFormat::Standard
-            } else {
-                ConfFormat::Legacy
-            };
+        if let Some(w) = &self.written {
             writeln!(f)?;
             writeln!(
                 f,
                 "The same configuration for Flink {v}, in its key names ({}{})",
-                format.file_name(),
+                w.file_name(),
                 if v.at_least(1, 19) && v.major == 1 {
                     "; flink-conf.yaml takes the same keys flat"
                 } else {
                     ""
                 }
             )?;
-            for l in file_text(format, &self.write) {
+            for l in w.file_lines() {
                 writeln!(f, "  {l}")?;
             }
             writeln!(f)?;
             writeln!(f, "Java (in the job)")?;
-            for l in &self.java {
+            for l in &w.java {
                 if l.is_empty() {
                     writeln!(f)?;
                 } else {
@@ -921,7 +598,7 @@ impl fmt::Display for Explanation {
             }
             writeln!(f)?;
             writeln!(f, "SQL client")?;
-            for l in &self.sql {
+            for l in &w.sql {
                 writeln!(f, "  {l}")?;
             }
         }
@@ -959,7 +636,10 @@ mod tests {
             1
         );
         assert!(
-            e.write
+            e.written
+                .as_ref()
+                .unwrap()
+                .entries
                 .contains(&("state.backend".into(), "jobmanager".into()))
         );
         let text = e.to_string();
@@ -993,35 +673,6 @@ mod tests {
             "1.9",
         );
         assert_eq!(e.traps_about("did you mean").len(), 1, "{e}");
-    }
-
-    #[test]
-    fn written_config_yaml_nests() {
-        let w = vec![
-            ("state.backend.type".to_string(), "rocksdb".to_string()),
-            ("execution.checkpointing.dir".into(), "s3://b/c".into()),
-            ("execution.checkpointing.incremental".into(), "true".into()),
-        ];
-        assert_eq!(
-            file_text(ConfFormat::Standard, &w),
-            vec![
-                "execution:",
-                "  checkpointing:",
-                "    dir: s3://b/c",
-                "    incremental: true",
-                "state:",
-                "  backend:",
-                "    type: rocksdb",
-            ]
-        );
-        let w = vec![
-            ("state.backend".to_string(), "rocksdb".to_string()),
-            ("state.backend.incremental".into(), "true".into()),
-        ];
-        assert_eq!(
-            file_text(ConfFormat::Standard, &w)[0],
-            "state.backend: rocksdb"
-        );
     }
 
     #[test]

@@ -111,18 +111,17 @@ pub fn render_plan(s: &Scenario, cmp: &Comparison, plan: &Plan) -> String {
             );
         }
     }
-    let file = conf_file_name(s.flink_version);
-    let _ = writeln!(out, "\nwrite in {file}:");
-    for (k, v) in &plan.config.entries {
-        let _ = writeln!(out, "  {k}: {v}");
+    let _ = writeln!(out, "\nwrite in {}:", plan.config.file_name());
+    for l in plan.config.file_lines() {
+        let _ = writeln!(out, "  {l}");
     }
     let _ = writeln!(out, "or in the job:");
     for j in &plan.config.java {
         let _ = writeln!(out, "  {j}");
     }
-    let _ = writeln!(out, "or in SQL:");
-    for (k, v) in &plan.config.entries {
-        let _ = writeln!(out, "  SET '{k}' = '{v}';");
+    let _ = writeln!(out, "or in the SQL client:");
+    for l in &plan.config.sql {
+        let _ = writeln!(out, "  {l}");
     }
     if !plan.job_changes.is_empty() {
         let _ = writeln!(out, "\nchanges to the job (each simulated):");
@@ -142,26 +141,15 @@ pub fn render_plan(s: &Scenario, cmp: &Comparison, plan: &Plan) -> String {
     out
 }
 
-/// `flink-conf.yaml` before 1.19, `config.yaml` from 1.19.
-pub fn conf_file_name(v: FlinkVersion) -> &'static str {
-    if v >= FlinkVersion::new(1, 19) {
-        "config.yaml"
-    } else {
-        "flink-conf.yaml"
-    }
-}
-
-/// The recommended configuration as a file (flat keys, valid in both
-/// formats).
+/// The recommended configuration as a file in the version's own format
+/// (`flink-conf.yaml` before 1.19, nested `config.yaml` from 1.19).
 pub fn conf_file(s: &Scenario, plan: &Plan) -> Vec<u8> {
-    let mut out = format!(
-        "# statecap recommendation for {} on Flink {}: {}\n",
-        s.name, s.flink_version, plan.option
-    );
-    for (k, v) in &plan.config.entries {
-        let _ = writeln!(out, "{k}: {v}");
-    }
-    out.into_bytes()
+    plan.config
+        .file_text(&format!(
+            "statecap recommendation for {} on Flink {}: {}",
+            s.name, s.flink_version, plan.option
+        ))
+        .into_bytes()
 }
 
 /// `compare.csv`.
@@ -212,7 +200,7 @@ pub fn outputs(s: &Scenario, cmp: &Comparison, plan: &Plan) -> Result<Vec<(Strin
             format!("{}\n{}", render_table(s, cmp), render_plan(s, cmp, plan)).into_bytes(),
         ),
         (
-            format!("recommended-{}", conf_file_name(s.flink_version)),
+            format!("recommended-{}", plan.config.file_name()),
             conf_file(s, plan),
         ),
     ];

@@ -120,8 +120,19 @@ pub fn render(c: &Content, charts: &[(&str, String)]) -> String {
     if let Some(conf) = &c.recommended_conf {
         let _ = writeln!(
             o,
-            "<p>Paste into the Flink configuration file:</p>\n<pre><code>{}</code></pre>",
-            escape(conf)
+            "<p>Paste into {}:</p>\n<pre><code>{}</code></pre>",
+            escape(conf.file_name()),
+            escape(&conf.file_text(""))
+        );
+        let _ = writeln!(
+            o,
+            "<p>Or in the job's code:</p>\n<pre><code>{}</code></pre>",
+            escape(&conf.java.join("\n"))
+        );
+        let _ = writeln!(
+            o,
+            "<p>Or in the SQL client:</p>\n<pre><code>{}</code></pre>",
+            escape(&conf.sql.join("\n"))
         );
     }
     o.push_str("</section>\n<section id=\"configuration\">\n<h2>Configuration</h2>\n<p>How Flink resolves it:</p>\n<ul>\n");

@@ -8,6 +8,7 @@
 use super::chart::Limit;
 use super::table::group;
 use crate::backend::CheckpointStatus;
+use crate::flink::emit::Emitted;
 use crate::flink::units::{human_bytes, human_duration_ms};
 use crate::flink::{Backend, Storage};
 use crate::pipeline::{OperatorResult, ScenarioResult};
@@ -77,7 +78,7 @@ pub struct Content {
     /// What to do, in sentences.
     pub recommendation: Vec<String>,
     /// Configuration to paste into the Flink configuration file, if any.
-    pub recommended_conf: Option<String>,
+    pub recommended_conf: Option<Emitted>,
     /// How Flink resolves the configuration, one line per decision.
     pub resolution: Vec<String>,
     /// The scenario's `[flink_conf]`, as Flink configuration lines.
@@ -277,15 +278,8 @@ fn verdict(s: &Scenario, r: &ScenarioResult, op: &OperatorResult, extra: &[Limit
     }
 }
 
-fn placeholder_dir(s: &Scenario) -> String {
-    s.config
-        .checkpoint_dir
-        .clone()
-        .unwrap_or_else(|| "hdfs:///flink/checkpoints".into())
-}
-
 /// What to change, and the configuration lines to paste.
-fn recommendation(s: &Scenario, verdicts: &[Verdict]) -> (Vec<String>, Option<String>) {
+fn recommendation(s: &Scenario, verdicts: &[Verdict]) -> (Vec<String>, Option<Emitted>) {
     let failing = verdicts.iter().any(|v| v.flink_message.is_some());
     let v = s.flink_version;
     let set_in_code = s
@@ -311,8 +305,14 @@ fn recommendation(s: &Scenario, verdicts: &[Verdict]) -> (Vec<String>, Option<St
         }
         return (text, None);
     }
-    let dir = placeholder_dir(s);
-    let conf = if (v.major, v.minor) < (1, 13) {
+    if v.at_least(1, 13) {
+        text.push(
+            "Write checkpoints to files, not to the JobManager: use FileSystemCheckpointStorage. \
+             Each subtask then writes its snapshot under the checkpoint directory and the \
+             memory-backed limit no longer applies."
+                .to_string(),
+        );
+    } else {
         text.push(format!(
             "Keep the state in files, not in the JobManager: use the filesystem state backend \
              (FsStateBackend). Each subtask then writes its snapshot under the checkpoint \
@@ -322,49 +322,21 @@ fn recommendation(s: &Scenario, verdicts: &[Verdict]) -> (Vec<String>, Option<St
                 Storage::FileSystem { .. } => 0,
             })
         ));
-        format!("state.backend: filesystem\nstate.checkpoints.dir: {dir}\n")
-    } else {
-        text.push(
-            "Write checkpoints to files, not to the JobManager: use FileSystemCheckpointStorage. \
-             Each subtask then writes its snapshot under the checkpoint directory and the \
-             memory-backed limit no longer applies."
-                .to_string(),
-        );
-        if (v.major, v.minor) >= (1, 20) {
-            format!(
-                "execution.checkpointing.storage: filesystem\nexecution.checkpointing.dir: {dir}\n"
-            )
-        } else {
-            format!("state.checkpoint-storage: filesystem\nstate.checkpoints.dir: {dir}\n")
-        }
-    };
-    // The same lines `statecap compare` recommends, when the version has
-    // a heap backend with filesystem storage.
+    }
+    // The heap backend with file storage, as `statecap compare` writes it:
+    // every version has one.
     let target = crate::plan::options_for(s).into_iter().find(|o| {
         o.config.backend.is_heap() && matches!(o.config.storage, Storage::FileSystem { .. })
     });
-    let (conf, java) = match target {
-        Some(o) => {
-            let lines = crate::plan::config_lines(&o.config);
-            let mut c = String::new();
-            for (k, v) in &lines.entries {
-                let _ = writeln!(c, "{k}: {v}");
-            }
-            (c, lines.java)
-        }
-        None => (conf, Vec::new()),
-    };
+    let conf = target.map(|o| crate::plan::configuration(s, &o.config));
     if set_in_code {
         text.push(
             "The job sets its backend or storage in code, which wins over the configuration file: \
              change it there."
                 .to_string(),
         );
-        if !java.is_empty() {
-            text.push(format!("In the job's code: `{}`", java.join(" ")));
-        }
     }
-    (text, Some(conf))
+    (text, conf)
 }
 
 fn checkpoints_brief(s: &Scenario) -> String {
@@ -477,7 +449,19 @@ pub fn render(c: &Content) -> String {
     if let Some(conf) = &c.recommended_conf {
         let _ = writeln!(
             o,
-            "Paste into the Flink configuration file:\n\n```yaml\n{conf}```\n"
+            "Paste into {}:\n\n```yaml\n{}```\n",
+            conf.file_name(),
+            conf.file_text("")
+        );
+        let _ = writeln!(
+            o,
+            "Or in the job's code:\n\n```java\n{}\n```\n",
+            conf.java.join("\n")
+        );
+        let _ = writeln!(
+            o,
+            "Or in the SQL client:\n\n```sql\n{}\n```\n",
+            conf.sql.join("\n")
         );
     }
     let _ = writeln!(o, "## Configuration\n\nHow Flink resolves it:\n");

@@ -85,7 +85,10 @@ fn flink_1_6_seed_file_is_the_5_mib_memory_backend() {
     assert_eq!(t[0].line, Some(7));
     // What to write: the backend made explicit, in 1.6's key.
     assert!(
-        e.write
+        e.written
+            .as_ref()
+            .unwrap()
+            .entries
             .contains(&("state.backend".into(), "jobmanager".into()))
     );
 
@@ -198,7 +201,10 @@ fn flink_1_17_deprecated_names_and_jobmanager_storage() {
     );
     // What to write uses 1.17's key names.
     assert!(
-        e.write
+        e.written
+            .as_ref()
+            .unwrap()
+            .entries
             .contains(&("state.backend.type".into(), "hashmap".into()))
     );
 
@@ -323,11 +329,17 @@ fn flink_2_0_does_not_read_flink_conf_yaml() {
     assert!(matches!(r.config.storage, Storage::JobManager { .. }));
     // What to write is the file's intent, in 2.0's keys.
     assert!(
-        e.write
+        e.written
+            .as_ref()
+            .unwrap()
+            .entries
             .contains(&("state.backend.type".into(), "rocksdb".into()))
     );
     assert!(
-        e.write
+        e.written
+            .as_ref()
+            .unwrap()
+            .entries
             .contains(&("execution.checkpointing.incremental".into(), "true".into()))
     );
     let (code, out, _) = cli("flink-2.0-legacy-file/flink-conf.yaml", "2.0");

@@ -38,6 +38,7 @@
 
 mod support;
 
+mod config_emit;
 mod determinism;
 mod explain_config;
 mod exports;

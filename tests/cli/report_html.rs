@@ -177,9 +177,17 @@ fn report_html_is_self_contained_and_report_md_says_the_same() {
     assert_eq!(html.matches("@font-face").count(), 1, "the font once");
     assert!(html.contains("FAIL"), "the verdict");
     assert!(html.contains("Size of the state is larger than the maximum permitted"));
+    // The recommendation in 1.20's own file, config.yaml, nested as
+    // standard YAML: execution.checkpointing.storage = filesystem.
+    assert!(html.contains("Paste into config.yaml"), "the recommendation");
     assert!(
-        html.contains("execution.checkpointing.storage: filesystem"),
+        html.contains("execution:\n  checkpointing:\n")
+            && html.contains("\n    storage: filesystem\n"),
         "the recommendation"
+    );
+    assert!(
+        html.contains("config.set(CheckpointingOptions.CHECKPOINT_STORAGE, &quot;filesystem&quot;);"),
+        "the recommendation in Java"
     );
 
     let md = String::from_utf8(read(&rep.join("report.md"))).expect("UTF-8");
