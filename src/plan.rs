@@ -7,8 +7,8 @@
 use crate::backend::CheckpointStatus;
 use crate::backend::memory::{self, MemoryJob};
 use crate::error::Result;
+use crate::flink::config::{DEFAULT_MAX_STATE_SIZE, default_inline_threshold};
 use crate::flink::serializer::{header_bytes, key_group_framing, registered_states};
-use crate::flink::version::{DEFAULT_MAX_STATE_SIZE, default_inline_threshold};
 use crate::flink::{Backend, FlinkVersion, KeyGroupLayout, ResolvedConfig, Storage};
 use crate::pipeline::{self, RunOptions, ScenarioResult};
 use crate::scenario::{Assigner, CheckpointTrigger, Scenario, WindowFunction};
@@ -310,8 +310,8 @@ pub fn config_lines(cfg: &ResolvedConfig) -> ConfigLines {
         .unwrap_or_else(|| "hdfs:///flink/checkpoints".into());
     let mut e: Vec<(String, String)> = Vec::new();
     let mut java = Vec::new();
-    // Key names as this version spells them (`flink::version::Setting`).
-    use crate::flink::version::Setting;
+    // Key names as this version spells them (`flink::config::Setting`).
+    use crate::flink::config::Setting;
     let key = |set: Setting, fallback: &'static str| set.keys(v).map_or(fallback, |k| k.key);
     let backend_key = key(Setting::Backend, "state.backend");
     let storage_key = key(Setting::Storage, "state.checkpoint-storage");

@@ -14,11 +14,12 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 use crate::flink::FlinkVersion;
 use crate::flink::conf_file::{self, ConfFile, ConfFormat};
-use crate::flink::units::human_bytes;
-use crate::flink::version::{
+use crate::flink::config::{
     self, Backend, ConfError, Explicit, KeyStatus, Resolution, Setting, Severity, Source, Storage,
     TimerStore,
 };
+use crate::flink::units::human_bytes;
+use crate::flink::version;
 
 /// A trap or a note about the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,10 +117,10 @@ pub fn explain(conf: &ConfFile, version: FlinkVersion) -> Explanation {
     } else {
         &conf.entries
     };
-    let outcome = version::resolve_detailed(version, effective, &Explicit::default());
+    let outcome = config::resolve_detailed(version, effective, &Explicit::default());
     // What the file means, were it read: the source of "what to write".
     let intended = if conf.not_read.is_some() {
-        version::resolve_detailed(version, &conf.entries, &Explicit::default())
+        config::resolve_detailed(version, &conf.entries, &Explicit::default())
     } else {
         outcome.clone()
     };
@@ -256,7 +257,7 @@ fn key_traps(conf: &ConfFile, version: FlinkVersion, traps: &mut Vec<Trap>) {
                 message,
             })
         };
-        match version::key_status(key, version) {
+        match config::key_status(key, version) {
             KeyStatus::Current(_) => {}
             KeyStatus::Deprecated { setting, key: new } => {
                 if let Some(v) = conf.entries.get(new)
@@ -323,7 +324,7 @@ fn key_traps(conf: &ConfFile, version: FlinkVersion, traps: &mut Vec<Trap>) {
                     .filter(|k| distance(k, key) <= 3)
                     .min_by_key(|k| distance(k, key))
                 {
-                    let current = match version::key_status(near, version) {
+                    let current = match config::key_status(near, version) {
                         KeyStatus::Current(_) => near.to_string(),
                         KeyStatus::Deprecated { key, .. } => key.to_string(),
                         KeyStatus::Ignored { instead, .. } => instead.unwrap_or(near).to_string(),
@@ -370,7 +371,7 @@ fn resolution_traps(conf: &ConfFile, version: FlinkVersion, r: &Resolution, trap
                      \"Size of the state is larger than the maximum permitted memory-backed \
                      state\". To write state as files, add '{backend_key}: filesystem' (or \
                      rocksdb)",
-                    human_bytes(version::DEFAULT_MAX_STATE_SIZE)
+                    human_bytes(config::DEFAULT_MAX_STATE_SIZE)
                 ),
             });
         } else {
@@ -381,7 +382,7 @@ fn resolution_traps(conf: &ConfFile, version: FlinkVersion, r: &Resolution, trap
                 message: format!(
                     "no '{backend_key}': Flink {version} uses MemoryStateBackend, {} per \
                      subtask, state kept in the JobManager's memory",
-                    human_bytes(version::DEFAULT_MAX_STATE_SIZE)
+                    human_bytes(config::DEFAULT_MAX_STATE_SIZE)
                 ),
             });
         }
