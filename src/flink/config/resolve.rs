@@ -3,6 +3,9 @@
 //! (`StateBackendLoader`), limits, storage (`CheckpointStorageLoader`),
 //! inline threshold, incremental, timers — every value recorded with where
 //! it came from ([`Decision`]) and what Flink would warn about ([`Issue`]).
+//!
+//! [`resolve_detailed`] is a short driver; each section is one function
+//! over a shared `Cx` that carries the inputs and what was found so far.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -16,6 +19,7 @@ use super::values::{
     backend_from_config, backend_from_name, default_inline_threshold, parse_bool, parse_frame_size,
     parse_threshold, storage_from_config, storage_kind,
 };
+use crate::flink::units::{human_bytes, human_duration_ms, parse_duration_ms};
 use crate::flink::version::FlinkVersion;
 
 /// Inputs to [`resolve`] besides the configuration file's entries.
@@ -161,10 +165,6 @@ pub fn resolve(
         .map_err(|e| e.to_string())
 }
 
-fn human(b: u64) -> String {
-    crate::flink::units::human_bytes(b)
-}
-
 /// [`resolve`], with where every value came from and what Flink would warn
 /// about.
 pub fn resolve_detailed(
@@ -172,312 +172,409 @@ pub fn resolve_detailed(
     conf: &BTreeMap<String, String>,
     explicit: &Explicit<'_>,
 ) -> Result<Resolution, ConfError> {
-    let mut reasons = Vec::new();
-    let mut decisions = Vec::new();
-    let mut issues = Vec::new();
-    let mut decide = |setting: Setting, value: String, source: Source, why: String| {
-        decisions.push(Decision {
+    let mut cx = Cx {
+        version,
+        conf,
+        explicit,
+        reasons: Vec::new(),
+        decisions: Vec::new(),
+        issues: Vec::new(),
+    };
+    let dir = checkpoint_dir(&mut cx);
+    let backend = backend(&mut cx)?;
+    // Limits that do not depend on the storage.
+    let frame_size = frame_size(&mut cx)?;
+    let checkpoint_timeout_ms = checkpoint_timeout(&mut cx)?;
+    let checkpoint_interval_ms = checkpoint_interval(&mut cx)?;
+    let max_state_size = explicit.max_state_size.unwrap_or(DEFAULT_MAX_STATE_SIZE);
+    let storage_choice = storage(&mut cx, backend, dir.is_some())?;
+    let jm = storage_choice.jobmanager;
+    let inline_threshold = inline_threshold(&mut cx, jm)?;
+    let storage = if jm {
+        Storage::JobManager { max_state_size }
+    } else {
+        Storage::FileSystem { inline_threshold }
+    };
+    cx.decide(
+        Setting::Storage,
+        storage_name(version, backend, jm),
+        storage_choice.source,
+        storage_choice.why,
+    );
+    let incremental = incremental(&mut cx, backend)?;
+    let timers = timers(&mut cx, backend)?;
+    savepoint_dir(&mut cx);
+
+    Ok(Resolution {
+        config: ResolvedConfig {
+            version,
+            backend,
+            storage,
+            incremental,
+            checkpoint_dir: dir,
+            reasons: cx.reasons,
+            limits: Limits {
+                max_state_size: jm.then_some(max_state_size),
+                inline_threshold,
+                frame_size,
+                checkpoint_timeout_ms,
+            },
+            timers,
+        },
+        decisions: cx.decisions,
+        issues: cx.issues,
+        checkpoint_interval_ms,
+    })
+}
+
+/// What the sections of [`resolve_detailed`] share: the inputs, and the
+/// reasons, decisions and issues found so far, in the order they were
+/// found.
+struct Cx<'a> {
+    version: FlinkVersion,
+    conf: &'a BTreeMap<String, String>,
+    explicit: &'a Explicit<'a>,
+    reasons: Vec<String>,
+    decisions: Vec<Decision>,
+    issues: Vec<Issue>,
+}
+
+impl Cx<'_> {
+    /// `setting`, read as this version reads it.
+    fn lookup(&self, setting: Setting) -> Option<Found> {
+        lookup_setting(self.conf, setting, self.version)
+    }
+    /// This version's key for a setting every version has.
+    fn key(&self, setting: Setting) -> &'static str {
+        setting.keys(self.version).expect("every version").key
+    }
+    /// This version's checkpoint storage key; empty before 1.13.
+    fn storage_key(&self) -> &'static str {
+        Setting::Storage.keys(self.version).map_or("", |k| k.key)
+    }
+    fn reason(&mut self, reason: String) {
+        self.reasons.push(reason);
+    }
+    fn decide(&mut self, setting: Setting, value: String, source: Source, why: String) {
+        self.decisions.push(Decision {
             setting,
             value,
             source,
             why,
-        })
-    };
-    let from = |f: &Found| Source::Key {
+        });
+    }
+    fn issue(&mut self, severity: Severity, key: Option<String>, message: String) {
+        self.issues.push(Issue {
+            severity,
+            key,
+            message,
+        });
+    }
+}
+
+/// The source of a value read from the configuration.
+fn key_source(f: &Found) -> Source {
+    Source::Key {
         key: f.key.clone(),
         deprecated: f.deprecated,
-    };
-    let backend_key = Setting::Backend.keys(version).expect("every version").key;
-    let dir_key = Setting::CheckpointDir
-        .keys(version)
-        .expect("every version")
-        .key;
-
-    // --- checkpoint directory
-    let dir_found = lookup_setting(conf, Setting::CheckpointDir, version);
-    let dir = dir_found.as_ref().map(|f| {
-        reasons.push(format!(
-            "checkpoint directory from '{}': {}",
-            f.key, f.value
-        ));
-        f.value.clone()
-    });
-    match &dir_found {
-        Some(f) => decide(
-            Setting::CheckpointDir,
-            f.value.clone(),
-            from(f),
-            String::new(),
-        ),
-        None => decide(
-            Setting::CheckpointDir,
-            "none".into(),
-            Source::Default,
-            format!("'{dir_key}' is not set"),
-        ),
     }
+}
 
-    // --- backend: StateBackendLoader.fromApplicationOrConfigOrDefault
-    let backend_found = lookup_setting(conf, Setting::Backend, version);
-    let backend = match (explicit.backend, &backend_found) {
+/// A value's key to blame when it does not parse.
+fn keyed(f: &Found) -> impl FnOnce(String) -> ConfError {
+    |m| ConfError::keyed(&f.key, m)
+}
+
+fn on_off(b: bool) -> String {
+    if b { "on".into() } else { "off".into() }
+}
+
+// --- checkpoint directory
+
+fn checkpoint_dir(cx: &mut Cx<'_>) -> Option<String> {
+    match cx.lookup(Setting::CheckpointDir) {
+        Some(f) => {
+            cx.reason(format!(
+                "checkpoint directory from '{}': {}",
+                f.key, f.value
+            ));
+            cx.decide(
+                Setting::CheckpointDir,
+                f.value.clone(),
+                key_source(&f),
+                String::new(),
+            );
+            Some(f.value)
+        }
+        None => {
+            let why = format!("'{}' is not set", cx.key(Setting::CheckpointDir));
+            cx.decide(Setting::CheckpointDir, "none".into(), Source::Default, why);
+            None
+        }
+    }
+}
+
+// --- backend: StateBackendLoader.fromApplicationOrConfigOrDefault
+
+/// The backend set in the job, else the configured one, else the version's
+/// default.
+fn backend(cx: &mut Cx<'_>) -> Result<Backend, ConfError> {
+    let version = cx.version;
+    match (cx.explicit.backend, cx.lookup(Setting::Backend)) {
         (Some(b), found) => {
             let b = backend_from_name(version, b).map_err(ConfError::plain)?;
-            reasons.push(format!("backend {} set by the job", b.class_name(version)));
+            cx.reason(format!("backend {} set by the job", b.class_name(version)));
             if let Some(f) = found {
-                issues.push(Issue {
-                    severity: Severity::Note,
-                    key: Some(f.key.clone()),
-                    message: format!(
+                cx.issue(
+                    Severity::Note,
+                    Some(f.key.clone()),
+                    format!(
                         "'{}: {}' is not used: the backend set in the job wins",
                         f.key, f.value
                     ),
-                });
+                );
             }
-            decide(
+            cx.decide(
                 Setting::Backend,
                 b.class_name(version).into(),
                 Source::Job,
                 "set in the job (env.setStateBackend)".into(),
             );
-            b
+            Ok(b)
         }
         (None, Some(f)) => {
-            let b =
-                backend_from_config(version, &f.value).map_err(|m| ConfError::keyed(&f.key, m))?;
-            reasons.push(format!(
+            let b = backend_from_config(version, &f.value).map_err(keyed(&f))?;
+            cx.reason(format!(
                 "backend {} from '{}: {}'",
                 b.class_name(version),
                 f.key,
                 f.value
             ));
-            let n = f.value.to_lowercase();
-            if version.at_least(1, 13) && n == "jobmanager" {
-                issues.push(Issue {
-                    severity: Severity::Warning,
-                    key: Some(f.key.clone()),
-                    message: format!(
-                        "'jobmanager' loads the deprecated MemoryStateBackend (removed in 2.0): \
-                         it is its own checkpoint storage, keeps every subtask's state in the \
-                         JobManager's memory with a 5 MiB limit, and overrides any checkpoint \
-                         storage setting; write '{backend_key}: hashmap' and '{}: jobmanager' \
-                         for the same behaviour",
-                        Setting::Storage.keys(version).map_or("", |k| k.key)
-                    ),
-                });
-            } else if version.at_least(1, 13) && n == "filesystem" {
-                issues.push(Issue {
-                    severity: Severity::Warning,
-                    key: Some(f.key.clone()),
-                    message: format!(
-                        "'filesystem' is deprecated since 1.13 and removed in 2.0: it loads \
-                         HashMapStateBackend, and the checkpoint storage then comes from '{}' \
-                         or the checkpoint directory, not from this value; write \
-                         '{backend_key}: hashmap'",
-                        Setting::Storage.keys(version).map_or("", |k| k.key)
-                    ),
-                });
-            }
-            decide(
+            deprecated_shortcut(cx, &f);
+            cx.decide(
                 Setting::Backend,
                 b.class_name(version).into(),
-                from(f),
+                key_source(&f),
                 String::new(),
             );
-            b
+            Ok(b)
         }
-        (None, None) if version.at_least(1, 19) => {
-            // StateBackendOptions.STATE_BACKEND defaultValue("hashmap") [1.19].
-            reasons.push(format!(
-                "no state backend configured: Flink {version} defaults to HashMapStateBackend"
-            ));
-            decide(
-                Setting::Backend,
-                "HashMapStateBackend".into(),
-                Source::Default,
-                format!(
-                    "'{backend_key}' defaults to hashmap (StateBackendOptions.STATE_BACKEND, 1.19+)"
-                ),
-            );
-            Backend::HashMap
-        }
-        (None, None) if version.at_least(1, 13) => {
-            // StateBackendLoader.loadFromApplicationOrConfigOrDefaultInternal
-            // (3) "use the default" HashMapStateBackendFactory [1.13.5].
-            reasons.push(format!(
-                "no state backend configured: Flink {version} defaults to HashMapStateBackend"
-            ));
-            decide(
-                Setting::Backend,
-                "HashMapStateBackend".into(),
-                Source::Default,
-                format!(
-                    "no '{backend_key}': StateBackendLoader falls back to HashMapStateBackend (1.13+)"
-                ),
-            );
-            Backend::HashMap
-        }
-        (None, None) => {
-            // StateBackendLoader.fromApplicationOrConfigOrDefault (3) "use
-            // the default" MemoryStateBackendFactory [1.6.2]–[1.12.7].
-            reasons.push(format!(
-                "no state backend configured: Flink {version} defaults to MemoryStateBackend \
-                 (5 MiB per subtask), even with a checkpoint directory set"
-            ));
-            decide(
-                Setting::Backend,
-                "MemoryStateBackend".into(),
-                Source::Default,
-                "no 'state.backend': StateBackendLoader falls back to MemoryStateBackend \
-                 (1.6–1.12), whatever the checkpoint directory"
-                    .into(),
-            );
-            Backend::Memory
-        }
-    };
-    // A legacy backend object that is also a CheckpointStorage: Memory and
-    // Fs (CheckpointStorageLoader.load, "Legacy state backends always take
-    // precedence" [1.13.5][1.20]; before 1.13 every backend was its own
-    // storage).
-    let legacy_storage = matches!(backend, Backend::Memory | Backend::Fs);
+        (None, None) => Ok(default_backend(cx)),
+    }
+}
 
-    // --- limits that do not depend on the storage
-    let frame = match lookup_setting(conf, Setting::FrameSize, version) {
-        Some(f) => {
-            let b = parse_frame_size(&f.value).map_err(|m| ConfError::keyed(&f.key, m))?;
-            decide(
-                Setting::FrameSize,
-                format!("{} ({b} B)", human(b)),
-                from(&f),
-                String::new(),
-            );
-            b
-        }
-        None => {
-            decide(
-                Setting::FrameSize,
-                format!("{} ({DEFAULT_FRAME_SIZE} B)", human(DEFAULT_FRAME_SIZE)),
-                Source::Default,
-                format!(
-                    "'{}' defaults to 10485760b",
-                    Setting::FrameSize.keys(version).expect("every version").key
-                ),
-            );
-            DEFAULT_FRAME_SIZE
-        }
-    };
-    let duration = |f: &Found| {
-        crate::flink::units::parse_duration_ms(&f.value).map_err(|m| ConfError::keyed(&f.key, m))
-    };
-    let timeout = match lookup_setting(conf, Setting::Timeout, version) {
-        Some(f) => {
-            let ms = duration(&f)?;
-            decide(
-                Setting::Timeout,
-                crate::flink::units::human_duration_ms(ms as i64),
-                from(&f),
-                String::new(),
-            );
-            ms
-        }
-        None => {
-            decide(
-                Setting::Timeout,
-                "10.0 min".into(),
-                Source::Default,
-                if version.at_least(1, 10) {
-                    "'execution.checkpointing.timeout' defaults to 10 min".into()
-                } else {
-                    "CheckpointConfig.DEFAULT_TIMEOUT (set in code only before 1.10)".into()
-                },
-            );
-            DEFAULT_CHECKPOINT_TIMEOUT_MS
-        }
-    };
-    let interval = match lookup_setting(conf, Setting::Interval, version) {
-        Some(f) => {
-            let ms = duration(&f)?;
-            decide(
-                Setting::Interval,
-                crate::flink::units::human_duration_ms(ms as i64),
-                from(&f),
-                String::new(),
-            );
-            Some(ms)
-        }
-        None => {
-            decide(
-                Setting::Interval,
-                "disabled".into(),
-                Source::Default,
-                if version.at_least(1, 10) {
-                    "'execution.checkpointing.interval' is not set: no checkpoints unless the \
-                     job calls env.enableCheckpointing(ms)"
-                        .into()
-                } else {
-                    format!(
-                        "Flink {version} has no configuration key for it: checkpoints only if \
-                         the job calls env.enableCheckpointing(ms)"
-                    )
-                },
-            );
-            None
-        }
-    };
+/// From 1.13 the legacy shortcuts still load, but not what they seem to
+/// say.
+fn deprecated_shortcut(cx: &mut Cx<'_>, f: &Found) {
+    let backend_key = cx.key(Setting::Backend);
+    let n = f.value.to_lowercase();
+    if cx.version.at_least(1, 13) && n == "jobmanager" {
+        let message = format!(
+            "'jobmanager' loads the deprecated MemoryStateBackend (removed in 2.0): \
+             it is its own checkpoint storage, keeps every subtask's state in the \
+             JobManager's memory with a 5 MiB limit, and overrides any checkpoint \
+             storage setting; write '{backend_key}: hashmap' and '{}: jobmanager' \
+             for the same behaviour",
+            cx.storage_key()
+        );
+        cx.issue(Severity::Warning, Some(f.key.clone()), message);
+    } else if cx.version.at_least(1, 13) && n == "filesystem" {
+        let message = format!(
+            "'filesystem' is deprecated since 1.13 and removed in 2.0: it loads \
+             HashMapStateBackend, and the checkpoint storage then comes from '{}' \
+             or the checkpoint directory, not from this value; write \
+             '{backend_key}: hashmap'",
+            cx.storage_key()
+        );
+        cx.issue(Severity::Warning, Some(f.key.clone()), message);
+    }
+}
 
-    // --- storage
-    let max_state_size = explicit.max_state_size.unwrap_or(DEFAULT_MAX_STATE_SIZE);
-    let storage_found = lookup_setting(conf, Setting::Storage, version);
-    let storage_key = Setting::Storage.keys(version).map(|k| k.key);
-    // true = JobManager storage.
-    let (jm, storage_source, storage_why) = if legacy_storage && version.at_least(1, 13) {
-        if let Some(s) = explicit.storage {
-            issues.push(Issue {
-                severity: Severity::Warning,
-                key: None,
-                message: format!(
-                    "the checkpoint storage '{s}' set in the job is ignored: the legacy {} \
-                     takes precedence (CheckpointStorageLoader)",
-                    backend.class_name(version)
-                ),
-            });
-        }
-        if let Some(f) = &storage_found {
-            issues.push(Issue {
-                severity: Severity::Warning,
-                key: Some(f.key.clone()),
-                message: format!(
-                    "'{}: {}' is ignored: the legacy {} is its own checkpoint storage and takes \
-                     precedence (CheckpointStorageLoader: \"Config option '{}' is ignored because \
-                     legacy state backend is used\")",
-                    f.key,
-                    f.value,
-                    backend.class_name(version),
-                    f.key
-                ),
-            });
-        }
-        reasons.push(format!(
-            "{} is its own storage: state inline in _metadata",
-            backend.class_name(version)
+/// No backend in the job or the configuration.
+fn default_backend(cx: &mut Cx<'_>) -> Backend {
+    let version = cx.version;
+    let backend_key = cx.key(Setting::Backend);
+    if version.at_least(1, 19) {
+        // StateBackendOptions.STATE_BACKEND defaultValue("hashmap") [1.19].
+        cx.reason(format!(
+            "no state backend configured: Flink {version} defaults to HashMapStateBackend"
         ));
-        (
-            backend == Backend::Memory,
-            Source::Implied,
+        cx.decide(
+            Setting::Backend,
+            "HashMapStateBackend".into(),
+            Source::Default,
             format!(
-                "the legacy {} is its own checkpoint storage",
-                backend.class_name(version)
+                "'{backend_key}' defaults to hashmap (StateBackendOptions.STATE_BACKEND, 1.19+)"
             ),
-        )
-    } else if let Some(s) = explicit.storage {
+        );
+        Backend::HashMap
+    } else if version.at_least(1, 13) {
+        // StateBackendLoader.loadFromApplicationOrConfigOrDefaultInternal
+        // (3) "use the default" HashMapStateBackendFactory [1.13.5].
+        cx.reason(format!(
+            "no state backend configured: Flink {version} defaults to HashMapStateBackend"
+        ));
+        cx.decide(
+            Setting::Backend,
+            "HashMapStateBackend".into(),
+            Source::Default,
+            format!(
+                "no '{backend_key}': StateBackendLoader falls back to HashMapStateBackend (1.13+)"
+            ),
+        );
+        Backend::HashMap
+    } else {
+        // StateBackendLoader.fromApplicationOrConfigOrDefault (3) "use
+        // the default" MemoryStateBackendFactory [1.6.2]–[1.12.7].
+        cx.reason(format!(
+            "no state backend configured: Flink {version} defaults to MemoryStateBackend \
+             (5 MiB per subtask), even with a checkpoint directory set"
+        ));
+        cx.decide(
+            Setting::Backend,
+            "MemoryStateBackend".into(),
+            Source::Default,
+            "no 'state.backend': StateBackendLoader falls back to MemoryStateBackend \
+             (1.6–1.12), whatever the checkpoint directory"
+                .into(),
+        );
+        Backend::Memory
+    }
+}
+
+/// A legacy backend object that is also a CheckpointStorage: Memory and
+/// Fs (CheckpointStorageLoader.load, "Legacy state backends always take
+/// precedence" [1.13.5][1.20]; before 1.13 every backend was its own
+/// storage).
+fn legacy_storage(backend: Backend) -> bool {
+    matches!(backend, Backend::Memory | Backend::Fs)
+}
+
+// --- limits that do not depend on the storage
+
+fn frame_size(cx: &mut Cx<'_>) -> Result<u64, ConfError> {
+    match cx.lookup(Setting::FrameSize) {
+        Some(f) => {
+            let b = parse_frame_size(&f.value).map_err(keyed(&f))?;
+            cx.decide(
+                Setting::FrameSize,
+                format!("{} ({b} B)", human_bytes(b)),
+                key_source(&f),
+                String::new(),
+            );
+            Ok(b)
+        }
+        None => {
+            let why = format!("'{}' defaults to 10485760b", cx.key(Setting::FrameSize));
+            cx.decide(
+                Setting::FrameSize,
+                format!(
+                    "{} ({DEFAULT_FRAME_SIZE} B)",
+                    human_bytes(DEFAULT_FRAME_SIZE)
+                ),
+                Source::Default,
+                why,
+            );
+            Ok(DEFAULT_FRAME_SIZE)
+        }
+    }
+}
+
+fn checkpoint_timeout(cx: &mut Cx<'_>) -> Result<u64, ConfError> {
+    match cx.lookup(Setting::Timeout) {
+        Some(f) => {
+            let ms = parse_duration_ms(&f.value).map_err(keyed(&f))?;
+            cx.decide(
+                Setting::Timeout,
+                human_duration_ms(ms as i64),
+                key_source(&f),
+                String::new(),
+            );
+            Ok(ms)
+        }
+        None => {
+            let why = if cx.version.at_least(1, 10) {
+                "'execution.checkpointing.timeout' defaults to 10 min".into()
+            } else {
+                "CheckpointConfig.DEFAULT_TIMEOUT (set in code only before 1.10)".into()
+            };
+            cx.decide(Setting::Timeout, "10.0 min".into(), Source::Default, why);
+            Ok(DEFAULT_CHECKPOINT_TIMEOUT_MS)
+        }
+    }
+}
+
+fn checkpoint_interval(cx: &mut Cx<'_>) -> Result<Option<u64>, ConfError> {
+    match cx.lookup(Setting::Interval) {
+        Some(f) => {
+            let ms = parse_duration_ms(&f.value).map_err(keyed(&f))?;
+            cx.decide(
+                Setting::Interval,
+                human_duration_ms(ms as i64),
+                key_source(&f),
+                String::new(),
+            );
+            Ok(Some(ms))
+        }
+        None => {
+            let why = if cx.version.at_least(1, 10) {
+                "'execution.checkpointing.interval' is not set: no checkpoints unless the \
+                 job calls env.enableCheckpointing(ms)"
+                    .into()
+            } else {
+                format!(
+                    "Flink {} has no configuration key for it: checkpoints only if \
+                     the job calls env.enableCheckpointing(ms)",
+                    cx.version
+                )
+            };
+            cx.decide(Setting::Interval, "disabled".into(), Source::Default, why);
+            Ok(None)
+        }
+    }
+}
+
+// --- storage
+
+/// The checkpoint storage chosen, before the inline threshold is known.
+struct StorageChoice {
+    /// JobManager storage (else files).
+    jobmanager: bool,
+    /// Where the choice came from.
+    source: Source,
+    /// Why.
+    why: String,
+}
+
+impl StorageChoice {
+    fn new(jobmanager: bool, source: Source, why: String) -> Self {
+        StorageChoice {
+            jobmanager,
+            source,
+            why,
+        }
+    }
+}
+
+/// The checkpoint storage: the legacy backend's own, the job's, the
+/// configured one, or the version's default; a file storage without a
+/// directory is an error.
+fn storage(cx: &mut Cx<'_>, backend: Backend, has_dir: bool) -> Result<StorageChoice, ConfError> {
+    let version = cx.version;
+    let dir_key = cx.key(Setting::CheckpointDir);
+    let storage_found = cx.lookup(Setting::Storage);
+    let choice = if legacy_storage(backend) && version.at_least(1, 13) {
+        legacy_backend_storage(cx, backend, storage_found.as_ref())
+    } else if let Some(s) = cx.explicit.storage {
         let jm = storage_kind(s).map_err(ConfError::plain)?;
-        reasons.push(format!(
+        cx.reason(format!(
             "checkpoint storage {} set by the job",
             if jm { "jobmanager" } else { "filesystem" }
         ));
-        (jm, Source::Job, "set in the job".into())
+        StorageChoice::new(jm, Source::Job, "set in the job".into())
     } else if backend == Backend::Memory {
-        reasons.push("MemoryStateBackend is its own storage: state inline in _metadata".into());
-        (
+        cx.reason("MemoryStateBackend is its own storage: state inline in _metadata".into());
+        StorageChoice::new(
             true,
             Source::Implied,
             "MemoryStateBackend is its own storage: all state inline in _metadata, through the \
@@ -487,25 +584,10 @@ pub fn resolve_detailed(
     } else if matches!(backend, Backend::Fs | Backend::RocksDb) && !version.at_least(1, 13) {
         // FsStateBackendFactory / RocksDBStateBackendFactory.createFromConfig
         // [1.6.2]: both need the checkpoint directory.
-        if dir.is_none() {
-            let what = if backend == Backend::Fs {
-                "file system"
-            } else {
-                "RocksDB"
-            };
-            let msg = format!(
-                "Cannot create the {what} state backend: The configuration does not specify \
-                 the checkpoint directory '{dir_key}'"
-            );
-            return Err(match &backend_found {
-                Some(f) if explicit.backend.is_none() => ConfError::keyed(&f.key, msg),
-                _ => ConfError::plain(format!(
-                    "{} needs a checkpoint directory ('{dir_key}')",
-                    backend.class_name(version)
-                )),
-            });
+        if !has_dir {
+            return Err(backend_without_directory(cx, backend));
         }
-        (
+        StorageChoice::new(
             false,
             Source::Implied,
             format!(
@@ -514,14 +596,14 @@ pub fn resolve_detailed(
             ),
         )
     } else if let Some(f) = &storage_found {
-        let jm = storage_from_config(&f.value).map_err(|m| ConfError::keyed(&f.key, m))?;
-        reasons.push(format!(
+        let jm = storage_from_config(&f.value).map_err(keyed(f))?;
+        cx.reason(format!(
             "checkpoint storage {} from '{}: {}'",
             if jm { "jobmanager" } else { "filesystem" },
             f.key,
             f.value
         ));
-        if !jm && dir.is_none() {
+        if !jm && !has_dir {
             // FileSystemCheckpointStorage.createFromConfig [1.13.5][2.0].
             return Err(ConfError::keyed(
                 &f.key,
@@ -531,132 +613,190 @@ pub fn resolve_detailed(
                 ),
             ));
         }
-        (jm, from(f), String::new())
-    } else if dir.is_some() {
+        StorageChoice::new(jm, key_source(f), String::new())
+    } else if has_dir {
         // CheckpointStorageLoader.createDefaultCheckpointStorage [1.13.5][2.0].
-        reasons.push("no checkpoint storage configured: a checkpoint directory selects FileSystemCheckpointStorage".into());
-        (
+        cx.reason("no checkpoint storage configured: a checkpoint directory selects FileSystemCheckpointStorage".into());
+        StorageChoice::new(
             false,
             Source::Default,
             format!(
                 "no '{}': a checkpoint directory selects FileSystemCheckpointStorage \
                  (CheckpointStorageLoader, 1.13+)",
-                storage_key.unwrap_or("")
+                cx.storage_key()
             ),
         )
     } else {
-        reasons.push("no checkpoint storage and no directory: JobManagerCheckpointStorage (5 MiB per subtask)".into());
-        (
+        cx.reason("no checkpoint storage and no directory: JobManagerCheckpointStorage (5 MiB per subtask)".into());
+        StorageChoice::new(
             true,
             Source::Default,
             format!(
                 "no '{}' and no directory: JobManagerCheckpointStorage (CheckpointStorageLoader, \
                  1.13+)",
-                storage_key.unwrap_or("")
+                cx.storage_key()
             ),
         )
     };
-    if !jm && dir.is_none() && explicit.storage.is_none() {
+    if !choice.jobmanager && !has_dir && cx.explicit.storage.is_none() {
         return Err(ConfError::plain(
             "filesystem checkpoint storage needs a checkpoint directory".into(),
         ));
     }
+    Ok(choice)
+}
 
-    // --- inline threshold: read only by file storage
-    let threshold_found = lookup_setting(conf, Setting::InlineThreshold, version);
-    let threshold = match (&threshold_found, jm) {
-        (Some(f), false) => {
-            let (t, warning) = parse_threshold(version, &f.key, &f.value)
-                .map_err(|m| ConfError::keyed(&f.key, m))?;
-            if let Some(w) = warning {
-                reasons.push(format!("'{}' is ignored: default used", f.key));
-                issues.push(Issue {
-                    severity: Severity::Warning,
-                    key: Some(f.key.clone()),
-                    message: w,
-                });
-                decide(
-                    Setting::InlineThreshold,
-                    format!("{} ({t} B)", human(t)),
-                    Source::Default,
-                    format!("'{}' is ignored", f.key),
-                );
-            } else {
-                decide(
-                    Setting::InlineThreshold,
-                    format!("{} ({t} B)", human(t)),
-                    from(f),
-                    String::new(),
-                );
-            }
-            t
-        }
-        (found, is_jm) => {
-            let t = default_inline_threshold(version);
-            if is_jm {
-                if let Some(f) = found {
-                    issues.push(Issue {
-                        severity: Severity::Note,
-                        key: Some(f.key.clone()),
-                        message: format!(
-                            "'{}' has no effect with JobManager storage: everything is inline",
-                            f.key
-                        ),
-                    });
-                }
-                decide(
-                    Setting::InlineThreshold,
-                    "everything inline".into(),
-                    Source::Implied,
-                    "JobManager storage keeps all state inline in _metadata".into(),
-                );
-            } else {
-                decide(
-                    Setting::InlineThreshold,
-                    format!("{} ({t} B)", human(t)),
-                    Source::Default,
-                    format!(
-                        "default {} ({})",
-                        human(t),
-                        if version.at_least(1, 11) {
-                            "20kb from 1.11"
-                        } else {
-                            "1024 bytes up to 1.10"
-                        }
-                    ),
-                );
-            }
-            t
-        }
-    };
-    let storage = if jm {
-        Storage::JobManager { max_state_size }
+/// From 1.13, a legacy backend is its own storage and every other storage
+/// setting is ignored (`CheckpointStorageLoader`).
+fn legacy_backend_storage(
+    cx: &mut Cx<'_>,
+    backend: Backend,
+    storage_found: Option<&Found>,
+) -> StorageChoice {
+    let class = backend.class_name(cx.version);
+    if let Some(s) = cx.explicit.storage {
+        cx.issue(
+            Severity::Warning,
+            None,
+            format!(
+                "the checkpoint storage '{s}' set in the job is ignored: the legacy {class} \
+                 takes precedence (CheckpointStorageLoader)"
+            ),
+        );
+    }
+    if let Some(f) = storage_found {
+        cx.issue(
+            Severity::Warning,
+            Some(f.key.clone()),
+            format!(
+                "'{}: {}' is ignored: the legacy {} is its own checkpoint storage and takes \
+                 precedence (CheckpointStorageLoader: \"Config option '{}' is ignored because \
+                 legacy state backend is used\")",
+                f.key, f.value, class, f.key
+            ),
+        );
+    }
+    cx.reason(format!(
+        "{class} is its own storage: state inline in _metadata"
+    ));
+    StorageChoice::new(
+        backend == Backend::Memory,
+        Source::Implied,
+        format!("the legacy {class} is its own checkpoint storage"),
+    )
+}
+
+/// FsStateBackend or RocksDBStateBackend before 1.13 without a checkpoint
+/// directory: blamed on the backend's key when the configuration chose it.
+fn backend_without_directory(cx: &Cx<'_>, backend: Backend) -> ConfError {
+    let dir_key = cx.key(Setting::CheckpointDir);
+    let what = if backend == Backend::Fs {
+        "file system"
     } else {
-        Storage::FileSystem {
-            inline_threshold: threshold,
-        }
+        "RocksDB"
     };
-    let storage_name = if jm {
+    let msg = format!(
+        "Cannot create the {what} state backend: The configuration does not specify \
+         the checkpoint directory '{dir_key}'"
+    );
+    match cx.lookup(Setting::Backend) {
+        Some(f) if cx.explicit.backend.is_none() => ConfError::keyed(&f.key, msg),
+        _ => ConfError::plain(format!(
+            "{} needs a checkpoint directory ('{dir_key}')",
+            backend.class_name(cx.version)
+        )),
+    }
+}
+
+/// How the storage decision names what was chosen.
+fn storage_name(version: FlinkVersion, backend: Backend, jobmanager: bool) -> String {
+    if jobmanager {
         if backend == Backend::Memory {
             "JobManager (MemoryStateBackend)".to_string()
         } else {
             "JobManagerCheckpointStorage".to_string()
         }
-    } else if version.at_least(1, 13) && !legacy_storage {
+    } else if version.at_least(1, 13) && !legacy_storage(backend) {
         "FileSystemCheckpointStorage".into()
     } else {
         format!("files ({})", backend.class_name(version))
-    };
-    decide(Setting::Storage, storage_name, storage_source, storage_why);
+    }
+}
 
-    // --- incremental: read by RocksDB (RocksDBStateBackend.configure);
-    // ForSt always takes incremental checkpoints (ForStStateBackend
-    // .setEnableIncrementalCheckpointing(true) [2.0]).
-    let incremental_found = lookup_setting(conf, Setting::Incremental, version);
+// --- inline threshold: read only by file storage
+
+fn inline_threshold(cx: &mut Cx<'_>, jobmanager: bool) -> Result<u64, ConfError> {
+    let version = cx.version;
+    match (cx.lookup(Setting::InlineThreshold), jobmanager) {
+        (Some(f), false) => {
+            let (t, warning) = parse_threshold(version, &f.key, &f.value).map_err(keyed(&f))?;
+            let value = format!("{} ({t} B)", human_bytes(t));
+            if let Some(w) = warning {
+                cx.reason(format!("'{}' is ignored: default used", f.key));
+                cx.issue(Severity::Warning, Some(f.key.clone()), w);
+                let why = format!("'{}' is ignored", f.key);
+                cx.decide(Setting::InlineThreshold, value, Source::Default, why);
+            } else {
+                cx.decide(
+                    Setting::InlineThreshold,
+                    value,
+                    key_source(&f),
+                    String::new(),
+                );
+            }
+            Ok(t)
+        }
+        (found, true) => {
+            if let Some(f) = found {
+                cx.issue(
+                    Severity::Note,
+                    Some(f.key.clone()),
+                    format!(
+                        "'{}' has no effect with JobManager storage: everything is inline",
+                        f.key
+                    ),
+                );
+            }
+            cx.decide(
+                Setting::InlineThreshold,
+                "everything inline".into(),
+                Source::Implied,
+                "JobManager storage keeps all state inline in _metadata".into(),
+            );
+            Ok(default_inline_threshold(version))
+        }
+        (None, false) => {
+            let t = default_inline_threshold(version);
+            cx.decide(
+                Setting::InlineThreshold,
+                format!("{} ({t} B)", human_bytes(t)),
+                Source::Default,
+                format!(
+                    "default {} ({})",
+                    human_bytes(t),
+                    if version.at_least(1, 11) {
+                        "20kb from 1.11"
+                    } else {
+                        "1024 bytes up to 1.10"
+                    }
+                ),
+            );
+            Ok(t)
+        }
+    }
+}
+
+// --- incremental: read by RocksDB (RocksDBStateBackend.configure);
+// ForSt always takes incremental checkpoints (ForStStateBackend
+// .setEnableIncrementalCheckpointing(true) [2.0]).
+
+fn incremental(cx: &mut Cx<'_>, backend: Backend) -> Result<bool, ConfError> {
+    let version = cx.version;
+    let found = cx.lookup(Setting::Incremental);
     let rocks = matches!(backend, Backend::RocksDb | Backend::ForSt);
-    let incremental = match (explicit.incremental, &incremental_found) {
+    let incremental = match (cx.explicit.incremental, &found) {
         (Some(b), _) => {
-            decide(
+            cx.decide(
                 Setting::Incremental,
                 on_off(b && rocks),
                 Source::Job,
@@ -665,20 +805,20 @@ pub fn resolve_detailed(
             b
         }
         (None, Some(f)) if rocks => {
-            let (b, warning) =
-                parse_bool(version, &f.value).map_err(|m| ConfError::keyed(&f.key, m))?;
+            let (b, warning) = parse_bool(version, &f.value).map_err(keyed(f))?;
             if let Some(w) = warning {
-                issues.push(Issue {
-                    severity: Severity::Warning,
-                    key: Some(f.key.clone()),
-                    message: w,
-                });
+                cx.issue(Severity::Warning, Some(f.key.clone()), w);
             }
-            decide(Setting::Incremental, on_off(b), from(f), String::new());
+            cx.decide(
+                Setting::Incremental,
+                on_off(b),
+                key_source(f),
+                String::new(),
+            );
             b
         }
         (None, _) if rocks => {
-            decide(
+            cx.decide(
                 Setting::Incremental,
                 on_off(backend == Backend::ForSt),
                 Source::Default,
@@ -691,7 +831,7 @@ pub fn resolve_detailed(
             backend == Backend::ForSt
         }
         (None, _) => {
-            decide(
+            cx.decide(
                 Setting::Incremental,
                 "off (full snapshots)".into(),
                 Source::Implied,
@@ -700,156 +840,141 @@ pub fn resolve_detailed(
             false
         }
     };
-    if let Some(f) = &incremental_found
+    if let Some(f) = &found
         && !rocks
-        && explicit.incremental.is_none()
+        && cx.explicit.incremental.is_none()
     {
-        issues.push(Issue {
-            severity: Severity::Note,
-            key: Some(f.key.clone()),
-            message: format!(
+        cx.issue(
+            Severity::Note,
+            Some(f.key.clone()),
+            format!(
                 "'{}: {}' has no effect: {} takes full snapshots (incremental checkpoints are \
                  a RocksDB feature)",
                 f.key,
                 f.value,
                 backend.class_name(version)
             ),
-        });
+        );
     }
     if backend == Backend::ForSt && !incremental {
-        issues.push(Issue {
-            severity: Severity::Note,
-            key: incremental_found.as_ref().map(|f| f.key.clone()),
-            message: "ForSt ignores incremental = false: it always takes incremental \
-                      checkpoints (ForStStateBackend, 2.0)"
+        cx.issue(
+            Severity::Note,
+            found.as_ref().map(|f| f.key.clone()),
+            "ForSt ignores incremental = false: it always takes incremental \
+             checkpoints (ForStStateBackend, 2.0)"
                 .into(),
-        });
+        );
     }
-    let incremental = (incremental && rocks) || backend == Backend::ForSt;
+    Ok((incremental && rocks) || backend == Backend::ForSt)
+}
 
-    // --- timers
-    let timers = match backend {
-        Backend::RocksDb => {
-            // RocksDBOptions.TIMER_SERVICE_FACTORY: HEAP [1.6.2]–[1.9.0],
-            // ROCKSDB from [1.10.0].
-            match lookup_setting(conf, Setting::TimerService, version) {
-                Some(f) => {
-                    let t = match f.value.to_ascii_uppercase().as_str() {
-                        "HEAP" => TimerStore::Heap,
-                        "ROCKSDB" => TimerStore::RocksDb,
-                        _ => {
-                            return Err(ConfError::keyed(
-                                &f.key,
-                                format!("'{}' is not HEAP or ROCKSDB", f.value),
-                            ));
-                        }
-                    };
-                    decide(
-                        Setting::TimerService,
-                        t.flink_value().into(),
-                        from(&f),
-                        String::new(),
-                    );
-                    t
-                }
-                None => {
-                    let t = if version.at_least(1, 10) {
-                        TimerStore::RocksDb
-                    } else {
-                        TimerStore::Heap
-                    };
-                    decide(
-                        Setting::TimerService,
-                        t.flink_value().into(),
-                        Source::Default,
-                        "HEAP up to 1.9, ROCKSDB from 1.10 (RocksDBOptions.TIMER_SERVICE_FACTORY)"
-                            .into(),
-                    );
-                    t
-                }
-            }
-        }
-        Backend::ForSt => match lookup_setting(conf, Setting::ForStTimerService, version) {
-            // ForStOptions.TIMER_SERVICE_FACTORY defaultValue(ForStDB) [2.0].
-            Some(f) => {
-                let t = match f.value.to_ascii_uppercase().as_str() {
-                    "HEAP" => TimerStore::Heap,
-                    "FORSTDB" => TimerStore::ForStDb,
-                    _ => {
-                        return Err(ConfError::keyed(
-                            &f.key,
-                            format!("'{}' is not HEAP or ForStDB", f.value),
-                        ));
-                    }
-                };
-                decide(
-                    Setting::ForStTimerService,
-                    t.flink_value().into(),
-                    from(&f),
-                    String::new(),
-                );
-                t
-            }
-            None => {
-                decide(
-                    Setting::ForStTimerService,
-                    "ForStDB".into(),
-                    Source::Default,
-                    "ForStOptions.TIMER_SERVICE_FACTORY defaults to ForStDB".into(),
-                );
-                TimerStore::ForStDb
-            }
-        },
+// --- timers
+
+fn timers(cx: &mut Cx<'_>, backend: Backend) -> Result<TimerStore, ConfError> {
+    match backend {
+        Backend::RocksDb => rocksdb_timers(cx),
+        Backend::ForSt => forst_timers(cx),
         _ => {
             for s in [Setting::TimerService, Setting::ForStTimerService] {
-                if let Some(f) = lookup_setting(conf, s, version) {
-                    issues.push(Issue {
-                        severity: Severity::Note,
-                        key: Some(f.key.clone()),
-                        message: format!(
-                            "'{}' has no effect: {} keeps timers on the heap",
-                            f.key,
-                            backend.class_name(version)
-                        ),
-                    });
+                if let Some(f) = cx.lookup(s) {
+                    let message = format!(
+                        "'{}' has no effect: {} keeps timers on the heap",
+                        f.key,
+                        backend.class_name(cx.version)
+                    );
+                    cx.issue(Severity::Note, Some(f.key.clone()), message);
                 }
             }
-            TimerStore::Heap
+            Ok(TimerStore::Heap)
         }
-    };
-    if let Some(f) = lookup_setting(conf, Setting::SavepointDir, version) {
-        decide(
+    }
+}
+
+/// RocksDBOptions.TIMER_SERVICE_FACTORY: HEAP [1.6.2]–[1.9.0], ROCKSDB
+/// from [1.10.0].
+fn rocksdb_timers(cx: &mut Cx<'_>) -> Result<TimerStore, ConfError> {
+    match cx.lookup(Setting::TimerService) {
+        Some(f) => {
+            let t = match f.value.to_ascii_uppercase().as_str() {
+                "HEAP" => TimerStore::Heap,
+                "ROCKSDB" => TimerStore::RocksDb,
+                _ => {
+                    return Err(ConfError::keyed(
+                        &f.key,
+                        format!("'{}' is not HEAP or ROCKSDB", f.value),
+                    ));
+                }
+            };
+            cx.decide(
+                Setting::TimerService,
+                t.flink_value().into(),
+                key_source(&f),
+                String::new(),
+            );
+            Ok(t)
+        }
+        None => {
+            let t = if cx.version.at_least(1, 10) {
+                TimerStore::RocksDb
+            } else {
+                TimerStore::Heap
+            };
+            cx.decide(
+                Setting::TimerService,
+                t.flink_value().into(),
+                Source::Default,
+                "HEAP up to 1.9, ROCKSDB from 1.10 (RocksDBOptions.TIMER_SERVICE_FACTORY)".into(),
+            );
+            Ok(t)
+        }
+    }
+}
+
+/// ForStOptions.TIMER_SERVICE_FACTORY defaultValue(ForStDB) [2.0].
+fn forst_timers(cx: &mut Cx<'_>) -> Result<TimerStore, ConfError> {
+    match cx.lookup(Setting::ForStTimerService) {
+        Some(f) => {
+            let t = match f.value.to_ascii_uppercase().as_str() {
+                "HEAP" => TimerStore::Heap,
+                "FORSTDB" => TimerStore::ForStDb,
+                _ => {
+                    return Err(ConfError::keyed(
+                        &f.key,
+                        format!("'{}' is not HEAP or ForStDB", f.value),
+                    ));
+                }
+            };
+            cx.decide(
+                Setting::ForStTimerService,
+                t.flink_value().into(),
+                key_source(&f),
+                String::new(),
+            );
+            Ok(t)
+        }
+        None => {
+            cx.decide(
+                Setting::ForStTimerService,
+                "ForStDB".into(),
+                Source::Default,
+                "ForStOptions.TIMER_SERVICE_FACTORY defaults to ForStDB".into(),
+            );
+            Ok(TimerStore::ForStDb)
+        }
+    }
+}
+
+// --- savepoint directory: recorded, used by nothing else
+
+fn savepoint_dir(cx: &mut Cx<'_>) {
+    if let Some(f) = cx.lookup(Setting::SavepointDir) {
+        cx.decide(
             Setting::SavepointDir,
             f.value.clone(),
-            from(&f),
+            key_source(&f),
             String::new(),
         );
     }
-
-    Ok(Resolution {
-        config: ResolvedConfig {
-            version,
-            backend,
-            storage,
-            incremental,
-            checkpoint_dir: dir,
-            reasons,
-            limits: Limits {
-                max_state_size: jm.then_some(max_state_size),
-                inline_threshold: threshold,
-                frame_size: frame,
-                checkpoint_timeout_ms: timeout,
-            },
-            timers,
-        },
-        decisions,
-        issues,
-        checkpoint_interval_ms: interval,
-    })
-}
-
-fn on_off(b: bool) -> String {
-    if b { "on".into() } else { "off".into() }
 }
 
 #[cfg(test)]
