@@ -7,9 +7,9 @@
 use crate::backend::CheckpointStatus;
 use crate::backend::memory::{self, MemoryJob};
 use crate::error::Result;
-use crate::flink::emit::{Emitted, Wanted, default_timers, emit};
+use crate::flink::config::{DEFAULT_MAX_STATE_SIZE, TimerStore, default_inline_threshold};
+use crate::flink::emit::{Emitted, Wanted, emit};
 use crate::flink::serializer::{header_bytes, key_group_framing, registered_states};
-use crate::flink::version::{DEFAULT_MAX_STATE_SIZE, default_inline_threshold};
 use crate::flink::{Backend, FlinkVersion, KeyGroupLayout, ResolvedConfig, Storage};
 use crate::pipeline::{self, RunOptions, ScenarioResult};
 use crate::scenario::{Assigner, CheckpointTrigger, Scenario, WindowFunction};
@@ -47,7 +47,7 @@ pub fn options_for(s: &Scenario) -> Vec<BackendOption> {
             timers: if backend == s.config.backend {
                 s.config.timers
             } else {
-                default_timers(v, backend)
+                TimerStore::default_for(v, backend)
             },
             ..s.config.clone()
         };

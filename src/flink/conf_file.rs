@@ -21,7 +21,7 @@
 //! ignores it.
 //!
 //! This module only reads files; what the entries mean is
-//! [`crate::flink::version`]'s business.
+//! [`crate::flink::config`]'s business.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::flink::FlinkVersion;
 use crate::flink::conf_file::ConfFormat;
-use crate::flink::version::{
+use crate::flink::config::{
     Backend, DEFAULT_MAX_STATE_SIZE, ResolvedConfig, Setting, Storage, TimerStore,
 };
 
@@ -180,14 +180,14 @@ fn entries(version: FlinkVersion, w: &Wanted<'_>) -> Vec<(String, String)> {
     if c.backend == Backend::RocksDb {
         push(Setting::Incremental, c.incremental.to_string());
         if w.carried(Setting::TimerService).is_some()
-            || c.timers != default_timers(version, c.backend)
+            || c.timers != TimerStore::default_for(version, c.backend)
         {
             push(Setting::TimerService, c.timers.flink_value().into());
         }
     }
     if c.backend == Backend::ForSt
         && (w.carried(Setting::ForStTimerService).is_some()
-            || c.timers != default_timers(version, c.backend))
+            || c.timers != TimerStore::default_for(version, c.backend))
     {
         push(Setting::ForStTimerService, c.timers.flink_value().into());
     }
@@ -478,18 +478,6 @@ pub fn file_lines(format: ConfFormat, entries: &[(String, String)]) -> Vec<Strin
         prev = parts[..parts.len() - 1].to_vec();
     }
     out
-}
-
-/// The timers a backend keeps when nothing is set: `HEAP` for RocksDB up
-/// to 1.9, `ROCKSDB` from 1.10 (`RocksDBOptions.TIMER_SERVICE_FACTORY`
-/// [1.6.2]–[1.9.0], [1.10.0]); `ForStDB` for ForSt
-/// (`ForStOptions.TIMER_SERVICE_FACTORY` [2.0]); the heap for heap backends.
-pub fn default_timers(version: FlinkVersion, backend: Backend) -> TimerStore {
-    match backend {
-        Backend::RocksDb if version.at_least(1, 10) => TimerStore::RocksDb,
-        Backend::ForSt => TimerStore::ForStDb,
-        _ => TimerStore::Heap,
-    }
 }
 
 #[cfg(test)]

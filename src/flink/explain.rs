@@ -3,9 +3,10 @@
 //! it leans on — with the traps called out, and the same configuration
 //! written in that version's key names, as Java and as SQL `SET` lines.
 //!
-//! The rules themselves live in [`crate::flink::version`] (which key, which
+//! The rules themselves live in [`crate::flink::config`] (which key, which
 //! default, per version) and [`crate::flink::conf_file`] (how the file is
-//! parsed); this module only puts them side by side for a person.
+//! parsed), and the same configuration is written by [`crate::flink::emit`];
+//! this module finds the traps and puts them side by side for a person.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -14,11 +15,12 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 use crate::flink::FlinkVersion;
 use crate::flink::conf_file::{self, ConfFile, ConfFormat};
-use crate::flink::emit::{Emitted, Wanted, emit};
-use crate::flink::units::human_bytes;
-use crate::flink::version::{
+use crate::flink::config::{
     self, Backend, ConfError, Explicit, KeyStatus, Resolution, Setting, Severity, Source, Storage,
 };
+use crate::flink::emit::{Emitted, Wanted, emit};
+use crate::flink::units::human_bytes;
+use crate::flink::version;
 
 /// A trap or a note about the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,10 +115,10 @@ pub fn explain(conf: &ConfFile, version: FlinkVersion) -> Explanation {
     } else {
         &conf.entries
     };
-    let outcome = version::resolve_detailed(version, effective, &Explicit::default());
+    let outcome = config::resolve_detailed(version, effective, &Explicit::default());
     // What the file means, were it read: the source of "what to write".
     let intended = if conf.not_read.is_some() {
-        version::resolve_detailed(version, &conf.entries, &Explicit::default())
+        config::resolve_detailed(version, &conf.entries, &Explicit::default())
     } else {
         outcome.clone()
     };
@@ -246,7 +248,7 @@ fn key_traps(conf: &ConfFile, version: FlinkVersion, traps: &mut Vec<Trap>) {
                 message,
             })
         };
-        match version::key_status(key, version) {
+        match config::key_status(key, version) {
             KeyStatus::Current(_) => {}
             KeyStatus::Deprecated { setting, key: new } => {
                 if let Some(v) = conf.entries.get(new)
@@ -313,7 +315,7 @@ fn key_traps(conf: &ConfFile, version: FlinkVersion, traps: &mut Vec<Trap>) {
                     .filter(|k| distance(k, key) <= 3)
                     .min_by_key(|k| distance(k, key))
                 {
-                    let current = match version::key_status(near, version) {
+                    let current = match config::key_status(near, version) {
                         KeyStatus::Current(_) => near.to_string(),
                         KeyStatus::Deprecated { key, .. } => key.to_string(),
                         KeyStatus::Ignored { instead, .. } => instead.unwrap_or(near).to_string(),
@@ -360,7 +362,7 @@ fn resolution_traps(conf: &ConfFile, version: FlinkVersion, r: &Resolution, trap
                      \"Size of the state is larger than the maximum permitted memory-backed \
                      state\". To write state as files, add '{backend_key}: filesystem' (or \
                      rocksdb)",
-                    human_bytes(version::DEFAULT_MAX_STATE_SIZE)
+                    human_bytes(config::DEFAULT_MAX_STATE_SIZE)
                 ),
             });
         } else {
@@ -371,7 +373,7 @@ fn resolution_traps(conf: &ConfFile, version: FlinkVersion, r: &Resolution, trap
                 message: format!(
                     "no '{backend_key}': Flink {version} uses MemoryStateBackend, {} per \
                      subtask, state kept in the JobManager's memory",
-                    human_bytes(version::DEFAULT_MAX_STATE_SIZE)
+                    human_bytes(config::DEFAULT_MAX_STATE_SIZE)
                 ),
             });
         }

@@ -185,7 +185,7 @@ pub fn outputs(s: &Scenario, cmp: &Comparison, plan: &Plan) -> Result<Vec<(Strin
         }],
         Storage::FileSystem { .. } => vec![Limit {
             label: "JobManager limit".into(),
-            bytes: crate::flink::version::DEFAULT_MAX_STATE_SIZE,
+            bytes: crate::flink::config::DEFAULT_MAX_STATE_SIZE,
         }],
     };
     let c = chart::comparison::ComparisonChart::new(

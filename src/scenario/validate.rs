@@ -5,7 +5,7 @@ use super::raw::*;
 use super::*;
 use crate::error::ScenarioError;
 use crate::flink::conf_file::ConfFile;
-use crate::flink::version::{self, Explicit};
+use crate::flink::config::{self, Explicit};
 use crate::flink::{FlinkVersion, default_max_parallelism};
 
 /// Finds lines of fields for semantic errors, from a span-keeping parse.
@@ -471,7 +471,7 @@ pub(super) fn parse_with(
     if let Some(c) = extra {
         // The file wins for every setting it sets; [state]/[checkpoints]
         // (the job's code) still win over both.
-        version::merge_conf(&mut flink_conf, &c.entries);
+        config::merge_conf(&mut flink_conf, &c.entries);
     }
 
     // --- [state] and [checkpoints]
@@ -548,7 +548,7 @@ pub(super) fn parse_with(
             incremental: st.and_then(|s| s.incremental),
             max_state_size: c.max_state_size.map(|b| b.0),
         };
-        match version::resolve(v, &flink_conf, &explicit) {
+        match config::resolve(v, &flink_conf, &explicit) {
             Ok(r) => Some(r),
             Err(e) => {
                 let field = if explicit.backend.is_some() && e.contains("backend") {
@@ -607,7 +607,7 @@ fn locate_in_conf_file(errs: &mut [ScenarioError], conf: &ConfFile) {
     for e in errs.iter_mut() {
         let key = match e.field.strip_prefix("flink_conf.") {
             Some(k) => Some(k.to_string()),
-            None if e.field == "flink_conf" => version::error_key(&e.message).map(str::to_string),
+            None if e.field == "flink_conf" => config::error_key(&e.message).map(str::to_string),
             None => None,
         };
         if let Some(key) = key.filter(|k| conf.entries.contains_key(k)) {

@@ -17,12 +17,13 @@
 
 use statecap::flink::FlinkVersion;
 use statecap::flink::conf_file;
-use statecap::flink::emit::{Emitted, Wanted, emit};
-use statecap::flink::version::{
+use statecap::flink::config::{
     Backend, DEFAULT_CHECKPOINT_TIMEOUT_MS, DEFAULT_FRAME_SIZE, DEFAULT_MAX_STATE_SIZE, Explicit,
-    Limits, ResolvedConfig, Setting, Storage, TimerStore, default_inline_threshold, known_versions,
+    Limits, Resolution, ResolvedConfig, Setting, Storage, TimerStore, default_inline_threshold,
     resolve_detailed,
 };
+use statecap::flink::emit::{Emitted, Wanted, emit};
+use statecap::flink::version::known_versions;
 
 use super::support::{manifest_dir, statecap, stdout, write};
 
@@ -143,7 +144,7 @@ fn options(v: FlinkVersion) -> Vec<ResolvedConfig> {
 
 /// Saves `e` as the file its version reads and resolves it as that
 /// version does.
-fn read_back(e: &Emitted, dir: &std::path::Path) -> statecap::flink::version::Resolution {
+fn read_back(e: &Emitted, dir: &std::path::Path) -> Resolution {
     let path = write(dir, e.file_name(), &e.file_text("written by statecap"));
     let conf = conf_file::load(&path, e.version).unwrap_or_else(|err| panic!("{err}"));
     assert_eq!(conf.not_read, None, "{}: {:?}", e.version, conf.not_read);
@@ -406,7 +407,7 @@ fn compare_writes_what_the_version_takes() {
         // The recommended file is in the version's own format and name,
         // and `run --flink-conf` takes it.
         let rec = out_dir
-            .join(format!("seed_flink16_memory_backend-compare"))
+            .join("seed_flink16_memory_backend-compare")
             .join(format!("recommended-{file}"));
         assert!(rec.is_file(), "{} missing:\n{out}", rec.display());
         let o = statecap([

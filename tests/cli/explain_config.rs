@@ -11,8 +11,8 @@
 
 use statecap::flink::FlinkVersion;
 use statecap::flink::conf_file;
+use statecap::flink::config::{Backend, Setting, Source, Storage, TimerStore};
 use statecap::flink::explain::{Explanation, explain};
-use statecap::flink::version::{Backend, Setting, Source, Storage, TimerStore};
 
 use super::support::{manifest_dir, statecap, stderr, stdout, write};
 
@@ -258,7 +258,7 @@ fn flink_1_20_nested_config_yaml() {
     assert!(
         e.traps
             .iter()
-            .all(|t| t.severity != statecap::flink::version::Severity::Warning),
+            .all(|t| t.severity != statecap::flink::config::Severity::Warning),
         "{:?}",
         e.traps
     );

@@ -179,14 +179,19 @@ fn report_html_is_self_contained_and_report_md_says_the_same() {
     assert!(html.contains("Size of the state is larger than the maximum permitted"));
     // The recommendation in 1.20's own file, config.yaml, nested as
     // standard YAML: execution.checkpointing.storage = filesystem.
-    assert!(html.contains("Paste into config.yaml"), "the recommendation");
+    assert!(
+        html.contains("Paste into config.yaml"),
+        "the recommendation"
+    );
     assert!(
         html.contains("execution:\n  checkpointing:\n")
             && html.contains("\n    storage: filesystem\n"),
         "the recommendation"
     );
     assert!(
-        html.contains("config.set(CheckpointingOptions.CHECKPOINT_STORAGE, &quot;filesystem&quot;);"),
+        html.contains(
+            "config.set(CheckpointingOptions.CHECKPOINT_STORAGE, &quot;filesystem&quot;);"
+        ),
         "the recommendation in Java"
     );
 
