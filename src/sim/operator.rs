@@ -47,6 +47,48 @@ pub(crate) trait Operator {
     fn foreign_record(&mut self, ts: i64, watermark: i64);
 }
 
+/// What every operator counts per key group over the whole run: records
+/// routed to it, and the entries and heap-format bytes purged from it.
+/// Cumulative; copied into each [`Snapshot`].
+#[derive(Debug, Clone)]
+pub(crate) struct History {
+    records: Vec<u64>,
+    purged_entries: Vec<u64>,
+    purged_bytes: Vec<u64>,
+}
+
+impl History {
+    /// Zero counts over `key_groups` key groups.
+    pub(crate) fn new(key_groups: usize) -> Self {
+        History {
+            records: vec![0; key_groups],
+            purged_entries: vec![0; key_groups],
+            purged_bytes: vec![0; key_groups],
+        }
+    }
+
+    /// One record routed to key group `kg`.
+    #[inline(always)]
+    pub(crate) fn record(&mut self, kg: usize) {
+        self.records[kg] += 1;
+    }
+
+    /// `entries` entries of `bytes` bytes (with their timers) purged from
+    /// key group `kg`.
+    #[inline(always)]
+    pub(crate) fn purge(&mut self, kg: usize, entries: u64, bytes: u64) {
+        self.purged_entries[kg] += entries;
+        self.purged_bytes[kg] += bytes;
+    }
+
+    /// Copies the counts into `snap` (sized for the same key groups).
+    pub(crate) fn write(&self, snap: &mut Snapshot) {
+        snap.kg_records.copy_from_slice(&self.records);
+        snap.kg_purged_entries.copy_from_slice(&self.purged_entries);
+        snap.kg_purged_bytes.copy_from_slice(&self.purged_bytes);
+    }
+}
+
 /// Runs the operator that simulates `spec`: [`with_operator`] builds it
 /// (monomorphized over its kind and value layout) and hands over a way to
 /// make as many as the run needs (one per partition).

@@ -893,72 +893,66 @@ fn timers(cx: &mut Cx<'_>, backend: Backend) -> Result<TimerStore, ConfError> {
 /// RocksDBOptions.TIMER_SERVICE_FACTORY: HEAP [1.6.2]–[1.9.0], ROCKSDB
 /// from [1.10.0].
 fn rocksdb_timers(cx: &mut Cx<'_>) -> Result<TimerStore, ConfError> {
-    match cx.lookup(Setting::TimerService) {
-        Some(f) => {
-            let t = match f.value.to_ascii_uppercase().as_str() {
-                "HEAP" => TimerStore::Heap,
-                "ROCKSDB" => TimerStore::RocksDb,
-                _ => {
-                    return Err(ConfError::keyed(
-                        &f.key,
-                        format!("'{}' is not HEAP or ROCKSDB", f.value),
-                    ));
-                }
-            };
-            cx.decide(
-                Setting::TimerService,
-                t.flink_value().into(),
-                key_source(&f),
-                String::new(),
-            );
-            Ok(t)
-        }
-        None => {
-            let t = TimerStore::default_for(cx.version, Backend::RocksDb);
-            cx.decide(
-                Setting::TimerService,
-                t.flink_value().into(),
-                Source::Default,
-                "HEAP up to 1.9, ROCKSDB from 1.10 (RocksDBOptions.TIMER_SERVICE_FACTORY)".into(),
-            );
-            Ok(t)
-        }
-    }
+    timer_service(
+        cx,
+        Backend::RocksDb,
+        Setting::TimerService,
+        [TimerStore::Heap, TimerStore::RocksDb],
+        "HEAP up to 1.9, ROCKSDB from 1.10 (RocksDBOptions.TIMER_SERVICE_FACTORY)",
+    )
 }
 
 /// ForStOptions.TIMER_SERVICE_FACTORY defaultValue(ForStDB) [2.0].
 fn forst_timers(cx: &mut Cx<'_>) -> Result<TimerStore, ConfError> {
-    match cx.lookup(Setting::ForStTimerService) {
-        Some(f) => {
-            let t = match f.value.to_ascii_uppercase().as_str() {
-                "HEAP" => TimerStore::Heap,
-                "FORSTDB" => TimerStore::ForStDb,
-                _ => {
-                    return Err(ConfError::keyed(
-                        &f.key,
-                        format!("'{}' is not HEAP or ForStDB", f.value),
-                    ));
-                }
-            };
-            cx.decide(
-                Setting::ForStTimerService,
-                t.flink_value().into(),
-                key_source(&f),
-                String::new(),
-            );
-            Ok(t)
-        }
-        None => {
-            let t = TimerStore::default_for(cx.version, Backend::ForSt);
-            cx.decide(
-                Setting::ForStTimerService,
-                t.flink_value().into(),
-                Source::Default,
-                "ForStOptions.TIMER_SERVICE_FACTORY defaults to ForStDB".into(),
-            );
-            Ok(t)
-        }
-    }
+    timer_service(
+        cx,
+        Backend::ForSt,
+        Setting::ForStTimerService,
+        [TimerStore::Heap, TimerStore::ForStDb],
+        "ForStOptions.TIMER_SERVICE_FACTORY defaults to ForStDB",
+    )
+}
+
+/// A timer-service factory key: one of `accepted` (Flink's enum, matched
+/// ignoring case), else the backend's default.
+fn timer_service(
+    cx: &mut Cx<'_>,
+    backend: Backend,
+    setting: Setting,
+    accepted: [TimerStore; 2],
+    default_why: &str,
+) -> Result<TimerStore, ConfError> {
+    let Some(f) = cx.lookup(setting) else {
+        let t = TimerStore::default_for(cx.version, backend);
+        cx.decide(
+            setting,
+            t.flink_value().into(),
+            Source::Default,
+            default_why.into(),
+        );
+        return Ok(t);
+    };
+    let t = accepted
+        .into_iter()
+        .find(|t| t.flink_value().eq_ignore_ascii_case(&f.value))
+        .ok_or_else(|| {
+            ConfError::keyed(
+                &f.key,
+                format!(
+                    "'{}' is not {} or {}",
+                    f.value,
+                    accepted[0].flink_value(),
+                    accepted[1].flink_value()
+                ),
+            )
+        })?;
+    cx.decide(
+        setting,
+        t.flink_value().into(),
+        key_source(&f),
+        String::new(),
+    );
+    Ok(t)
 }
 
 // --- savepoint directory: recorded, used by nothing else

@@ -13,7 +13,7 @@
 
 use super::ValueModel;
 use crate::flink::serializer::{TIME_WINDOW_BYTES, timer_bytes};
-use crate::sim::operator::Operator;
+use crate::sim::operator::{History, Operator};
 use crate::sim::{RunStats, Snapshot};
 use crate::workload::{KeyBytes, KeySpace};
 
@@ -80,9 +80,7 @@ pub(super) struct Aligned<'k, V> {
     /// Whether the key space is larger than [`LARGE_KEYS`].
     large: bool,
     sink: u64,
-    kg_records: Vec<u64>,
-    kg_purged_entries: Vec<u64>,
-    kg_purged_bytes: Vec<u64>,
+    history: History,
 }
 
 impl<'k, V: ValueModel> Aligned<'k, V> {
@@ -113,9 +111,7 @@ impl<'k, V: ValueModel> Aligned<'k, V> {
             start_hi: 0,
             large: keys.len() > LARGE_KEYS,
             sink: 0,
-            kg_records: vec![0; kgs],
-            kg_purged_entries: vec![0; kgs],
-            kg_purged_bytes: vec![0; kgs],
+            history: History::new(kgs),
         }
     }
 
@@ -201,8 +197,8 @@ impl<'k, V: ValueModel> Aligned<'k, V> {
         for mut slot in self.slots.drain(..n) {
             // At purge, one timer per entry is left (the cleanup timer).
             for kg in 0..self.kgs {
-                self.kg_purged_entries[kg] += slot.entries[kg];
-                self.kg_purged_bytes[kg] += slot.bytes[kg] + slot.timer_unit[kg];
+                self.history
+                    .purge(kg, slot.entries[kg], slot.bytes[kg] + slot.timer_unit[kg]);
             }
             slot.clear();
             self.pool.push(slot);
@@ -259,7 +255,7 @@ impl<V: ValueModel> Operator for Aligned<'_, V> {
         watermark: i64,
         stats: &mut RunStats,
     ) {
-        self.kg_records[kg] += 1;
+        self.history.record(kg);
         let word = (key >> 6) as usize;
         let bit = 1u64 << (key & 63);
         let key_bytes = self.key_bytes.get(key);
@@ -344,10 +340,7 @@ impl<V: ValueModel> Operator for Aligned<'_, V> {
             }
         }
         snap.live_windows = self.slots.len() as u64;
-        snap.kg_records.copy_from_slice(&self.kg_records);
-        snap.kg_purged_entries
-            .copy_from_slice(&self.kg_purged_entries);
-        snap.kg_purged_bytes.copy_from_slice(&self.kg_purged_bytes);
+        self.history.write(snap);
         // Live keys: keys present in any live window.
         match self.slots.len() {
             0 => {}

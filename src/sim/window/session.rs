@@ -19,7 +19,7 @@ use super::ValueModel;
 use crate::flink::serializer::{
     MERGING_WINDOW_PAIR_BYTES, TIME_WINDOW_BYTES, VOID_NAMESPACE_BYTES, timer_bytes,
 };
-use crate::sim::operator::Operator;
+use crate::sim::operator::{History, Operator};
 use crate::sim::{RunStats, Snapshot};
 use crate::workload::{KeyBytes, KeySpace};
 
@@ -72,9 +72,7 @@ pub(super) struct Sessions<'k, V> {
     kg_keys: Vec<i64>,
     live_sessions: u64,
     sink: i64,
-    kg_records: Vec<u64>,
-    kg_purged_entries: Vec<u64>,
-    kg_purged_bytes: Vec<u64>,
+    history: History,
 }
 
 impl<'k, V: ValueModel> Sessions<'k, V> {
@@ -107,9 +105,7 @@ impl<'k, V: ValueModel> Sessions<'k, V> {
             kg_keys: vec![0; kgs],
             live_sessions: 0,
             sink: 0,
-            kg_records: vec![0; kgs],
-            kg_purged_entries: vec![0; kgs],
-            kg_purged_bytes: vec![0; kgs],
+            history: History::new(kgs),
         }
     }
 
@@ -172,9 +168,11 @@ impl<'k, V: ValueModel> Sessions<'k, V> {
                 self.account(kg, kb, s.value, s.timers, -1);
                 self.set_count(kg, kb, before, before - 1);
                 self.purged += 1;
-                self.kg_purged_entries[kg] += 1;
-                self.kg_purged_bytes[kg] +=
-                    TIME_WINDOW_BYTES + kb + s.value + s.timers as u64 * timer_bytes(kb);
+                self.history.purge(
+                    kg,
+                    1,
+                    TIME_WINDOW_BYTES + kb + s.value + s.timers as u64 * timer_bytes(kb),
+                );
                 continue;
             }
             if s.timers == 2 && s.end - 1 <= self.fired_to {
@@ -319,7 +317,7 @@ impl<V: ValueModel> Operator for Sessions<'_, V> {
         watermark: i64,
         stats: &mut RunStats,
     ) {
-        self.kg_records[kg] += 1;
+        self.history.record(kg);
         let kb = self.key_bytes.get(key);
         let (start, end) = (ts, ts.saturating_add(self.gap));
         self.settle_key(key);
@@ -425,9 +423,6 @@ impl<V: ValueModel> Operator for Sessions<'_, V> {
             snap.kg_live_keys[kg] = self.kg_keys[kg] as u64;
         }
         snap.live_windows = self.live_sessions;
-        snap.kg_records.copy_from_slice(&self.kg_records);
-        snap.kg_purged_entries
-            .copy_from_slice(&self.kg_purged_entries);
-        snap.kg_purged_bytes.copy_from_slice(&self.kg_purged_bytes);
+        self.history.write(snap);
     }
 }
