@@ -18,7 +18,7 @@ pub use result::{CheckpointResult, OperatorResult, ScenarioResult};
 
 use crate::backend::{self, BackendJob, StateModel};
 use crate::error::{Error, Result};
-use crate::flink::{KeyGroupLayout, ResolvedConfig};
+use crate::flink::ResolvedConfig;
 use crate::scenario::{Assigner, Scenario};
 use crate::sim::{self, OperatorSpec, RunStats, Snapshot, sampled::Sampler};
 use crate::workload::Workload;
@@ -103,7 +103,7 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
         e => e,
     })?;
     let threads = mode::threads_for(mode, workload.records, opts.threads);
-    let layout = KeyGroupLayout::new(s.parallelism, s.max_parallelism);
+    let layout = s.layout();
     let mut sampler = (mode == Mode::Sampled)
         .then(|| Sampler::new(sampling_weights(s, &workload), layout.clone()));
     let partitions = match &sampler {

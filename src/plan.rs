@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::flink::config::{DEFAULT_MAX_STATE_SIZE, TimerStore, default_inline_threshold};
 use crate::flink::emit::{Emitted, Wanted, emit};
 use crate::flink::serializer::{header_bytes, key_group_framing, registered_states};
-use crate::flink::{Backend, FlinkVersion, KeyGroupLayout, ResolvedConfig, Storage};
+use crate::flink::{Backend, FlinkVersion, ResolvedConfig, Storage};
 use crate::pipeline::{self, RunOptions, ScenarioResult};
 use crate::scenario::{Assigner, CheckpointTrigger, Scenario, WindowFunction};
 
@@ -161,7 +161,7 @@ pub fn summarize_option(
     r: &ScenarioResult,
     bandwidth: f64,
 ) -> OptionSummary {
-    let layout = KeyGroupLayout::new(s.parallelism, s.max_parallelism);
+    let layout = s.layout();
     let timeout_s = opt.config.limits.checkpoint_timeout_ms as f64 / 1000.0;
     let frame = opt.config.limits.frame_size;
     let heap = opt.config.backend.is_heap();

@@ -258,7 +258,7 @@ pub fn keygroups_csv(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
         subtask: u32,
         bytes: u64,
     }
-    let layout = crate::flink::KeyGroupLayout::new(s.parallelism, s.max_parallelism);
+    let layout = s.layout();
     let rows = r.operators.iter().flat_map(|op| {
         let cp = op.peak.map_or(0, |i| op.checkpoints[i].checkpoint);
         let layout = &layout;

@@ -217,6 +217,12 @@ pub enum CheckpointTrigger {
 }
 
 impl Scenario {
+    /// How the job's key groups fall on its subtasks (Flink's
+    /// `KeyGroupRangeAssignment` for this parallelism and max parallelism).
+    pub fn layout(&self) -> crate::flink::KeyGroupLayout {
+        crate::flink::KeyGroupLayout::new(self.parallelism, self.max_parallelism)
+    }
+
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;

@@ -162,7 +162,7 @@ fn analytic(
     let before = |t: i64, count: u64| -> u64 { clock.records_before(t + shift).min(count) };
     let first_start = last_start(-jitter) - (size - slide);
 
-    let layout = crate::flink::KeyGroupLayout::new(s.parallelism, s.max_parallelism);
+    let layout = s.layout();
     let mut snap = Snapshot::default();
     let mut stats = RunStats::default();
     let mut purged_upto = first_start; // next window start not yet purged
