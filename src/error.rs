@@ -73,9 +73,45 @@ pub enum Error {
     /// The scenario is valid but asks for more than statecap can hold.
     #[error("{0}")]
     Limit(String),
+    /// A command-line option has a bad value (`--budget`, `--jobs`, …).
+    #[error("{option}: {message}")]
+    Usage {
+        /// The option, as typed (`--budget`).
+        option: String,
+        /// What is wrong, and what would be right.
+        message: String,
+    },
+    /// An output could not be produced (a CSV, JSON or chart encoder
+    /// failed); nothing was written.
+    #[error("{output}: {message}")]
+    Output {
+        /// The output (`timeline.csv`, `summary.json`, `chart`).
+        output: String,
+        /// The encoder's error.
+        message: String,
+    },
+    /// Several inputs of one command are bad; each is listed, nothing ran.
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    Inputs(Vec<Error>),
 }
 
 impl Error {
+    /// A bad value of the command-line option `option`.
+    pub fn usage(option: &str, message: impl fmt::Display) -> Self {
+        Error::Usage {
+            option: option.to_string(),
+            message: message.to_string(),
+        }
+    }
+
+    /// An encoder of `output` failed.
+    pub fn output(output: &str, message: impl fmt::Display) -> Self {
+        Error::Output {
+            output: output.to_string(),
+            message: message.to_string(),
+        }
+    }
+
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {

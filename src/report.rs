@@ -56,14 +56,17 @@ fn limit(s: &Scenario) -> Option<u64> {
     }
 }
 
-fn csv_bytes<T: Serialize>(rows: impl IntoIterator<Item = T>) -> Result<Vec<u8>> {
+/// The CSV file `name` with one row per item of `rows` (header from the
+/// field names).
+pub(crate) fn csv_bytes<T: Serialize>(
+    name: &str,
+    rows: impl IntoIterator<Item = T>,
+) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
-        w.serialize(r)
-            .map_err(|e| Error::Limit(format!("CSV: {e}")))?;
+        w.serialize(r).map_err(|e| Error::output(name, e))?;
     }
-    w.into_inner()
-        .map_err(|e| Error::Limit(format!("CSV: {e}")))
+    w.into_inner().map_err(|e| Error::output(name, e))
 }
 
 /// `timeline.csv`: one row per checkpoint × operator × subtask.
@@ -107,7 +110,7 @@ pub fn timeline_csv(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
             })
         })
     });
-    csv_bytes(rows)
+    csv_bytes("timeline.csv", rows)
 }
 
 /// Peaks and failures of one operator.
@@ -179,7 +182,10 @@ pub fn summarize(s: &Scenario, r: &ScenarioResult, op: &OperatorResult) -> Opera
 
 /// `summary.csv`: one row per operator.
 pub fn summary_csv(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
-    csv_bytes(r.operators.iter().map(|op| summarize(s, r, op)))
+    csv_bytes(
+        "summary.csv",
+        r.operators.iter().map(|op| summarize(s, r, op)),
+    )
 }
 
 #[derive(Serialize)]
@@ -242,7 +248,7 @@ pub fn summary_json(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
         "mode": r.mode.name(),
         "mode_error": crate::pipeline::mode::error_text(r.mode, r.sampled_error),
     });
-    let mut out = serde_json::to_vec_pretty(&v).map_err(|e| Error::Limit(format!("JSON: {e}")))?;
+    let mut out = serde_json::to_vec_pretty(&v).map_err(|e| Error::output("summary.json", e))?;
     out.push(b'\n');
     Ok(out)
 }
@@ -273,7 +279,7 @@ pub fn keygroups_csv(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
                 bytes,
             })
     });
-    csv_bytes(rows)
+    csv_bytes("keygroups.csv", rows)
 }
 
 /// Every output file of a run, rendered.

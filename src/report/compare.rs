@@ -4,7 +4,7 @@
 
 use super::chart::{self, Limit};
 use crate::backend::CheckpointStatus;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::flink::units::human_bytes;
 use crate::flink::{FlinkVersion, Storage};
 use crate::pipeline::ScenarioResult;
@@ -154,13 +154,7 @@ pub fn conf_file(s: &Scenario, plan: &Plan) -> Vec<u8> {
 
 /// `compare.csv`.
 pub fn compare_csv(cmp: &Comparison) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for o in &cmp.options {
-        w.serialize(o)
-            .map_err(|e| Error::Limit(format!("CSV: {e}")))?;
-    }
-    w.into_inner()
-        .map_err(|e| Error::Limit(format!("CSV: {e}")))
+    super::csv_bytes("compare.csv", &cmp.options)
 }
 
 /// Every file `compare` writes.
