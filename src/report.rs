@@ -5,6 +5,7 @@
 
 pub mod chart;
 pub mod compare;
+mod format;
 pub mod html;
 pub mod markdown;
 mod table;

@@ -6,6 +6,8 @@
 //! One file per chart kind (as criterion's `plot/plotters_backend/`), each a
 //! small data struct implementing [`Chart`], whose `draw` is generic over
 //! plotters' `DrawingBackend`: the SVG and the PNG come from the same code.
+//! What they all draw alike (the title, a panel's plotting area and grid,
+//! the limit lines, the legend) is in `parts`.
 //!
 //! Text looks the same everywhere: a subset of DejaVu Sans is embedded in
 //! the binary (`assets/fonts/`). The PNG rasterizes it with ab_glyph; the
@@ -18,6 +20,7 @@
 
 mod capacity;
 pub mod comparison;
+mod parts;
 mod raster;
 mod skew;
 mod timeline;

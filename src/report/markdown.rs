@@ -12,10 +12,7 @@ use crate::flink::emit::Emitted;
 use crate::flink::units::{human_bytes, human_duration_ms};
 use crate::flink::{Backend, Storage};
 use crate::pipeline::{OperatorResult, ScenarioResult};
-use crate::scenario::{
-    Assigner, CheckpointTrigger, KeyDistribution, KeyType, Scenario, SizeDistribution,
-    TimeCharacteristic, WindowFunction,
-};
+use crate::scenario::{CheckpointTrigger, KeyDistribution, KeyType, Scenario, SizeDistribution};
 use std::fmt::Write;
 
 /// One chart of the report.
@@ -140,35 +137,7 @@ fn source_brief(s: &Scenario) -> String {
 
 /// A window operator in words.
 pub fn describe_operator(s: &Scenario, i: usize) -> String {
-    let op = &s.operators[i];
-    let time = match op.time {
-        TimeCharacteristic::Event => "event-time",
-        TimeCharacteristic::Processing => "processing-time",
-    };
-    let win = match op.assigner {
-        Assigner::Tumbling { size_ms, .. } => {
-            format!("tumbling {} {time} window", human_duration_ms(size_ms))
-        }
-        Assigner::Sliding {
-            size_ms, slide_ms, ..
-        } => format!(
-            "sliding {} every {} {time} window",
-            human_duration_ms(size_ms),
-            human_duration_ms(slide_ms)
-        ),
-        Assigner::Session { gap_ms } => {
-            format!("{time} session window, gap {}", human_duration_ms(gap_ms))
-        }
-    };
-    let f = match op.function {
-        WindowFunction::Process => "process (keeps every element)".to_string(),
-        WindowFunction::Apply => "apply (keeps every element)".to_string(),
-        WindowFunction::Aggregate { accumulator_bytes } => {
-            format!("aggregate ({accumulator_bytes} B accumulator)")
-        }
-        WindowFunction::Reduce => "reduce (keeps one element)".to_string(),
-    };
-    format!("'{}': {win}, {f}", op.name)
+    super::format::describe_operator(s, i, super::format::Wording::Report)
 }
 
 fn verdict(s: &Scenario, r: &ScenarioResult, op: &OperatorResult, extra: &[Limit]) -> Verdict {

@@ -6,43 +6,11 @@ use crate::backend::CheckpointStatus;
 use crate::flink::Storage;
 use crate::flink::units::{human_bytes, human_duration_ms};
 use crate::pipeline::{CheckpointResult, OperatorResult, ScenarioResult};
-use crate::scenario::{Assigner, Scenario, TimeCharacteristic, WindowFunction};
+use crate::scenario::Scenario;
 use std::fmt::Write;
 
-fn describe_operator(s: &Scenario, i: usize) -> String {
-    let op = &s.operators[i];
-    let time = match op.time {
-        TimeCharacteristic::Event => "event-time",
-        TimeCharacteristic::Processing => "processing-time",
-    };
-    let win = match op.assigner {
-        Assigner::Tumbling { size_ms, .. } => {
-            format!("tumbling {} {time}", human_duration_ms(size_ms))
-        }
-        Assigner::Sliding {
-            size_ms, slide_ms, ..
-        } => format!(
-            "sliding {} every {} {time}",
-            human_duration_ms(size_ms),
-            human_duration_ms(slide_ms)
-        ),
-        Assigner::Session { gap_ms } => format!("session gap {} {time}", human_duration_ms(gap_ms)),
-    };
-    let f = match op.function {
-        WindowFunction::Process => "process (keeps every element)".to_string(),
-        WindowFunction::Apply => "apply (WindowFunction: keeps every element)".to_string(),
-        WindowFunction::Aggregate { accumulator_bytes } => {
-            format!("aggregate ({accumulator_bytes}-byte accumulator)")
-        }
-        WindowFunction::Reduce => "reduce (keeps one element)".to_string(),
-    };
-    let late = if op.allowed_lateness_ms > 0 {
-        format!(", lateness {}", human_duration_ms(op.allowed_lateness_ms))
-    } else {
-        String::new()
-    };
-    format!("{win} window, {f}{late}")
-}
+pub use super::format::group;
+use super::format::{Wording, describe_operator};
 
 fn row(out: &mut String, cp: &CheckpointResult, lim: Option<u64>) {
     let m = cp.max_subtask();
@@ -71,25 +39,17 @@ fn row(out: &mut String, cp: &CheckpointResult, lim: Option<u64>) {
     );
 }
 
-/// Thousands separators.
-pub fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 fn operator_table(out: &mut String, s: &Scenario, i: usize, op: &OperatorResult) {
     let lim = match s.config.storage {
         Storage::JobManager { max_state_size } => Some(max_state_size),
         Storage::FileSystem { .. } => None,
     };
-    let _ = writeln!(out, "operator '{}': {}", op.name, describe_operator(s, i));
+    let _ = writeln!(
+        out,
+        "operator '{}': {}",
+        op.name,
+        describe_operator(s, i, Wording::Table)
+    );
     if op.checkpoints.is_empty() {
         let _ = writeln!(
             out,

@@ -7,9 +7,9 @@
 //! powers of two such as parallelism, else base 10); byte axes in log space
 //! are labelled in powers of two (`512 KiB`, `1 MiB`).
 
+use super::parts::{self, LabelAt};
 use super::{
-    ByteScale, Chart, DrawResult, FAIL, LIMIT_COLORS, Limit, PALETTE, compact_count, font,
-    log2_bytes_tick, small,
+    ByteScale, Chart, DrawResult, FAIL, Limit, PALETTE, compact_count, font, log2_bytes_tick,
 };
 use crate::flink::units::human_duration_ms;
 use plotters::coord::Shift;
@@ -101,13 +101,7 @@ impl Chart for CapacityChart {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let body = root.titled(&self.title, font(22))?;
-        body.draw_text(
-            &self.subtitle,
-            &small(14),
-            (body.get_pixel_range().0.start + 16, 2),
-        )?;
-        let (_, body) = body.split_vertically(24);
+        let body = parts::titled(root, &self.title, Some((&self.subtitle, 24)))?;
         let xs = self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.x));
         let xa = Axis::pick(xs.clone(), true);
         let peaks: Vec<u64> = self
@@ -116,30 +110,12 @@ impl Chart for CapacityChart {
             .flat_map(|l| l.points.iter().filter_map(|p| p.peak_bytes))
             .collect();
         if peaks.is_empty() {
-            body.draw_text("no point of the sweep ran", &font(16), (40, 40))?;
-            return Ok(());
+            return parts::nothing(&body, "no point of the sweep ran");
         }
         let pmax = peaks.iter().copied().max().unwrap_or(1).max(1);
         let pmin = peaks.iter().copied().min().unwrap_or(1).max(1);
-        let shown: Vec<&Limit> = self
-            .limits
-            .iter()
-            .filter(|l| {
-                (l.bytes as f64) <= pmax as f64 * 20.0 && l.bytes as f64 >= pmin as f64 / 20.0
-            })
-            .collect();
-        let ylo = shown
-            .iter()
-            .map(|l| l.bytes)
-            .chain([pmin])
-            .min()
-            .unwrap_or(1);
-        let yhi = shown
-            .iter()
-            .map(|l| l.bytes)
-            .chain([pmax])
-            .max()
-            .unwrap_or(1);
+        let view = parts::in_view(&self.limits, pmin, pmax);
+        let (ylo, yhi) = (view.low, view.high);
         let ya = if yhi as f64 / ylo as f64 >= 16.0 {
             Axis::Log(2.0)
         } else {
@@ -188,15 +164,8 @@ impl Chart for CapacityChart {
             Axis::Log(_) => ((y1 - y0).ceil() as usize + 1).clamp(3, 12),
             Axis::Linear => 10,
         };
-        let mut chart = ChartBuilder::on(&body)
-            .margin(14)
-            .x_label_area_size(48)
-            .y_label_area_size(90)
-            .build_cartesian_2d(x0..x1, y0..y1)?;
-        chart
-            .configure_mesh()
-            .light_line_style(RGBColor(246, 246, 246))
-            .bold_line_style(RGBColor(215, 215, 215))
+        let mut chart = parts::plot(&body, None, 14, 48, x0..x1, y0..y1)?;
+        parts::mesh(&mut chart, 13)
             .x_labels(x_labels)
             .y_labels(y_labels)
             .x_desc(self.x_desc.as_str())
@@ -206,8 +175,6 @@ impl Chart for CapacityChart {
                 Axis::Log(_) => log2_bytes_tick(*v),
                 Axis::Linear => ys.tick(*v),
             })
-            .label_style(font(13))
-            .axis_desc_style(font(14))
             .draw()?;
         for &v in &decade_ticks {
             let x = v.log10();
@@ -227,21 +194,7 @@ impl Chart for CapacityChart {
                 (px - bx, py - by + 8),
             )?;
         }
-        for (k, l) in shown.iter().enumerate() {
-            let c = LIMIT_COLORS[k % LIMIT_COLORS.len()];
-            let y = yv(l.bytes);
-            chart.draw_series(DashedLineSeries::new(
-                [(x0, y), (x1, y)],
-                10,
-                6,
-                c.stroke_width(2),
-            ))?;
-            chart.draw_series(std::iter::once(Text::new(
-                l.text(),
-                (x0 + (x1 - x0) * 0.005, y),
-                font(14).color(&c).pos(Pos::new(HPos::Left, VPos::Bottom)),
-            )))?;
-        }
+        parts::limit_lines(&mut chart, &view.shown, (x0, x1), yv, 14, LabelAt::Start)?;
         for (i, line) in self.lines.iter().enumerate() {
             let c = PALETTE[i % PALETTE.len()];
             let pts: Vec<(f64, f64)> = line
@@ -261,7 +214,7 @@ impl Chart for CapacityChart {
                 p.peak_bytes
                     .map(|b| Circle::new((xa.to(p.x), yv(b)), 3, c.filled()))
             }))?;
-            if let (Some(cx), Some(l)) = (line.crossing, shown.first()) {
+            if let (Some(cx), Some(l)) = (line.crossing, view.shown.first()) {
                 let x = xa.to(cx);
                 let y = yv(l.bytes);
                 chart.draw_series(DashedLineSeries::new(
@@ -291,9 +244,9 @@ impl Chart for CapacityChart {
                 )))?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(super::legend_corner(
+        parts::legend(
+            &mut chart,
+            super::legend_corner(
                 self.lines.iter().flat_map(|l| {
                     l.points
                         .iter()
@@ -301,11 +254,9 @@ impl Chart for CapacityChart {
                 }),
                 (x0, x1),
                 (y0, y1),
-            ))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .label_font(font(13))
-            .draw()?;
+            ),
+            RGBColor(200, 200, 200),
+        )?;
         Ok(())
     }
 }

@@ -5,7 +5,8 @@
 //! It takes plain rows ([`BackendBars`]) so that anything that evaluates
 //! several backends can feed it; `run` feeds the scenario's own backend.
 
-use super::{ByteScale, Chart, DrawResult, GREY, LIMIT_COLORS, Limit, PALETTE, font, small};
+use super::parts::{self, LabelAt};
+use super::{ByteScale, Chart, DrawResult, GREY, Limit, PALETTE, font, small};
 use crate::flink::units::human_bytes;
 use crate::pipeline::ScenarioResult;
 use crate::scenario::Scenario;
@@ -80,7 +81,7 @@ impl Chart for ComparisonChart {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let body = root.titled(&self.title, font(22))?;
+        let body = parts::titled(root, &self.title, None)?;
         let n = self.rows.len().max(1);
         let top = self
             .rows
@@ -89,30 +90,15 @@ impl Chart for ComparisonChart {
             .max()
             .unwrap_or(0)
             .max(1);
-        let shown: Vec<&Limit> = self
-            .limits
-            .iter()
-            .filter(|l| (l.bytes as f64) <= top as f64 * 20.0)
-            .collect();
-        let ymax = shown
-            .iter()
-            .map(|l| l.bytes)
-            .chain([top])
-            .max()
-            .unwrap_or(1);
+        let view = parts::in_view(&self.limits, 0, top);
+        let ymax = view.high;
         let ys = ByteScale::for_max(ymax as f64 * 1.2);
         let y1 = ys.of(ymax) * 1.22;
         let labels: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
-        let mut chart = ChartBuilder::on(&body)
-            .margin(14)
-            .x_label_area_size(40)
-            .y_label_area_size(90)
-            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..y1)?;
-        chart
-            .configure_mesh()
+        let x = (-0.5, n as f64 - 0.5);
+        let mut chart = parts::plot(&body, None, 14, 40, x.0..x.1, 0f64..y1)?;
+        parts::mesh(&mut chart, 13)
             .disable_x_mesh()
-            .light_line_style(RGBColor(246, 246, 246))
-            .bold_line_style(RGBColor(215, 215, 215))
             .x_labels(n + 1)
             .x_label_formatter(&|v| {
                 let i = v.round();
@@ -124,8 +110,6 @@ impl Chart for ComparisonChart {
             })
             .y_desc("bytes per subtask")
             .y_label_formatter(&|v| ys.tick(*v))
-            .label_style(font(13))
-            .axis_desc_style(font(14))
             .draw()?;
         let w = 0.8 / 3.0;
         for (k, name) in SERIES.iter().enumerate() {
@@ -155,28 +139,8 @@ impl Chart for ComparisonChart {
             });
             chart.draw_series(texts)?;
         }
-        for (k, l) in shown.iter().enumerate() {
-            let c = LIMIT_COLORS[k % LIMIT_COLORS.len()];
-            let y = ys.of(l.bytes);
-            chart.draw_series(DashedLineSeries::new(
-                [(-0.5, y), (n as f64 - 0.5, y)],
-                10,
-                6,
-                c.stroke_width(2),
-            ))?;
-            chart.draw_series(std::iter::once(Text::new(
-                l.text(),
-                (n as f64 - 0.5, y),
-                font(13).color(&c).pos(Pos::new(HPos::Right, VPos::Bottom)),
-            )))?;
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(GREY.mix(0.4))
-            .label_font(font(13))
-            .draw()?;
+        parts::limit_lines(&mut chart, &view.shown, x, |b| ys.of(b), 13, LabelAt::End)?;
+        parts::legend(&mut chart, SeriesLabelPosition::UpperLeft, GREY.mix(0.4))?;
         Ok(())
     }
 }

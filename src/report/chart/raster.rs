@@ -7,7 +7,7 @@
 //! backend places them (`font-size = size / 1.24`, the same anchors), so
 //! the PNG and the SVG of a chart look alike.
 
-use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
+use ab_glyph::{Font, FontRef, GlyphId, PxScale, ScaleFont, point};
 use plotters::prelude::*;
 use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{
@@ -112,16 +112,7 @@ impl<'a> DrawingBackend for Raster<'a> {
         let f = &self.font;
         let scale = PxScale::from(em * f.height_unscaled() / f.units_per_em().unwrap_or(2048.0));
         let sf = f.as_scaled(scale);
-        let mut width = 0f32;
-        let mut prev = None;
-        for c in text.chars() {
-            let g = sf.glyph_id(c);
-            if let Some(p) = prev {
-                width += sf.kern(p, g);
-            }
-            width += sf.h_advance(g);
-            prev = Some(g);
-        }
+        let (_, width) = pens(&sf, text, 0.0);
         let anchor = style.anchor();
         let x0 = match anchor.h_pos {
             HPos::Left => 0.0,
@@ -137,17 +128,9 @@ impl<'a> DrawingBackend for Raster<'a> {
         };
         let trans = style.transform();
         let (w, h) = self.inner.get_size();
-        let mut pen = x0;
-        let mut prev = None;
         let mut pixels: Vec<(i32, i32, f32)> = Vec::new();
-        for c in text.chars() {
-            let id = sf.glyph_id(c);
-            if let Some(p) = prev {
-                pen += sf.kern(p, id);
-            }
-            prev = Some(id);
+        for (id, pen) in pens(&sf, text, x0).0 {
             let glyph = id.with_scale_and_position(scale, point(pen, base));
-            pen += sf.h_advance(id);
             if let Some(o) = f.outline_glyph(glyph) {
                 let b = o.px_bounds();
                 o.draw(|x, y, cov| {
@@ -172,4 +155,22 @@ impl<'a> DrawingBackend for Raster<'a> {
         }
         Ok(())
     }
+}
+
+/// The glyphs of `text` with the pen position of each, kerned, from
+/// `start`; and the pen position after the last.
+fn pens<F: Font>(sf: &impl ScaleFont<F>, text: &str, start: f32) -> (Vec<(GlyphId, f32)>, f32) {
+    let mut pen = start;
+    let mut prev = None;
+    let mut glyphs = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        let id = sf.glyph_id(c);
+        if let Some(p) = prev {
+            pen += sf.kern(p, id);
+        }
+        prev = Some(id);
+        glyphs.push((id, pen));
+        pen += sf.h_advance(id);
+    }
+    (glyphs, pen)
 }

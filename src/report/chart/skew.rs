@@ -3,16 +3,14 @@
 //! by the subtask that owns it, with the mean drawn across. Many key groups
 //! are merged into buckets (the heaviest of each is drawn).
 
-use super::{
-    BAND, ByteScale, Chart, DrawResult, GREY, HIGHLIGHT, LIMIT_COLORS, Limit, font, small,
-};
+use super::parts::{self, LabelAt, Plot};
+use super::{BAND, ByteScale, Chart, DrawResult, GREY, HIGHLIGHT, Limit};
 use crate::flink::KeyGroupLayout;
 use crate::flink::units::human_bytes;
 use crate::pipeline::{OperatorResult, ScenarioResult};
 use crate::scenario::Scenario;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Most bars drawn in one panel.
 const MAX_BARS: usize = 512;
@@ -74,22 +72,19 @@ impl SkewChart {
 
 impl Chart for SkewChart {
     fn size(&self) -> (u32, u32) {
-        (1000, 60 + 640 * self.panels.len().max(1) as u32)
+        parts::stacked_size(60, 640, self.panels.len())
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let body = root.titled(&self.title, font(22))?;
+        let body = parts::titled(root, &self.title, None)?;
         if self.panels.is_empty() {
-            body.draw_text("no checkpoint: nothing to show", &font(16), (40, 40))?;
-            return Ok(());
+            return parts::nothing(&body, "no checkpoint: nothing to show");
         }
-        let areas = body.split_evenly((self.panels.len(), 1));
-        for (p, area) in self.panels.iter().zip(&areas) {
+        parts::stacked(&body, &self.panels, |area, p| {
             let (a, b) = area.split_vertically(area.dim_in_pixel().1 / 2);
             subtasks(&a, p, &self.limits)?;
-            key_groups(&b, p)?;
-        }
-        Ok(())
+            key_groups(&b, p)
+        })
     }
 }
 
@@ -108,6 +103,58 @@ fn buckets(v: &[u64]) -> Vec<(usize, usize, u64)> {
         .collect()
 }
 
+/// The x axis of a bar panel: the indices `0..n` of subtasks or key groups.
+struct IndexAxis {
+    /// Indices.
+    n: usize,
+    /// What they are.
+    desc: &'static str,
+    /// Ticks at the most (`None`: plotters' default).
+    ticks: Option<usize>,
+    /// Label only the ticks that fall on a whole index.
+    whole_only: bool,
+}
+
+/// A panel of `bars` (`(first index, last index, bytes)`) under `caption`:
+/// bytes up, in `ys` to `y1`; each bar spans its indices and `w` either
+/// side, in `color(first, last)`. Returns the panel for what is drawn over
+/// the bars.
+fn bar_panel<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+    axis: IndexAxis,
+    (ys, y1): (ByteScale, f64),
+    bars: Vec<(usize, usize, u64)>,
+    w: f64,
+    color: impl Fn(usize, usize) -> RGBColor,
+) -> Result<Plot<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let x = -0.5..(axis.n as f64 - 0.5);
+    let mut chart = parts::plot(area, Some((caption, 15)), 10, 40, x, 0f64..y1)?;
+    let x_label = |v: &f64| {
+        if (!axis.whole_only || (v - v.round()).abs() < 1e-6) && *v >= 0.0 {
+            format!("{}", v.round() as i64)
+        } else {
+            String::new()
+        }
+    };
+    let y_label = |v: &f64| ys.tick(*v);
+    let mut mesh = parts::mesh(&mut chart, 12);
+    mesh.disable_x_mesh().x_desc(axis.desc);
+    if let Some(t) = axis.ticks {
+        mesh.x_labels(t);
+    }
+    mesh.x_label_formatter(&x_label)
+        .y_label_formatter(&y_label)
+        .draw()?;
+    chart.draw_series(bars.into_iter().map(|(a, b, v)| {
+        Rectangle::new(
+            [(a as f64 - w, 0.0), (b as f64 + w, ys.of(v))],
+            color(a, b).filled(),
+        )
+    }))?;
+    Ok(chart)
+}
+
 fn subtasks<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     p: &SkewPanel,
@@ -116,77 +163,34 @@ fn subtasks<DB: DrawingBackend>(
     let n = p.subtask_bytes.len();
     let top = p.subtask_bytes.iter().copied().max().unwrap_or(0);
     let top_i = p.subtask_bytes.iter().position(|&b| b == top).unwrap_or(0);
-    let shown: Vec<&Limit> = limits
-        .iter()
-        .filter(|l| (l.bytes as f64) <= (top.max(1) as f64) * 20.0)
-        .collect();
-    let ymax = shown
-        .iter()
-        .map(|l| l.bytes)
-        .chain([top])
-        .max()
-        .unwrap_or(1)
-        .max(1);
+    let view = parts::in_view(limits, 0, top.max(1));
+    let ymax = view.high;
     let ys = ByteScale::for_max(ymax as f64 * 1.15);
     let y1 = ys.of(ymax) * 1.15;
     let mean = p.subtask_bytes.iter().sum::<u64>() as f64 / n.max(1) as f64;
-    let mut chart = ChartBuilder::on(area)
-        .caption(
-            format!(
-                "operator '{}', checkpoint {}: bytes per subtask (largest: subtask {top_i}, {}, {:.2}x the mean)",
-                p.operator,
-                p.checkpoint,
-                human_bytes(top),
-                top as f64 / mean.max(1.0)
-            ),
-            font(15),
-        )
-        .margin(10)
-        .x_label_area_size(40)
-        .y_label_area_size(90)
-        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..y1)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .light_line_style(RGBColor(246, 246, 246))
-        .bold_line_style(RGBColor(215, 215, 215))
-        .x_desc("subtask")
-        .x_labels(n.min(32))
-        .x_label_formatter(&|v| {
-            if (v - v.round()).abs() < 1e-6 && *v >= 0.0 {
-                format!("{}", v.round() as i64)
-            } else {
-                String::new()
-            }
-        })
-        .y_label_formatter(&|v| ys.tick(*v))
-        .label_style(font(12))
-        .axis_desc_style(font(13))
-        .draw()?;
-    let w = 0.4;
-    chart.draw_series(buckets(&p.subtask_bytes).into_iter().map(|(a, b, v)| {
-        let c = if (a..=b).contains(&top_i) {
+    let caption = format!(
+        "operator '{}', checkpoint {}: bytes per subtask (largest: subtask {top_i}, {}, {:.2}x the mean)",
+        p.operator,
+        p.checkpoint,
+        human_bytes(top),
+        top as f64 / mean.max(1.0)
+    );
+    let axis = IndexAxis {
+        n,
+        desc: "subtask",
+        ticks: Some(n.min(32)),
+        whole_only: true,
+    };
+    let bars = buckets(&p.subtask_bytes);
+    let mut chart = bar_panel(area, &caption, axis, (ys, y1), bars, 0.4, |a, b| {
+        if (a..=b).contains(&top_i) {
             HIGHLIGHT
         } else {
             BAND
-        };
-        Rectangle::new([(a as f64 - w, 0.0), (b as f64 + w, ys.of(v))], c.filled())
-    }))?;
-    for (k, l) in shown.iter().enumerate() {
-        let c = LIMIT_COLORS[k % LIMIT_COLORS.len()];
-        let y = ys.of(l.bytes);
-        chart.draw_series(DashedLineSeries::new(
-            [(-0.5, y), (n as f64 - 0.5, y)],
-            10,
-            6,
-            c.stroke_width(2),
-        ))?;
-        chart.draw_series(std::iter::once(Text::new(
-            l.text(),
-            (n as f64 - 0.5, y),
-            font(13).color(&c).pos(Pos::new(HPos::Right, VPos::Bottom)),
-        )))?;
-    }
+        }
+    })?;
+    let x = (-0.5, n as f64 - 0.5);
+    parts::limit_lines(&mut chart, &view.shown, x, |b| ys.of(b), 13, LabelAt::End)?;
     Ok(())
 }
 
@@ -198,58 +202,36 @@ fn key_groups<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &SkewPanel) 
     let mean = p.key_group_bytes.iter().sum::<u64>() as f64 / n.max(1) as f64;
     let bk = buckets(&p.key_group_bytes);
     let merged = bk.len() < n;
-    let mut chart = ChartBuilder::on(area)
-        .caption(
-            format!(
-                "bytes per key group ({n} key groups{}; heaviest {}, {:.2}x the mean)",
-                if merged {
-                    format!(", heaviest of every {} drawn", n.div_ceil(bk.len()))
-                } else {
-                    String::new()
-                },
-                human_bytes(top),
-                top as f64 / mean.max(1.0)
-            ),
-            font(15),
-        )
-        .margin(10)
-        .x_label_area_size(40)
-        .y_label_area_size(90)
-        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..y1)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .light_line_style(RGBColor(246, 246, 246))
-        .bold_line_style(RGBColor(215, 215, 215))
-        .x_desc("key group (alternating shades: owning subtask)")
-        .x_label_formatter(&|v| {
-            if *v >= 0.0 {
-                format!("{}", v.round() as i64)
-            } else {
-                String::new()
-            }
-        })
-        .y_label_formatter(&|v| ys.tick(*v))
-        .label_style(font(12))
-        .axis_desc_style(font(13))
-        .draw()?;
+    let caption = format!(
+        "bytes per key group ({n} key groups{}; heaviest {}, {:.2}x the mean)",
+        if merged {
+            format!(", heaviest of every {} drawn", n.div_ceil(bk.len()))
+        } else {
+            String::new()
+        },
+        human_bytes(top),
+        top as f64 / mean.max(1.0)
+    );
+    let axis = IndexAxis {
+        n,
+        desc: "key group (alternating shades: owning subtask)",
+        ticks: None,
+        whole_only: false,
+    };
     let shade = [RGBColor(49, 110, 170), RGBColor(140, 180, 220)];
     let w = if merged { 0.5 } else { 0.42 };
-    chart.draw_series(bk.into_iter().map(|(a, b, v)| {
-        let c = shade[p.key_group_subtask.get(a).copied().unwrap_or(0) as usize % 2];
-        Rectangle::new([(a as f64 - w, 0.0), (b as f64 + w, ys.of(v))], c.filled())
-    }))?;
-    let ym = mean / ys.div;
-    chart.draw_series(DashedLineSeries::new(
-        [(-0.5, ym), (n as f64 - 0.5, ym)],
-        8,
-        5,
-        GREY.stroke_width(2),
-    ))?;
-    chart.draw_series(std::iter::once(Text::new(
-        format!("mean {}", human_bytes(mean as u64)),
-        (n as f64 - 0.5, ym),
-        small(13).pos(Pos::new(HPos::Right, VPos::Bottom)),
-    )))?;
+    let mut chart = bar_panel(area, &caption, axis, (ys, y1), bk, w, |a, _| {
+        shade[p.key_group_subtask.get(a).copied().unwrap_or(0) as usize % 2]
+    })?;
+    let x = (-0.5, n as f64 - 0.5);
+    parts::dashed_rule(
+        &mut chart,
+        x,
+        mean / ys.div,
+        (8, 5),
+        GREY,
+        (format!("mean {}", human_bytes(mean as u64)), 13),
+        LabelAt::End,
+    )?;
     Ok(())
 }

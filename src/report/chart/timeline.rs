@@ -3,10 +3,8 @@
 //! lowest to highest) with their median; failed checkpoints are red dots on
 //! the largest subtask, and the limits are labelled dashed lines.
 
-use super::{
-    BAND, ByteScale, Chart, DrawResult, FAIL, HIGHLIGHT, LIMIT_COLORS, Limit, TimeScale, font,
-    small,
-};
+use super::parts::{self, LabelAt};
+use super::{BAND, ByteScale, Chart, DrawResult, FAIL, HIGHLIGHT, Limit, TimeScale, font, small};
 use crate::backend::CheckpointStatus;
 use crate::flink::units::human_bytes;
 use crate::pipeline::{OperatorResult, ScenarioResult};
@@ -160,23 +158,14 @@ impl TimelineChart {
 
 impl Chart for TimelineChart {
     fn size(&self) -> (u32, u32) {
-        (1000, 90 + 460 * self.panels.len().max(1) as u32)
+        parts::stacked_size(90, 460, self.panels.len())
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let body = root.titled(&self.title, font(22))?;
-        body.draw_text(
-            &self.subtitle,
-            &small(14),
-            (body.get_pixel_range().0.start + 16, 2),
-        )?;
-        let (_, body) = body.split_vertically(30);
-        let n = self.panels.len().max(1);
-        let areas = body.split_evenly((n, 1));
-        for (p, area) in self.panels.iter().zip(&areas) {
-            draw_panel(area, p, &self.limits)?;
-        }
-        Ok(())
+        let body = parts::titled(root, &self.title, Some((&self.subtitle, 30)))?;
+        parts::stacked(&body, &self.panels, |area, p| {
+            draw_panel(area, p, &self.limits)
+        })
     }
 }
 
@@ -187,44 +176,21 @@ fn draw_panel<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let top = p.points.iter().map(|q| q.max).max().unwrap_or(0);
     if p.points.is_empty() {
-        area.draw_text(
-            &format!("operator '{}': no checkpoint", p.operator),
-            &font(16),
-            (40, 40),
-        )?;
-        return Ok(());
+        return parts::nothing(area, &format!("operator '{}': no checkpoint", p.operator));
     }
     // A limit far above the data would flatten it: draw only those within
     // 20x of the peak, and mention the others.
-    let (shown, far): (Vec<&Limit>, Vec<&Limit>) = limits
-        .iter()
-        .partition(|l| (l.bytes as f64) <= (top.max(1) as f64) * 20.0);
-    let ymax_bytes = shown
-        .iter()
-        .map(|l| l.bytes)
-        .chain([top])
-        .max()
-        .unwrap_or(1)
-        .max(1);
+    let view = parts::in_view(limits, 0, top.max(1));
+    let ymax_bytes = view.high;
     let ys = ByteScale::for_max(ymax_bytes as f64 * 1.15);
     let tmax = p.points.iter().map(|q| q.time_ms).max().unwrap_or(0).max(1);
     let ts = TimeScale::for_max(tmax as f64);
     let x1 = ts.of(tmax) * 1.02;
     let y1 = ys.of(ymax_bytes) * 1.15;
 
-    let mut chart = ChartBuilder::on(area)
-        .caption(
-            format!("operator '{}' ({} subtasks)", p.operator, p.subtasks),
-            font(16),
-        )
-        .margin(12)
-        .x_label_area_size(48)
-        .y_label_area_size(90)
-        .build_cartesian_2d(0f64..x1, 0f64..y1)?;
-    chart
-        .configure_mesh()
-        .light_line_style(RGBColor(246, 246, 246))
-        .bold_line_style(RGBColor(215, 215, 215))
+    let caption = format!("operator '{}' ({} subtasks)", p.operator, p.subtasks);
+    let mut chart = parts::plot(area, Some((&caption, 16)), 12, 48, 0f64..x1, 0f64..y1)?;
+    parts::mesh(&mut chart, 13)
         .x_desc(if p.event_time {
             "event time at the checkpoint barrier"
         } else {
@@ -233,8 +199,6 @@ fn draw_panel<DB: DrawingBackend>(
         .y_desc("keyed-state snapshot per subtask")
         .x_label_formatter(&|v| ts.tick(*v))
         .y_label_formatter(&|v| ys.tick(*v))
-        .label_style(font(13))
-        .axis_desc_style(font(14))
         .draw()?;
 
     let x = |q: &TimelinePoint| ts.of(q.time_ms);
@@ -293,21 +257,14 @@ fn draw_panel<DB: DrawingBackend>(
             .label(format!("failed checkpoint ({})", failed.len()))
             .legend(|(x, y)| Circle::new((x + 9, y), 5, FAIL.filled()));
     }
-    for (k, l) in shown.iter().enumerate() {
-        let c = LIMIT_COLORS[k % LIMIT_COLORS.len()];
-        let y = ys.of(l.bytes);
-        chart.draw_series(DashedLineSeries::new(
-            [(0.0, y), (x1, y)],
-            10,
-            6,
-            c.stroke_width(2),
-        ))?;
-        chart.draw_series(std::iter::once(Text::new(
-            l.text(),
-            (x1 * 0.005, y),
-            font(14).color(&c).pos(Pos::new(HPos::Left, VPos::Bottom)),
-        )))?;
-    }
+    parts::limit_lines(
+        &mut chart,
+        &view.shown,
+        (0.0, x1),
+        |b| ys.of(b),
+        14,
+        LabelAt::Start,
+    )?;
     if let Some((cp, st, b)) = p.first_failure
         && let Some(q) = p.points.iter().find(|q| q.checkpoint >= cp)
     {
@@ -327,8 +284,9 @@ fn draw_panel<DB: DrawingBackend>(
             )),
         )))?;
     }
-    if !far.is_empty() {
-        let text: Vec<String> = far
+    if !view.far.is_empty() {
+        let text: Vec<String> = view
+            .far
             .iter()
             .map(|l| format!("{} (off the chart)", l.text()))
             .collect();
@@ -338,9 +296,9 @@ fn draw_panel<DB: DrawingBackend>(
             small(13).pos(Pos::new(HPos::Right, VPos::Top)),
         )))?;
     }
-    chart
-        .configure_series_labels()
-        .position(super::legend_corner(
+    parts::legend(
+        &mut chart,
+        super::legend_corner(
             p.points.iter().flat_map(|q| {
                 [
                     (x(q), ys.of(q.highlighted)),
@@ -350,10 +308,8 @@ fn draw_panel<DB: DrawingBackend>(
             }),
             (0.0, x1),
             (0.0, y1),
-        ))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .label_font(font(13))
-        .draw()?;
+        ),
+        RGBColor(200, 200, 200),
+    )?;
     Ok(())
 }
