@@ -63,7 +63,7 @@ fn ensure_font() {
 }
 
 fn chart_error(e: impl std::fmt::Display) -> Error {
-    Error::Limit(format!("chart: {e}"))
+    Error::output("chart", e)
 }
 
 /// The chart as SVG without the font (for a page that declares

@@ -115,7 +115,7 @@ fn errors(text: &str, mode: Mode) -> (Vec<f64>, Option<f64>) {
     let fast = statecap::simulate(
         &s,
         &statecap::RunOptions {
-            mode: mode,
+            mode,
             ..Default::default()
         },
     )

@@ -57,7 +57,7 @@ fn panel(layout: &KeyGroupLayout, op: &OperatorResult) -> Option<SkewPanel> {
 impl SkewChart {
     /// The skew of a run at each operator's peak checkpoint.
     pub fn new(s: &Scenario, r: &ScenarioResult, limits: Vec<Limit>) -> Self {
-        let layout = KeyGroupLayout::new(s.parallelism, s.max_parallelism);
+        let layout = s.layout();
         SkewChart {
             title: format!("{} — where the bytes sit at the peak checkpoint", s.name),
             panels: r
