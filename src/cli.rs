@@ -1,6 +1,8 @@
 //! The command line: clap definitions and what each command does with the
 //! library. Exit codes: 0 the simulation ran, 1 (`check`) the job will fail,
-//! 2 bad input or an error.
+//! 2 bad input or an error. `sweep` has a file of its own, [`sweep`].
+
+mod sweep;
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -87,32 +89,8 @@ pub enum Command {
         flink_conf: Option<PathBuf>,
     },
     /// Run a scenario over a grid of parameter values (in parallel on all cores) and find where it stops holding.
-    #[command(after_help = SWEEP_HELP)]
-    Sweep {
-        /// Scenario file (TOML).
-        scenario: PathBuf,
-        /// NAME=VALUES: a list (parallelism=1,2,4,8) or a range FROM..TO:log|lin:N (keys=1e5..1e8:log:7). Repeat for more dimensions.
-        #[arg(long, required = true, value_name = "NAME=VALUES")]
-        vary: Vec<String>,
-        /// Where the outputs go: DIR/<scenario name>-sweep/.
-        #[arg(long, default_value = "reports")]
-        out: PathBuf,
-        /// Your own per-subtask budget (e.g. "64 mb"): crossings are reported for it too; repeatable.
-        #[arg(long, value_name = "SIZE")]
-        budget: Vec<String>,
-        /// Threads (default: every core).
-        #[arg(long, short)]
-        jobs: Option<usize>,
-        /// Print nothing (outputs are still written).
-        #[arg(long, short)]
-        quiet: bool,
-        /// Never show a progress bar.
-        #[arg(long)]
-        no_progress: bool,
-        /// exact, sampled, analytic or auto (per point, as `run` picks).
-        #[arg(long, value_enum, default_value_t = ModeArg::Auto)]
-        mode: ModeArg,
-    },
+    #[command(after_help = sweep::HELP)]
+    Sweep(sweep::SweepArgs),
     /// Explain what a flink-conf.yaml / config.yaml really gives on a Flink version.
     #[command(after_help = EXPLAIN_HELP)]
     ExplainConfig {
@@ -140,20 +118,6 @@ Examples:
   statecap check scenarios/seed_flink16_memory_backend.toml            # exits 1
   statecap check scenarios/seed_flink16_memory_backend.toml \\
       --flink-conf reports/seed_flink16_memory_backend-compare/recommended-flink-conf.yaml   # exits 0";
-
-const SWEEP_HELP: &str = "\
-Parameters: parallelism, max_parallelism, source.keys, source.events_per_second
-(records scale with it: the played duration is kept), source.records,
-source.duration_ms, window.size_ms, window.slide_ms, window.gap_ms,
-checkpoints.interval_ms, checkpoints.every_records. Durations may be written 5s, 1min.
-
-Writes DIR/<name>-sweep/sweep.csv and capacity_<parameter>.png/.svg, and prints
-where each limit is crossed.
-
-Examples:
-  statecap sweep scenarios/seed_flink16_memory_backend.toml --vary parallelism=4,8,16 \\
-      --vary source.events_per_second=2000..40000:log:6
-  statecap sweep my_job.toml --vary keys=1e5..1e8:log:7 --budget \"256 mb\"";
 
 /// `explain-config`: what a Flink configuration file really gives.
 const EXPLAIN_HELP: &str = "\
@@ -372,25 +336,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             }
             Ok(code)
         }
-        Command::Sweep {
-            scenario,
-            vary,
-            out,
-            budget,
-            jobs,
-            quiet,
-            no_progress,
-            mode,
-        } => statecap::sweep::command(&statecap::sweep::SweepOptions {
-            scenario,
-            vary,
-            out,
-            budgets: budget,
-            jobs,
-            quiet,
-            no_progress,
-            mode: mode.into(),
-        }),
+        Command::Sweep(args) => sweep::command(args),
         Command::ExplainConfig {
             file,
             flink_version,

@@ -6,8 +6,11 @@
 //! below it (`tests/cli/layers.rs` fails when one reaches up):
 //!
 //! ```text
+//! cli       the binary (main.rs, cli.rs, cli/): flags, progress bars, printing
 //! report    tables, CSV, JSON, charts, report.html/.md      (people, machines)
-//! plan      compare the backend options, recommend, sweep a grid
+//!           sweep.rs: sweep.csv, capacity charts, crossings in words
+//! plan      compare the backend options, recommend
+//!           sweep.rs: a grid of parameter values over all cores, crossings
 //! pipeline  simulate(&Scenario, &RunOptions) -> Run          (the one entry)
 //! backend   Snapshot -> bytes per subtask, limits            heap.rs | rocksdb.rs
 //! sim       records -> state per key group at each barrier   window (aligned, session)
@@ -44,7 +47,6 @@ pub mod plan;
 pub mod report;
 pub mod scenario;
 pub mod sim;
-pub mod sweep;
 pub mod workload;
 
 pub use error::{Error, Result};

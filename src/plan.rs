@@ -3,6 +3,9 @@
 //! headroom on the user's Flink version, the settings to write in that
 //! version's key names, and changes to the job that shrink state, each
 //! priced by simulating it.
+//! [`sweep`] runs one scenario over a grid of parameter values, to find where it stops holding.
+
+pub mod sweep;
 
 use crate::backend::CheckpointStatus;
 use crate::backend::memory::{self, MemoryJob};

@@ -1,13 +1,15 @@
 //! What statecap tells people and machines: the table printed after a run,
 //! `timeline.csv`, `summary.csv`, `summary.json` and `keygroups.csv`, all
 //! rendered to bytes first and written together (or not at all) by
-//! [`write_outputs`].
+//! [`write_outputs`]. A sweep's `sweep.csv`, capacity charts and sentences
+//! are [`sweep`]'s.
 
 pub mod chart;
 pub mod compare;
 mod format;
 pub mod html;
 pub mod markdown;
+pub mod sweep;
 mod table;
 pub use table::group as group_digits;
 

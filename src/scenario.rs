@@ -3,12 +3,12 @@
 //! naming the file, the line and the field.
 //!
 //! Reading is two stages: [`raw`] mirrors the TOML as typed, [`validate`]
-//! turns it into a [`Scenario`] of domain values and collects every error.
-//! Only this module knows about files, lines and spans.
+//! turns it into a [`Scenario`] of domain values and collects every error;
+//! [`validate::check_scenario`] applies its rules again to a scenario changed
+//! after parsing. Only this module knows about files, lines and spans.
 
 pub mod raw;
-
-mod validate;
+pub mod validate;
 
 use crate::error::{Error, Result};
 use crate::flink::{FlinkVersion, ResolvedConfig};

@@ -1,11 +1,21 @@
 //! Raw scenario → [`Scenario`]: every semantic check, every error collected
-//! with the line of the field it concerns.
+//! with the line of the field it concerns. One function reads each section
+//! of the file (the top level, `[source]`, `[job]`, each `[[operator]]`,
+//! `[flink_conf]`, `[state]`, `[checkpoints]`), in the file's order.
+//!
+//! The rules a value keeps once parsed (the bounds of the parallelism, a
+//! window's offset below its size, enough key length to spell the keys…)
+//! are functions of their own, `check_*`: the parser calls them on what it
+//! read, and [`check_scenario`] on a scenario whose values were changed
+//! after parsing (a point of `statecap sweep`), so both report the same
+//! field and the same words.
 
 use super::raw::*;
 use super::*;
 use crate::error::ScenarioError;
 use crate::flink::conf_file::ConfFile;
 use crate::flink::config::{self, Explicit};
+use crate::flink::key_group::UPPER_BOUND_MAX_PARALLELISM;
 use crate::flink::{FlinkVersion, default_max_parallelism};
 
 /// Finds lines of fields for semantic errors, from a span-keeping parse.
@@ -145,13 +155,256 @@ fn one_of<'s>(value: &'s str, allowed: &[&str]) -> Result<&'s str, String> {
 /// Largest number of keys statecap's exact mode tracks.
 const MAX_KEYS: u64 = 1 << 32;
 
+/// Longest window size, slide or gap: 365 days.
+const MAX_WINDOW_MS: i64 = 365 * 86_400_000;
+
+/// Most windows one element may be assigned to (size / slide).
+const MAX_WINDOWS_PER_ELEMENT: i64 = 10_000;
+
+// --- The rules a value keeps once parsed. The parser calls them on what it
+// read; `check_scenario` calls them on a scenario changed afterwards. Each
+// returns the message the parser reports for the field it concerns.
+
+/// `source.events_per_second`: a positive rate, at most 10^12 per second.
+pub fn check_rate(r: f64) -> Result<(), String> {
+    if r.is_finite() && r > 0.0 && r <= 1e12 {
+        Ok(())
+    } else {
+        Err(format!("must be a positive rate, got {r}"))
+    }
+}
+
+/// `source.records`: at least one record.
+pub fn check_records(records: u64) -> Result<(), String> {
+    if records == 0 {
+        Err("the source must play at least one record".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// `source.keys`: 1 to 2^32 distinct keys.
+pub fn check_keys(keys: u64) -> Result<(), String> {
+    match keys {
+        0 => Err("must be at least 1".into()),
+        k if k > MAX_KEYS => Err(format!(
+            "{k} keys is more than statecap tracks ({MAX_KEYS})"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `source.key_length` of a string key: 1 to 65535 chars.
+pub fn check_key_length(len: u32) -> Result<(), String> {
+    if (1..=65535).contains(&len) {
+        Ok(())
+    } else {
+        Err(format!("must be 1..65535 chars, got {len}"))
+    }
+}
+
+/// `source.key_length` of a generated string key: long enough to spell
+/// `keys` distinct keys (`k` and the key's number).
+pub fn check_key_spelling(len: u32, keys: u64) -> Result<(), String> {
+    let digits = keys.max(2).saturating_sub(1).to_string().len() as u32;
+    if len < digits + 1 {
+        Err(format!(
+            "{keys} distinct keys need a key_length of at least {}",
+            digits + 1
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// `job.parallelism`: 1 to Flink's upper bound, 32768.
+pub fn check_parallelism(p: i64) -> Result<(), String> {
+    if (1..=UPPER_BOUND_MAX_PARALLELISM as i64).contains(&p) {
+        Ok(())
+    } else {
+        Err(format!("must be 1..32768, got {p}"))
+    }
+}
+
+/// `job.max_parallelism`: 1 to 32768, and not below the parallelism.
+pub fn check_max_parallelism(mp: i64, parallelism: u32) -> Result<(), String> {
+    if !(1..=UPPER_BOUND_MAX_PARALLELISM as i64).contains(&mp) {
+        Err(format!("must be 1..32768 (Flink's upper bound), got {mp}"))
+    } else if (mp as u32) < parallelism {
+        Err(format!(
+            "{mp} is below the parallelism {parallelism}: Flink requires parallelism <= max parallelism"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// A window's size, slide or gap: 1 ms to 365 days.
+pub fn check_window_length(ms: i64) -> Result<(), String> {
+    if ms > 0 && ms <= MAX_WINDOW_MS {
+        Ok(())
+    } else {
+        Err(format!("must be between 1 ms and 365 days, got {ms} ms"))
+    }
+}
+
+/// `offset_ms` of a tumbling window: below its size.
+pub fn check_tumbling_offset(offset: i64, size: i64) -> Result<(), String> {
+    if offset >= size {
+        Err(format!(
+            "offset {offset} ms must be below the size {size} ms"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// `slide_ms` of a sliding window (both lengths at least 1 ms): no larger
+/// than the size, and at most 10,000 windows per element.
+pub fn check_slide(size: i64, slide: i64) -> Result<(), String> {
+    if slide > size {
+        Err(format!(
+            "slide {slide} ms is larger than the window size {size} ms: elements between windows would be lost"
+        ))
+    } else if size / slide > MAX_WINDOWS_PER_ELEMENT {
+        Err(format!(
+            "{} windows per element is more than statecap simulates",
+            size / slide
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// `offset_ms` of a sliding window: below its slide.
+pub fn check_sliding_offset(offset: i64, slide: i64) -> Result<(), String> {
+    if offset >= slide {
+        Err(format!(
+            "offset {offset} ms must be below the slide {slide} ms"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The rules of a window assigner, in the order the parser reports them:
+/// each broken one as (the operator's field, message). A length that breaks
+/// its rule is taken as 1 ms for the rules that follow, as the parser does.
+pub fn check_assigner(a: &Assigner) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let mut length = |field: &'static str, ms: i64| match check_window_length(ms) {
+        Ok(()) => ms,
+        Err(m) => {
+            out.push((field, m));
+            1
+        }
+    };
+    let mut relations = Vec::new();
+    match *a {
+        Assigner::Tumbling { size_ms, offset_ms } => {
+            let size = length("size_ms", size_ms);
+            relations.push(("offset_ms", check_tumbling_offset(offset_ms, size)));
+        }
+        Assigner::Sliding {
+            size_ms,
+            slide_ms,
+            offset_ms,
+        } => {
+            let size = length("size_ms", size_ms);
+            let slide = length("slide_ms", slide_ms);
+            relations.push(("slide_ms", check_slide(size, slide)));
+            relations.push(("offset_ms", check_sliding_offset(offset_ms, slide)));
+        }
+        Assigner::Session { gap_ms } => {
+            length("gap_ms", gap_ms);
+        }
+    }
+    out.extend(
+        relations
+            .into_iter()
+            .filter_map(|(field, r)| r.err().map(|m| (field, m))),
+    );
+    out
+}
+
+/// `checkpoints.every_records` or `checkpoints.interval_ms`: at least 1;
+/// a broken rule as (field, message).
+pub fn check_checkpoints(t: CheckpointTrigger) -> Result<(), (&'static str, String)> {
+    match t {
+        CheckpointTrigger::EveryRecords(0) => {
+            Err(("checkpoints.every_records", "must be at least 1".into()))
+        }
+        CheckpointTrigger::Interval(0) => {
+            Err(("checkpoints.interval_ms", "must be at least 1 ms".into()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The rules above on a [`Scenario`] whose numbers were changed after
+/// parsing (a point of a sweep sets the rate, records, keys, parallelism,
+/// window lengths or checkpoint trigger): every broken one as (field,
+/// message), named and worded as the parser reports them. A scenario the
+/// parser returned keeps them all. Rules about the file itself (names,
+/// types, which keys go together) are the parser's alone.
+pub fn check_scenario(s: &Scenario) -> Result<(), Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut check = |field: &str, r: Result<(), String>| {
+        if let Err(m) = r {
+            out.push((field.to_string(), m));
+        }
+    };
+    let src = &s.source;
+    let traced = src.trace.is_some();
+    check(
+        "source.events_per_second",
+        check_rate(src.events_per_second),
+    );
+    check("source.records", check_records(src.records));
+    // A trace without `keys` has its own keys (0 here).
+    let keys = if traced && src.keys == 0 {
+        1
+    } else {
+        match check_keys(src.keys) {
+            Ok(()) => src.keys,
+            Err(m) => {
+                check("source.keys", Err(m));
+                1
+            }
+        }
+    };
+    if let KeyType::String(len) = src.key_type {
+        match check_key_length(len) {
+            Ok(()) if !traced => check("source.key_length", check_key_spelling(len, keys)),
+            Ok(()) => {}
+            Err(m) => check("source.key_length", Err(m)),
+        }
+    }
+    check("job.parallelism", check_parallelism(s.parallelism as i64));
+    let parallelism = s.parallelism.clamp(1, UPPER_BOUND_MAX_PARALLELISM);
+    check(
+        "job.max_parallelism",
+        check_max_parallelism(s.max_parallelism as i64, parallelism),
+    );
+    for (i, op) in s.operators.iter().enumerate() {
+        for (field, m) in check_assigner(&op.assigner) {
+            check(&format!("operator[{i}].{field}"), Err(m));
+        }
+    }
+    if let Err((field, m)) = check_checkpoints(s.checkpoints) {
+        check(field, Err(m));
+    }
+    if out.is_empty() { Ok(()) } else { Err(out) }
+}
+
 pub(super) fn parse(text: &str, path: &Path) -> Result<Scenario, Vec<ScenarioError>> {
     parse_with(text, path, None)
 }
 
 /// [`parse`], with the entries of a Flink configuration file (`run
 /// --flink-conf`) merged over `[flink_conf]` before resolution; errors in
-/// values that came from that file point at its line.
+/// values that came from that file point at its line. The sections are read
+/// in the file's order, so errors come in that order.
 pub(super) fn parse_with(
     text: &str,
     path: &Path,
@@ -162,7 +415,43 @@ pub(super) fn parse_with(
     let mut errs: Vec<ScenarioError> = Vec::new();
     let mut err = |field: &str, msg: String| errs.push(loc.error(field, msg));
 
-    // --- top level
+    let flink_version = top_level(&raw, &mut err);
+    let source = source(&raw.source, path, &mut err);
+    let (parallelism, max_parallelism, max_parallelism_set) = job(&raw.job, &mut err);
+    let operators = operators(&raw.operator, &mut err);
+    let flink_conf = flink_conf(raw.flink_conf.as_ref(), extra, &mut err);
+    let (timer_service, compression) =
+        state(raw.state.as_ref(), &flink_conf, flink_version, &mut err);
+    let checkpoints = checkpoints(&raw.checkpoints, &flink_conf, &mut err);
+    let config = config(&raw, flink_version, &flink_conf, &mut err);
+
+    if let Some(c) = extra {
+        locate_in_conf_file(&mut errs, c);
+    }
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    Ok(Scenario {
+        path: path.to_path_buf(),
+        name: raw.name,
+        description: raw.description,
+        flink_version: flink_version.expect("checked"),
+        seed: raw.seed.unwrap_or(0),
+        source,
+        parallelism,
+        max_parallelism,
+        max_parallelism_set,
+        operators,
+        config: config.expect("checked"),
+        timer_service,
+        compression,
+        checkpoints,
+        flink_conf,
+    })
+}
+
+/// `name` and `flink_version`.
+fn top_level(raw: &RawScenario, err: &mut impl FnMut(&str, String)) -> Option<FlinkVersion> {
     if raw.name.is_empty()
         || !raw
             .name
@@ -178,7 +467,7 @@ pub(super) fn parse_with(
             ),
         );
     }
-    let flink_version = match &raw.flink_version {
+    match &raw.flink_version {
         toml::Value::String(s) => match s.parse::<FlinkVersion>() {
             Ok(v) => Some(v),
             Err(e) => {
@@ -193,11 +482,11 @@ pub(super) fn parse_with(
             );
             None
         }
-    };
-    let seed = raw.seed.unwrap_or(0);
+    }
+}
 
-    // --- [source]
-    let s = &raw.source;
+/// `[source]`.
+fn source(s: &RawSource, path: &Path, err: &mut impl FnMut(&str, String)) -> Source {
     let trace = s.trace.as_ref().map(|t| {
         let p = PathBuf::from(t);
         if p.is_absolute() {
@@ -214,19 +503,65 @@ pub(super) fn parse_with(
             format!("trace file {} does not exist or is not a file", t.display()),
         );
     }
-    let eps = s.events_per_second;
-    match eps {
-        Some(r) if !(r.is_finite() && r > 0.0 && r <= 1e12) => err(
-            "source.events_per_second",
-            format!("must be a positive rate, got {r}"),
-        ),
+    let traced = trace.is_some();
+    let (events_per_second, records) = rate_and_records(s, traced, err);
+    let keys = keys(s, traced, err);
+    let key_distribution = key_distribution(s, err);
+    let key_type = key_type(s, keys, traced, err);
+    let record_bytes = record_bytes(s, traced, err);
+    let watermark_every_records = match s.watermark_every_records {
+        Some(Count(0)) => {
+            err(
+                "source.watermark_every_records",
+                "must be at least 1".into(),
+            );
+            1
+        }
+        Some(Count(n)) => n,
+        None => 1,
+    };
+    let payload = match s.payload.as_deref().unwrap_or("random") {
+        "random" => PayloadKind::Random,
+        "text" => PayloadKind::Text,
+        "constant" => PayloadKind::Constant,
+        other => {
+            err(
+                "source.payload",
+                one_of(other, &["random", "text", "constant"]).unwrap_err(),
+            );
+            PayloadKind::Random
+        }
+    };
+    Source {
+        records,
+        events_per_second,
+        keys,
+        key_distribution,
+        key_type,
+        record_bytes,
+        jitter_ms: s.jitter_ms.map_or(0, |m| m.0),
+        out_of_orderness_ms: s.out_of_orderness_ms.map_or(0, |m| m.0),
+        watermark_every_records,
+        trace,
+        payload,
+    }
+}
+
+/// `source.events_per_second` and the records it plays (`records`, or
+/// `duration` at that rate; a trace plays all of its own by default).
+fn rate_and_records(s: &RawSource, traced: bool, err: &mut impl FnMut(&str, String)) -> (f64, u64) {
+    match s.events_per_second {
+        Some(r) => {
+            if let Err(m) = check_rate(r) {
+                err("source.events_per_second", m);
+            }
+        }
         None => err(
             "source.events_per_second",
             "missing: the source rate in records per second".into(),
         ),
-        _ => {}
     }
-    let eps = eps.unwrap_or(1.0).clamp(1e-9, 1e12);
+    let eps = s.events_per_second.unwrap_or(1.0).clamp(1e-9, 1e12);
     let records = match (s.records, s.duration) {
         (Some(_), Some(_)) => {
             err(
@@ -237,7 +572,7 @@ pub(super) fn parse_with(
         }
         (Some(Count(n)), None) => n,
         (None, Some(Millis(d))) => (d as f64 * eps / 1000.0).round() as u64,
-        (None, None) if trace.is_some() => u64::MAX,
+        (None, None) if traced => u64::MAX,
         (None, None) => {
             err(
                 "source.records",
@@ -247,32 +582,33 @@ pub(super) fn parse_with(
             0
         }
     };
-    if records == 0 {
-        err(
-            "source.records",
-            "the source must play at least one record".into(),
-        );
+    if let Err(m) = check_records(records) {
+        err("source.records", m);
     }
-    let keys = match s.keys {
-        Some(Count(0)) => {
-            err("source.keys", "must be at least 1".into());
-            1
-        }
-        Some(Count(k)) if k > MAX_KEYS => {
-            err(
-                "source.keys",
-                format!("{k} keys is more than statecap tracks ({MAX_KEYS})"),
-            );
-            1
-        }
-        Some(Count(k)) => k,
-        None if trace.is_some() => 0,
+    (eps, records)
+}
+
+/// `source.keys` (a trace without it has its own keys: 0).
+fn keys(s: &RawSource, traced: bool, err: &mut impl FnMut(&str, String)) -> u64 {
+    match s.keys {
+        Some(Count(k)) => match check_keys(k) {
+            Ok(()) => k,
+            Err(m) => {
+                err("source.keys", m);
+                1
+            }
+        },
+        None if traced => 0,
         None => {
             err("source.keys", "missing: the number of distinct keys".into());
             1
         }
-    };
-    let key_distribution = match s.key_distribution.as_deref().unwrap_or("uniform") {
+    }
+}
+
+/// `source.key_distribution` and `source.zipf_exponent`.
+fn key_distribution(s: &RawSource, err: &mut impl FnMut(&str, String)) -> KeyDistribution {
+    match s.key_distribution.as_deref().unwrap_or("uniform") {
         "uniform" => {
             if s.zipf_exponent.is_some() {
                 err(
@@ -306,31 +642,27 @@ pub(super) fn parse_with(
             );
             KeyDistribution::Uniform
         }
-    };
+    }
+}
+
+/// `source.key_type` and `source.key_length`.
+fn key_type(s: &RawSource, keys: u64, traced: bool, err: &mut impl FnMut(&str, String)) -> KeyType {
     let key_type = match s.key_type.as_deref().unwrap_or("long") {
         "long" => KeyType::Long,
         "int" | "integer" => KeyType::Int,
         "string" => match s.key_length {
-            Some(l) if (1..=65535).contains(&l) => {
-                let digits = keys.max(2).saturating_sub(1).to_string().len() as u32;
-                if trace.is_none() && l < digits + 1 {
-                    err(
-                        "source.key_length",
-                        format!(
-                            "{keys} distinct keys need a key_length of at least {}",
-                            digits + 1
-                        ),
-                    );
+            Some(l) => match check_key_length(l) {
+                Ok(()) => {
+                    if !traced && let Err(m) = check_key_spelling(l, keys) {
+                        err("source.key_length", m);
+                    }
+                    KeyType::String(l)
                 }
-                KeyType::String(l)
-            }
-            Some(l) => {
-                err(
-                    "source.key_length",
-                    format!("must be 1..65535 chars, got {l}"),
-                );
-                KeyType::String(1)
-            }
+                Err(m) => {
+                    err("source.key_length", m);
+                    KeyType::String(1)
+                }
+            },
             None => {
                 err(
                     "source.key_length",
@@ -353,8 +685,17 @@ pub(super) fn parse_with(
             "only meaningful with key_type = \"string\"".into(),
         );
     }
-    let record_bytes = match &s.record_bytes {
-        None if trace.is_some() => SizeDistribution::Fixed(0),
+    key_type
+}
+
+/// `source.record_bytes`: a size or a distribution of sizes.
+fn record_bytes(
+    s: &RawSource,
+    traced: bool,
+    err: &mut impl FnMut(&str, String),
+) -> SizeDistribution {
+    match &s.record_bytes {
+        None if traced => SizeDistribution::Fixed(0),
         None => {
             err(
                 "source.record_bytes",
@@ -371,72 +712,40 @@ pub(super) fn parse_with(
             }
             SizeDistribution::Fixed((*b).clamp(1, 1 << 30) as u32)
         }
-        Some(RawRecordBytes::Distribution(d)) => size_distribution(d, &mut err),
-    };
-    let jitter_ms = s.jitter_ms.map_or(0, |m| m.0);
-    let out_of_orderness_ms = s.out_of_orderness_ms.map_or(0, |m| m.0);
-    let watermark_every_records = match s.watermark_every_records {
-        Some(Count(0)) => {
-            err(
-                "source.watermark_every_records",
-                "must be at least 1".into(),
-            );
-            1
-        }
-        Some(Count(n)) => n,
-        None => 1,
-    };
-
-    let payload = match s.payload.as_deref().unwrap_or("random") {
-        "random" => PayloadKind::Random,
-        "text" => PayloadKind::Text,
-        "constant" => PayloadKind::Constant,
-        other => {
-            err(
-                "source.payload",
-                one_of(other, &["random", "text", "constant"]).unwrap_err(),
-            );
-            PayloadKind::Random
-        }
-    };
-
-    // --- [job]
-    let p = raw.job.parallelism;
-    if !(1..=32768).contains(&p) {
-        err("job.parallelism", format!("must be 1..32768, got {p}"));
+        Some(RawRecordBytes::Distribution(d)) => size_distribution(d, err),
     }
-    let parallelism = p.clamp(1, 32768) as u32;
-    let (max_parallelism, max_parallelism_set) = match raw.job.max_parallelism {
-        Some(mp) if !(1..=32768).contains(&mp) => {
-            err(
-                "job.max_parallelism",
-                format!("must be 1..32768 (Flink's upper bound), got {mp}"),
-            );
-            (default_max_parallelism(parallelism), true)
-        }
-        Some(mp) if (mp as u32) < parallelism => {
-            err(
-                "job.max_parallelism",
-                format!(
-                    "{mp} is below the parallelism {parallelism}: Flink requires parallelism <= max parallelism"
-                ),
-            );
-            (parallelism, true)
-        }
-        Some(mp) => (mp as u32, true),
-        None => (default_max_parallelism(parallelism), false),
-    };
+}
 
-    // --- [[operator]]
-    if raw.operator.is_empty() {
+/// `[job]`: the parallelism, the max parallelism and whether it was set.
+fn job(j: &RawJob, err: &mut impl FnMut(&str, String)) -> (u32, u32, bool) {
+    let p = j.parallelism;
+    if let Err(m) = check_parallelism(p) {
+        err("job.parallelism", m);
+    }
+    let parallelism = p.clamp(1, UPPER_BOUND_MAX_PARALLELISM as i64) as u32;
+    match j.max_parallelism {
+        Some(mp) => match check_max_parallelism(mp, parallelism) {
+            Ok(()) => (parallelism, mp as u32, true),
+            Err(m) => {
+                err("job.max_parallelism", m);
+                (parallelism, default_max_parallelism(parallelism), true)
+            }
+        },
+        None => (parallelism, default_max_parallelism(parallelism), false),
+    }
+}
+
+/// `[[operator]]`: at least one, names unique.
+fn operators(raw: &[RawOperator], err: &mut impl FnMut(&str, String)) -> Vec<WindowOperator> {
+    if raw.is_empty() {
         err(
             "operator",
             "missing: at least one [[operator]] (a keyed window)".into(),
         );
     }
     let mut operators = Vec::new();
-    for (i, o) in raw.operator.iter().enumerate() {
-        if let Some(op) = operator(i, o, &mut err) {
+    for (i, o) in raw.iter().enumerate() {
+        if let Some(op) = operator(i, o, err) {
             operators.push(op);
         }
     }
@@ -449,10 +758,18 @@ pub(super) fn parse_with(
             );
         }
     }
+    operators
+}
 
-    // --- [flink_conf]
+/// `[flink_conf]`, values as strings, with a `--flink-conf` file's entries
+/// merged over it.
+fn flink_conf(
+    raw: Option<&BTreeMap<String, toml::Value>>,
+    extra: Option<&ConfFile>,
+    err: &mut impl FnMut(&str, String),
+) -> BTreeMap<String, String> {
     let mut flink_conf = BTreeMap::new();
-    for (k, v) in raw.flink_conf.iter().flatten() {
+    for (k, v) in raw.into_iter().flatten() {
         let v = match v {
             toml::Value::String(s) => s.clone(),
             toml::Value::Integer(i) => i.to_string(),
@@ -473,9 +790,17 @@ pub(super) fn parse_with(
         // (the job's code) still win over both.
         config::merge_conf(&mut flink_conf, &c.entries);
     }
+    flink_conf
+}
 
-    // --- [state] and [checkpoints]
-    let st = raw.state.as_ref();
+/// `[state]`: the timer service and snapshot compression (the backend is
+/// resolved with the configuration, in [`config`]).
+fn state(
+    st: Option<&RawState>,
+    flink_conf: &BTreeMap<String, String>,
+    flink_version: Option<FlinkVersion>,
+    err: &mut impl FnMut(&str, String),
+) -> (TimerService, bool) {
     let timer_service = match st.and_then(|s| s.timer_service.as_deref()) {
         None => match flink_conf
             .get("state.backend.rocksdb.timer-service.factory")
@@ -504,11 +829,27 @@ pub(super) fn parse_with(
             .get("execution.checkpointing.snapshot-compression")
             .is_some_and(|v| v == "true")
     });
-    let c = &raw.checkpoints;
+    (timer_service, compression)
+}
+
+/// `[checkpoints]`: the trigger (`every_records`, `interval_ms`, or the
+/// configuration's interval).
+fn checkpoints(
+    c: &RawCheckpoints,
+    flink_conf: &BTreeMap<String, String>,
+    err: &mut impl FnMut(&str, String),
+) -> CheckpointTrigger {
     let conf_interval = flink_conf
         .get("execution.checkpointing.interval")
         .map(|v| crate::flink::units::parse_duration_ms(v));
-    let checkpoints = match (c.every_records, c.interval_ms, conf_interval) {
+    let mut checked = |t: CheckpointTrigger| match check_checkpoints(t) {
+        Ok(()) => t,
+        Err((field, m)) => {
+            err(field, m);
+            CheckpointTrigger::Interval(1)
+        }
+    };
+    match (c.every_records, c.interval_ms, conf_interval) {
         (Some(_), Some(_), _) => {
             err(
                 "checkpoints.interval_ms",
@@ -516,16 +857,8 @@ pub(super) fn parse_with(
             );
             CheckpointTrigger::EveryRecords(1)
         }
-        (Some(Count(0)), _, _) => {
-            err("checkpoints.every_records", "must be at least 1".into());
-            CheckpointTrigger::EveryRecords(1)
-        }
-        (Some(Count(n)), None, _) => CheckpointTrigger::EveryRecords(n),
-        (None, Some(Millis(0)), _) => {
-            err("checkpoints.interval_ms", "must be at least 1 ms".into());
-            CheckpointTrigger::Interval(1)
-        }
-        (None, Some(Millis(ms)), _) => CheckpointTrigger::Interval(ms),
+        (Some(Count(n)), None, _) => checked(CheckpointTrigger::EveryRecords(n)),
+        (None, Some(Millis(ms)), _) => checked(CheckpointTrigger::Interval(ms)),
         (None, None, Some(Ok(ms))) if ms > 0 => CheckpointTrigger::Interval(ms),
         (None, None, Some(Err(e))) => {
             err("flink_conf.execution.checkpointing.interval", e);
@@ -540,65 +873,40 @@ pub(super) fn parse_with(
             );
             CheckpointTrigger::Interval(1)
         }
-    };
-    let config = flink_version.and_then(|v| {
-        let explicit = Explicit {
-            backend: st.and_then(|s| s.backend.as_deref()),
-            storage: c.storage.as_deref(),
-            incremental: st.and_then(|s| s.incremental),
-            max_state_size: c.max_state_size.map(|b| b.0),
-        };
-        match config::resolve(v, &flink_conf, &explicit) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                let field = if explicit.backend.is_some() && e.contains("backend") {
-                    "state.backend"
-                } else if explicit.storage.is_some() {
-                    "checkpoints.storage"
-                } else {
-                    "flink_conf"
-                };
-                err(field, e);
-                None
-            }
-        }
-    });
+    }
+}
 
-    if let Some(c) = extra {
-        locate_in_conf_file(&mut errs, c);
+/// Backend, storage and limits as Flink resolves them from `[flink_conf]`,
+/// with `[state]` and `[checkpoints]` (the job's code) over it.
+fn config(
+    raw: &RawScenario,
+    flink_version: Option<FlinkVersion>,
+    flink_conf: &BTreeMap<String, String>,
+    err: &mut impl FnMut(&str, String),
+) -> Option<ResolvedConfig> {
+    let v = flink_version?;
+    let st = raw.state.as_ref();
+    let c = &raw.checkpoints;
+    let explicit = Explicit {
+        backend: st.and_then(|s| s.backend.as_deref()),
+        storage: c.storage.as_deref(),
+        incremental: st.and_then(|s| s.incremental),
+        max_state_size: c.max_state_size.map(|b| b.0),
+    };
+    match config::resolve(v, flink_conf, &explicit) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            let field = if explicit.backend.is_some() && e.contains("backend") {
+                "state.backend"
+            } else if explicit.storage.is_some() {
+                "checkpoints.storage"
+            } else {
+                "flink_conf"
+            };
+            err(field, e);
+            None
+        }
     }
-    if !errs.is_empty() {
-        return Err(errs);
-    }
-    Ok(Scenario {
-        path: path.to_path_buf(),
-        name: raw.name,
-        description: raw.description,
-        flink_version: flink_version.expect("checked"),
-        seed,
-        source: Source {
-            records,
-            events_per_second: eps,
-            keys,
-            key_distribution,
-            key_type,
-            record_bytes,
-            jitter_ms,
-            out_of_orderness_ms,
-            watermark_every_records,
-            trace,
-            payload,
-        },
-        parallelism,
-        max_parallelism,
-        max_parallelism_set,
-        operators,
-        config: config.expect("checked"),
-        timer_service,
-        compression,
-        checkpoints,
-        flink_conf,
-    })
 }
 
 /// Points errors about values that came from a `--flink-conf` file at that
@@ -687,6 +995,8 @@ fn size_distribution(
     }
 }
 
+/// One `[[operator]]`: its kind, time, assigner and function; `None` when
+/// it is not an operator statecap can build.
 fn operator(
     i: usize,
     o: &RawOperator,
@@ -708,139 +1018,21 @@ fn operator(
             TimeCharacteristic::Event
         }
     };
-    let ms = |v: Option<Millis>| v.map(|m| m.0 as i64);
-    let positive = |field: &str, v: Option<i64>, err: &mut dyn FnMut(&str, String)| -> i64 {
-        match v {
-            Some(x) if x > 0 && x <= 365 * 86_400_000 => x,
-            Some(x) => {
-                err(
-                    &at(field),
-                    format!("must be between 1 ms and 365 days, got {x} ms"),
-                );
-                1
-            }
-            None => {
-                err(&at(field), "missing".to_string());
-                1
-            }
-        }
-    };
-    let offset = ms(o.offset_ms).unwrap_or(0);
-    let assigner = match o.assigner.as_deref() {
-        Some("tumbling") => {
-            let size = positive("size_ms", ms(o.size_ms), err);
-            if offset >= size {
-                err(
-                    &at("offset_ms"),
-                    format!("offset {offset} ms must be below the size {size} ms"),
-                );
-            }
-            Assigner::Tumbling {
-                size_ms: size,
-                offset_ms: offset,
-            }
-        }
-        Some("sliding") => {
-            let size = positive("size_ms", ms(o.size_ms), err);
-            let slide = positive("slide_ms", ms(o.slide_ms), err);
-            if slide > size {
-                err(
-                    &at("slide_ms"),
-                    format!(
-                        "slide {slide} ms is larger than the window size {size} ms: elements between windows would be lost"
-                    ),
-                );
-            } else if size / slide > 10_000 {
-                err(
-                    &at("slide_ms"),
-                    format!(
-                        "{} windows per element is more than statecap simulates",
-                        size / slide
-                    ),
-                );
-            }
-            if offset >= slide {
-                err(
-                    &at("offset_ms"),
-                    format!("offset {offset} ms must be below the slide {slide} ms"),
-                );
-            }
-            Assigner::Sliding {
-                size_ms: size,
-                slide_ms: slide,
-                offset_ms: offset,
-            }
-        }
-        Some("session") => {
-            let gap = positive("gap_ms", ms(o.gap_ms), err);
-            if o.size_ms.is_some() || o.slide_ms.is_some() {
-                err(
-                    &at("size_ms"),
-                    "session windows have a gap_ms, not a size or slide".into(),
-                );
-            }
-            Assigner::Session { gap_ms: gap }
-        }
-        Some(other) => {
-            err(
-                &at("assigner"),
-                one_of(other, &["tumbling", "sliding", "session"]).unwrap_err(),
-            );
-            return None;
-        }
-        None => {
-            err(
-                &at("assigner"),
-                "missing: tumbling, sliding or session".into(),
-            );
-            return None;
-        }
-    };
+    let assigner = assigner(i, o, err)?;
     if !matches!(assigner, Assigner::Sliding { .. }) && o.slide_ms.is_some() {
         err(&at("slide_ms"), "only sliding windows have a slide".into());
     }
     if !matches!(assigner, Assigner::Session { .. }) && o.gap_ms.is_some() {
         err(&at("gap_ms"), "only session windows have a gap".into());
     }
-    let lateness = ms(o.allowed_lateness_ms).unwrap_or(0);
+    let lateness = o.allowed_lateness_ms.map_or(0, |m| m.0 as i64);
     if lateness > 0 && time == TimeCharacteristic::Processing {
         err(
             &at("allowed_lateness_ms"),
             "allowed lateness applies to event-time windows only".into(),
         );
     }
-    let function = match o.function.as_deref() {
-        Some("process") => WindowFunction::Process,
-        Some("apply") => WindowFunction::Apply,
-        Some("reduce") => WindowFunction::Reduce,
-        Some("aggregate") => WindowFunction::Aggregate {
-            accumulator_bytes: match o.accumulator_bytes {
-                Some(Bytes(b)) if (1..=1 << 30).contains(&b) => b as u32,
-                Some(Bytes(b)) => {
-                    err(
-                        &at("accumulator_bytes"),
-                        format!("must be 1 byte to 1 GiB, got {b}"),
-                    );
-                    16
-                }
-                None => 16,
-            },
-        },
-        Some(other) => {
-            err(
-                &at("function"),
-                one_of(other, &["process", "apply", "aggregate", "reduce"]).unwrap_err(),
-            );
-            return None;
-        }
-        None => {
-            err(
-                &at("function"),
-                "missing: process, apply, aggregate or reduce".into(),
-            );
-            return None;
-        }
-    };
+    let function = function(i, o, err)?;
     if o.accumulator_bytes.is_some() && !matches!(function, WindowFunction::Aggregate { .. }) {
         err(
             &at("accumulator_bytes"),
@@ -854,4 +1046,214 @@ fn operator(
         allowed_lateness_ms: lateness,
         function,
     })
+}
+
+/// The window assigner of operator `i` and its lengths.
+fn assigner(i: usize, o: &RawOperator, err: &mut impl FnMut(&str, String)) -> Option<Assigner> {
+    let at = |f: &str| format!("operator[{i}].{f}");
+    let ms = |v: Option<Millis>| v.map(|m| m.0 as i64);
+    let length = |field: &str, v: Option<i64>, err: &mut dyn FnMut(&str, String)| -> i64 {
+        match v.map(|x| (x, check_window_length(x))) {
+            Some((x, Ok(()))) => x,
+            Some((_, Err(m))) => {
+                err(&at(field), m);
+                1
+            }
+            None => {
+                err(&at(field), "missing".to_string());
+                1
+            }
+        }
+    };
+    let offset = ms(o.offset_ms).unwrap_or(0);
+    match o.assigner.as_deref() {
+        Some("tumbling") => {
+            let size = length("size_ms", ms(o.size_ms), err);
+            if let Err(m) = check_tumbling_offset(offset, size) {
+                err(&at("offset_ms"), m);
+            }
+            Some(Assigner::Tumbling {
+                size_ms: size,
+                offset_ms: offset,
+            })
+        }
+        Some("sliding") => {
+            let size = length("size_ms", ms(o.size_ms), err);
+            let slide = length("slide_ms", ms(o.slide_ms), err);
+            if let Err(m) = check_slide(size, slide) {
+                err(&at("slide_ms"), m);
+            }
+            if let Err(m) = check_sliding_offset(offset, slide) {
+                err(&at("offset_ms"), m);
+            }
+            Some(Assigner::Sliding {
+                size_ms: size,
+                slide_ms: slide,
+                offset_ms: offset,
+            })
+        }
+        Some("session") => {
+            let gap = length("gap_ms", ms(o.gap_ms), err);
+            if o.size_ms.is_some() || o.slide_ms.is_some() {
+                err(
+                    &at("size_ms"),
+                    "session windows have a gap_ms, not a size or slide".into(),
+                );
+            }
+            Some(Assigner::Session { gap_ms: gap })
+        }
+        Some(other) => {
+            err(
+                &at("assigner"),
+                one_of(other, &["tumbling", "sliding", "session"]).unwrap_err(),
+            );
+            None
+        }
+        None => {
+            err(
+                &at("assigner"),
+                "missing: tumbling, sliding or session".into(),
+            );
+            None
+        }
+    }
+}
+
+/// The window function of operator `i`.
+fn function(
+    i: usize,
+    o: &RawOperator,
+    err: &mut impl FnMut(&str, String),
+) -> Option<WindowFunction> {
+    let at = |f: &str| format!("operator[{i}].{f}");
+    match o.function.as_deref() {
+        Some("process") => Some(WindowFunction::Process),
+        Some("apply") => Some(WindowFunction::Apply),
+        Some("reduce") => Some(WindowFunction::Reduce),
+        Some("aggregate") => Some(WindowFunction::Aggregate {
+            accumulator_bytes: match o.accumulator_bytes {
+                Some(Bytes(b)) if (1..=1 << 30).contains(&b) => b as u32,
+                Some(Bytes(b)) => {
+                    err(
+                        &at("accumulator_bytes"),
+                        format!("must be 1 byte to 1 GiB, got {b}"),
+                    );
+                    16
+                }
+                None => 16,
+            },
+        }),
+        Some(other) => {
+            err(
+                &at("function"),
+                one_of(other, &["process", "apply", "aggregate", "reduce"]).unwrap_err(),
+            );
+            None
+        }
+        None => {
+            err(
+                &at("function"),
+                "missing: process, apply, aggregate or reduce".into(),
+            );
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "t"
+flink_version = "1.17"
+
+[source]
+records = 1000
+events_per_second = 100
+keys = 50
+key_type = "string"
+key_length = 3
+record_bytes = 10
+
+[job]
+parallelism = 4
+max_parallelism = 8
+
+[[operator]]
+kind = "window"
+assigner = "sliding"
+size = "10 s"
+slide = "2 s"
+function = "reduce"
+
+[[operator]]
+kind = "window"
+assigner = "tumbling"
+size = "10 s"
+offset = "1 s"
+function = "reduce"
+
+[checkpoints]
+interval = "1 s"
+"#;
+
+    fn parsed(text: &str) -> Result<Scenario, Vec<(String, String)>> {
+        parse(text, Path::new("t.toml"))
+            .map_err(|es| es.into_iter().map(|e| (e.field, e.message)).collect())
+    }
+
+    /// A value changed on the parsed scenario breaks the same rule, with the
+    /// same field and message, as the same value written in the file.
+    #[test]
+    fn check_scenario_reports_what_the_parser_reports() {
+        let base = parsed(GOOD).unwrap();
+        assert_eq!(check_scenario(&base), Ok(()));
+        type Change = fn(&mut Scenario);
+        let cases: [(&str, &str, Change); 6] = [
+            ("max_parallelism = 8", "max_parallelism = 2", |s| {
+                s.max_parallelism = 2
+            }),
+            ("parallelism = 4", "parallelism = 40000", |s| {
+                s.parallelism = 40000
+            }),
+            ("keys = 50", "keys = 500", |s| s.source.keys = 500),
+            ("slide = \"2 s\"", "slide = \"20 s\"", |s| {
+                if let Assigner::Sliding { slide_ms, .. } = &mut s.operators[0].assigner {
+                    *slide_ms = 20_000;
+                }
+            }),
+            ("size = \"10 s\"\noffset", "size = \"1 s\"\noffset", |s| {
+                if let Assigner::Tumbling { size_ms, .. } = &mut s.operators[1].assigner {
+                    *size_ms = 1_000;
+                }
+            }),
+            ("events_per_second = 100", "events_per_second = -1", |s| {
+                s.source.events_per_second = -1.0
+            }),
+        ];
+        for (from, to, change) in cases {
+            assert!(GOOD.contains(from), "{from}");
+            let from_file = parsed(&GOOD.replacen(from, to, 1)).unwrap_err();
+            let mut s = base.clone();
+            change(&mut s);
+            assert_eq!(check_scenario(&s), Err(from_file), "{to}");
+        }
+    }
+
+    #[test]
+    fn window_rules_take_a_broken_length_as_one_ms() {
+        let a = Assigner::Sliding {
+            size_ms: 0,
+            slide_ms: 5,
+            offset_ms: 5,
+        };
+        let broken: Vec<&str> = check_assigner(&a).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(broken, ["size_ms", "slide_ms", "offset_ms"]);
+        assert!(
+            check_slide(1_000_000, 10).is_err(),
+            "100,000 windows per element"
+        );
+        assert!(check_key_spelling(3, 100).is_ok() && check_key_spelling(3, 101).is_err());
+    }
 }

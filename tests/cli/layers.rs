@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// The floors, lowest first.
 const FLOORS: [&str; 10] = [
-    "error", "flink", "scenario", "workload", "sim", "backend", "pipeline", "plan", "report",
-    "cli",
+    "error", "flink", "scenario", "workload", "sim", "backend", "pipeline", "plan", "report", "cli",
 ];
 
 /// The items lib.rs re-exports at the crate root, and the floor each comes
@@ -114,7 +113,13 @@ fn violations(floor: usize, code: &str, library: bool) -> Vec<String> {
     }
     if library {
         for bad in [
-            "println!", "print!", "eprintln!", "eprint!", "dbg!", "indicatif", "stdout()",
+            "println!",
+            "print!",
+            "eprintln!",
+            "eprint!",
+            "dbg!",
+            "indicatif",
+            "stdout()",
             "stderr()",
         ] {
             if code.contains(bad) {
@@ -165,8 +170,8 @@ fn every_module_imports_only_from_below() {
 
 #[test]
 fn lib_rs_declares_every_floor() {
-    let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs"))
-        .unwrap();
+    let lib =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
     for floor in &FLOORS[..FLOORS.len() - 1] {
         assert!(
             lib.contains(&format!("pub mod {floor};")),
@@ -181,24 +186,42 @@ fn the_check_catches_what_it_forbids() {
     let sim = floor_of_name("sim").unwrap();
     let report = floor_of_name("report").unwrap();
     // Reaching up, plainly or inside a group.
-    assert_eq!(violations(flink, "use crate::scenario::units;", true).len(), 1);
+    assert_eq!(
+        violations(flink, "use crate::scenario::units;", true).len(),
+        1
+    );
     assert_eq!(
         violations(sim, "use crate::{error::Result, plan::compare};", true).len(),
         1
     );
-    assert_eq!(violations(sim, "let r = crate::simulate(&s, &o);", true).len(), 1);
+    assert_eq!(
+        violations(sim, "let r = crate::simulate(&s, &o);", true).len(),
+        1
+    );
     // An unknown root item has no floor.
     assert_eq!(violations(report, "use crate::Whatever;", true).len(), 1);
     // Printing, progress bars and flags in the library.
     assert_eq!(violations(sim, "println!(\"x\");", true).len(), 1);
-    assert_eq!(violations(report, "let b = indicatif::ProgressBar::new(1);", true).len(), 1);
+    assert_eq!(
+        violations(report, "let b = indicatif::ProgressBar::new(1);", true).len(),
+        1
+    );
     assert_eq!(violations(sim, "#[derive(clap::ValueEnum)]", true).len(), 1);
     // Looking down or sideways is fine; so is the binary printing.
     assert!(violations(report, "use crate::{pipeline::Run, flink::units};", true).is_empty());
     assert!(violations(sim, "use crate::sim::timeline::Head;", true).is_empty());
-    assert!(violations(FLOORS.len() - 1, "println!(\"x\"); use statecap::report;", false).is_empty());
+    assert!(
+        violations(
+            FLOORS.len() - 1,
+            "println!(\"x\"); use statecap::report;",
+            false
+        )
+        .is_empty()
+    );
     // Comments and test modules do not count.
-    assert!(code("// use crate::report;\nfn f() {}\n#[cfg(test)]\nuse crate::report;")
-        .find("report")
-        .is_none());
+    assert!(
+        code("// use crate::report;\nfn f() {}\n#[cfg(test)]\nuse crate::report;")
+            .find("report")
+            .is_none()
+    );
 }

@@ -31,6 +31,8 @@
 //!   cases and a grid of time kinds, lateness and checkpoint triggers.
 //! - `sweep`             `statecap sweep`: sweep.csv, capacity charts,
 //!   crossings, every core, a progress bar only on a terminal.
+//! - `layers`            the house rule on the source: each module imports only
+//!   from its own floor or below; the library prints nothing and has no flags.
 //!
 //! The ground-truth cases live beside the repository in
 //! `../shared/ground-truth`; the tests that need them fail (never skip) when
@@ -46,6 +48,7 @@ mod fast_mode;
 mod generated;
 mod ground_truth;
 mod invariants;
+mod layers;
 mod parallel;
 mod report_html;
 mod scenario_errors;

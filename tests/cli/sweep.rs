@@ -170,7 +170,10 @@ fn sweep_is_the_same_on_one_thread_and_reports_invalid_points() {
     let t = Table::read(&out.join("sweep_small-sweep/sweep.csv"));
     let p4 = t.rows.iter().find(|r| r["parallelism"] == "4").unwrap();
     assert_eq!(p4["status"], "invalid");
-    assert!(p4["note"].contains("max parallelism 2"), "{p4:?}");
+    assert!(
+        p4["note"].contains("`job.max_parallelism`: 2 is below the parallelism 4"),
+        "the parser's words: {p4:?}"
+    );
 }
 
 #[test]

@@ -1,0 +1,97 @@
+//! `statecap sweep`: its flags, the progress bar (one step per point, only
+//! on a terminal), the threads, the files written and the text printed.
+//! Running the grid is [`statecap::plan::sweep`]'s; the files and words are
+//! [`statecap::report::sweep`]'s.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use statecap::plan::sweep;
+use statecap::{Error, Scenario, report};
+
+use super::ModeArg;
+
+pub(super) const HELP: &str = "\
+Parameters: parallelism, max_parallelism, source.keys, source.events_per_second
+(records scale with it: the played duration is kept), source.records,
+source.duration_ms, window.size_ms, window.slide_ms, window.gap_ms,
+checkpoints.interval_ms, checkpoints.every_records. Durations may be written 5s, 1min.
+
+Writes DIR/<name>-sweep/sweep.csv and capacity_<parameter>.png/.svg, and prints
+where each limit is crossed.
+
+Examples:
+  statecap sweep scenarios/seed_flink16_memory_backend.toml --vary parallelism=4,8,16 \\
+      --vary source.events_per_second=2000..40000:log:6
+  statecap sweep my_job.toml --vary keys=1e5..1e8:log:7 --budget \"256 mb\"";
+
+// The flags of `statecap sweep` (what the command does is said where it is
+// declared, in cli.rs).
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML).
+    scenario: PathBuf,
+    /// NAME=VALUES: a list (parallelism=1,2,4,8) or a range FROM..TO:log|lin:N (keys=1e5..1e8:log:7). Repeat for more dimensions.
+    #[arg(long, required = true, value_name = "NAME=VALUES")]
+    vary: Vec<String>,
+    /// Where the outputs go: DIR/<scenario name>-sweep/.
+    #[arg(long, default_value = "reports")]
+    out: PathBuf,
+    /// Your own per-subtask budget (e.g. "64 mb"): crossings are reported for it too; repeatable.
+    #[arg(long, value_name = "SIZE")]
+    budget: Vec<String>,
+    /// Threads (default: every core).
+    #[arg(long, short)]
+    jobs: Option<usize>,
+    /// Print nothing (outputs are still written).
+    #[arg(long, short)]
+    quiet: bool,
+    /// Never show a progress bar.
+    #[arg(long)]
+    no_progress: bool,
+    /// exact, sampled, analytic or auto (per point, as `run` picks).
+    #[arg(long, value_enum, default_value_t = ModeArg::Auto)]
+    mode: ModeArg,
+}
+
+/// Runs `statecap sweep`; returns the exit code.
+pub fn command(a: SweepArgs) -> Result<i32, Error> {
+    let base = Scenario::load(&a.scenario)?;
+    let vary = sweep::parse_dimensions(&a.vary)?;
+    let budgets = super::budgets(&a.budget)?;
+    let n = sweep::grid_points(&vary)?;
+    let bar = if !a.quiet && !a.no_progress && std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(n as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {pos}/{len} points  {elapsed_precise}  eta {eta}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        b.set_message(format!("sweep {}", base.name));
+        b.enable_steady_tick(std::time::Duration::from_millis(200));
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mode = a.mode.into();
+    let go = || sweep::run(&base, vary.clone(), mode, &|| bar.inc(1));
+    let result = match a.jobs {
+        Some(j) => rayon::ThreadPoolBuilder::new()
+            .num_threads(j.max(1))
+            .build()
+            .map_err(|e| Error::Limit(format!("--jobs: {e}")))?
+            .install(go),
+        None => go(),
+    };
+    bar.finish_and_clear();
+    let files = report::sweep::outputs(&result, &budgets)?;
+    let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let dir = report::write_outputs(&a.out, &format!("{}-sweep", base.name), &refs)?;
+    if !a.quiet {
+        print!("{}", report::sweep::render(&result, &budgets));
+        println!("wrote {}", dir.display());
+    }
+    Ok(0)
+}
