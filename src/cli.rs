@@ -6,8 +6,9 @@ mod sweep;
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use statecap::error::ScenarioError;
 use statecap::pipeline::{self, Mode, RunOptions};
 use statecap::{Error, Scenario, report};
 
@@ -193,149 +194,28 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             budget,
             mode,
             jobs,
-        } => {
-            let budgets = budgets(&budget)?;
-            // Validate everything first: one bad file writes nothing.
-            let mut loaded = Vec::new();
-            let mut errors = Vec::new();
-            for p in &scenarios {
-                let loaded_one = match &flink_conf {
-                    Some(c) => Scenario::load_with_flink_conf(p, c),
-                    None => Scenario::load(p),
-                };
-                match loaded_one {
-                    Ok(s) => loaded.push(s),
-                    Err(e) => errors.push(e.to_string()),
-                }
-            }
-            let mut names = std::collections::HashMap::new();
-            for s in &loaded {
-                if let Some(first) = names.insert(s.name.as_str(), &s.path) {
-                    errors.push(format!(
-                        "{}: `name`: '{}' is also the name of {}: outputs would overwrite each other",
-                        s.path.display(),
-                        s.name,
-                        first.display()
-                    ));
-                }
-            }
-            if !errors.is_empty() {
-                return Err(Error::Limit(errors.join("\n")));
-            }
-            let mut rendered = Vec::new();
-            let mut tables = String::new();
-            for s in &loaded {
-                let total = s
-                    .source
-                    .records
-                    .min(u64::MAX / 4)
-                    .saturating_mul(s.operators.len() as u64);
-                let bar = progress_bar(total, !no_progress && !quiet, &s.name);
-                let run = pipeline::simulate(
-                    s,
-                    &RunOptions {
-                        mode: mode.into(),
-                        threads: jobs.unwrap_or(0),
-                        configs: &[],
-                        progress: &|n| {
-                            if let Some(b) = &bar {
-                                b.set_position(n);
-                            }
-                        },
-                    },
-                )?;
-                if let Some(b) = bar {
-                    b.finish_and_clear();
-                }
-                let result = run.result();
-                let files = report::render_outputs_with(s, result, &budgets)?;
-                tables.push_str(&report::render_table(s, result));
-                tables.push_str(&pipeline::mode::describe(run.mode, result.sampled_error));
-                tables.push('\n');
-                tables.push_str(&simulated_line(&run));
-                rendered.push((s.name.clone(), files));
-            }
-            // Only once every scenario ran: print, then write.
-            if !quiet {
-                print!("{tables}");
-            }
-            for (name, files) in &rendered {
-                let dir = report::write_outputs(&out, name, files)?;
-                if !quiet {
-                    println!("wrote {}", dir.display());
-                }
-            }
-            Ok(0)
-        }
+        } => run_scenarios(
+            &scenarios,
+            flink_conf.as_deref(),
+            &out,
+            &budget,
+            RunFlags {
+                quiet,
+                progress: !no_progress && !quiet,
+                mode: mode.into(),
+                threads: jobs.unwrap_or(0),
+            },
+        ),
         Command::Compare {
             scenario,
             out,
             bandwidth,
             quiet,
-        } => {
-            let s = Scenario::load(&scenario)?;
-            let bw = statecap::flink::units::parse_memory_size(&bandwidth)
-                .map_err(|e| Error::Limit(format!("--bandwidth: {e}")))?
-                as f64;
-            let total = s
-                .source
-                .records
-                .min(u64::MAX / 4)
-                .saturating_mul(s.operators.len() as u64);
-            let bar = progress_bar(total, !quiet, &s.name);
-            let cmp = statecap::plan::compare(&s, bw, &|n| {
-                if let Some(b) = &bar {
-                    b.set_position(n);
-                }
-            })?;
-            if let Some(b) = bar {
-                b.finish_and_clear();
-            }
-            let plan = statecap::plan::plan(&s, &cmp)?;
-            let files = report::compare::outputs(&s, &cmp, &plan)?;
-            let files: Vec<(&str, Vec<u8>)> =
-                files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
-            let dir = report::write_outputs(&out, &format!("{}-compare", s.name), &files)?;
-            if !quiet {
-                print!("{}", report::compare::render_table(&s, &cmp));
-                println!();
-                print!("{}", report::compare::render_plan(&s, &cmp, &plan));
-                println!("wrote {}", dir.display());
-            }
-            Ok(0)
-        }
+        } => compare(&scenario, &out, &bandwidth, quiet),
         Command::Check {
             scenarios,
             flink_conf,
-        } => {
-            let mut loaded = Vec::new();
-            let mut errors = Vec::new();
-            for p in &scenarios {
-                let loaded_one = match flink_conf.as_deref() {
-                    Some(c) => Scenario::load_with_flink_conf(p, c),
-                    None => Scenario::load(p),
-                };
-                match loaded_one {
-                    Ok(s) => loaded.push(s),
-                    Err(e) => errors.push(e.to_string()),
-                }
-            }
-            if !errors.is_empty() {
-                return Err(Error::Limit(errors.join("\n")));
-            }
-            let mut code = 0;
-            for s in &loaded {
-                let r = pipeline::simulate(s, &RunOptions::default())?.into_result();
-                match report::compare::check_verdict(s, &r) {
-                    Ok(text) => println!("{text}"),
-                    Err(text) => {
-                        println!("{text}");
-                        code = 1;
-                    }
-                }
-            }
-            Ok(code)
-        }
+        } => check(&scenarios, flink_conf.as_deref()),
         Command::Sweep(args) => sweep::command(args),
         Command::ExplainConfig {
             file,
@@ -352,6 +232,159 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
     }
 }
 
+/// Loads and validates every scenario first (with the Flink configuration
+/// file laid over each, if given): one bad file, or two scenarios that
+/// would write to the same place, and nothing runs.
+fn load_all(paths: &[PathBuf], flink_conf: Option<&Path>) -> Result<Vec<Scenario>, Error> {
+    let mut loaded: Vec<Scenario> = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        let one = match flink_conf {
+            Some(c) => Scenario::load_with_flink_conf(p, c),
+            None => Scenario::load(p),
+        };
+        match one {
+            Ok(s) => loaded.push(s),
+            Err(e) => errors.push(e),
+        }
+    }
+    let mut names = std::collections::HashMap::new();
+    for s in &loaded {
+        if let Some(first) = names.insert(s.name.as_str(), &s.path) {
+            errors.push(Error::Scenario(vec![ScenarioError {
+                path: s.path.clone(),
+                line: None,
+                column: None,
+                field: "name".into(),
+                message: format!(
+                    "'{}' is also the name of {}: outputs would overwrite each other",
+                    s.name,
+                    first.display()
+                ),
+            }]));
+        }
+    }
+    match errors.len() {
+        0 => Ok(loaded),
+        1 => Err(errors.pop().expect("one")),
+        _ => Err(Error::Inputs(errors)),
+    }
+}
+
+/// How `run` runs and what it shows.
+struct RunFlags {
+    quiet: bool,
+    progress: bool,
+    mode: Mode,
+    threads: usize,
+}
+
+/// Records × operators, for the progress bar.
+fn work(s: &Scenario) -> u64 {
+    s.source
+        .records
+        .min(u64::MAX / 4)
+        .saturating_mul(s.operators.len() as u64)
+}
+
+/// `statecap run`: every scenario simulated and rendered before anything is
+/// printed or written.
+fn run_scenarios(
+    paths: &[PathBuf],
+    flink_conf: Option<&Path>,
+    out: &Path,
+    budget: &[String],
+    flags: RunFlags,
+) -> Result<i32, Error> {
+    let budgets = budgets(budget)?;
+    let loaded = load_all(paths, flink_conf)?;
+    let mut rendered = Vec::new();
+    let mut tables = String::new();
+    for s in &loaded {
+        let bar = progress_bar(work(s), flags.progress, &s.name);
+        let run = pipeline::simulate(
+            s,
+            &RunOptions {
+                mode: flags.mode,
+                threads: flags.threads,
+                configs: &[],
+                progress: &|n| {
+                    if let Some(b) = &bar {
+                        b.set_position(n);
+                    }
+                },
+            },
+        )?;
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        let result = run.result();
+        let files = report::render_outputs_with(s, result, &budgets)?;
+        tables.push_str(&report::render_table(s, result));
+        tables.push_str(&pipeline::mode::describe(run.mode, result.sampled_error));
+        tables.push('\n');
+        tables.push_str(&simulated_line(&run));
+        rendered.push((s.name.clone(), files));
+    }
+    // Only once every scenario ran: print, then write.
+    if !flags.quiet {
+        print!("{tables}");
+    }
+    for (name, files) in &rendered {
+        let dir = report::write_outputs(out, name, files)?;
+        if !flags.quiet {
+            println!("wrote {}", dir.display());
+        }
+    }
+    Ok(0)
+}
+
+/// `statecap compare`: every backend option of the version on the same
+/// traffic, the recommendation and its configuration.
+fn compare(scenario: &Path, out: &Path, bandwidth: &str, quiet: bool) -> Result<i32, Error> {
+    let s = Scenario::load(scenario)?;
+    let bw = statecap::flink::units::parse_memory_size(bandwidth)
+        .map_err(|e| Error::usage("--bandwidth", e))? as f64;
+    let bar = progress_bar(work(&s), !quiet, &s.name);
+    let cmp = statecap::plan::compare(&s, bw, &|n| {
+        if let Some(b) = &bar {
+            b.set_position(n);
+        }
+    })?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let plan = statecap::plan::plan(&s, &cmp)?;
+    let files = report::compare::outputs(&s, &cmp, &plan)?;
+    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let dir = report::write_outputs(out, &format!("{}-compare", s.name), &files)?;
+    if !quiet {
+        print!("{}", report::compare::render_table(&s, &cmp));
+        println!();
+        print!("{}", report::compare::render_plan(&s, &cmp, &plan));
+        println!("wrote {}", dir.display());
+    }
+    Ok(0)
+}
+
+/// `statecap check`: the CI gate, 0 when every scenario holds, 1 when one
+/// will fail.
+fn check(paths: &[PathBuf], flink_conf: Option<&Path>) -> Result<i32, Error> {
+    let loaded = load_all(paths, flink_conf)?;
+    let mut code = 0;
+    for s in &loaded {
+        let r = pipeline::simulate(s, &RunOptions::default())?.into_result();
+        match report::compare::check_verdict(s, &r) {
+            Ok(text) => println!("{text}"),
+            Err(text) => {
+                println!("{text}");
+                code = 1;
+            }
+        }
+    }
+    Ok(code)
+}
+
 fn budgets(texts: &[String]) -> Result<Vec<report::chart::Limit>, Error> {
     texts
         .iter()
@@ -361,7 +394,7 @@ fn budgets(texts: &[String]) -> Result<Vec<report::chart::Limit>, Error> {
                     label: "budget".into(),
                     bytes,
                 })
-                .map_err(|e| Error::Limit(format!("--budget: {e}")))
+                .map_err(|e| Error::usage("--budget", e))
         })
         .collect()
 }

@@ -81,7 +81,7 @@ pub fn command(a: SweepArgs) -> Result<i32, Error> {
         Some(j) => rayon::ThreadPoolBuilder::new()
             .num_threads(j.max(1))
             .build()
-            .map_err(|e| Error::Limit(format!("--jobs: {e}")))?
+            .map_err(|e| Error::usage("--jobs", e))?
             .install(go),
         None => go(),
     };

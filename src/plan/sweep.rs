@@ -325,13 +325,13 @@ pub fn parse_dimensions(texts: &[String]) -> Result<Vec<Vary>> {
         .iter()
         .map(|t| Vary::parse(t))
         .collect::<std::result::Result<_, _>>()
-        .map_err(Error::Limit)?;
+        .map_err(|e| Error::usage("--vary", e))?;
     for (i, v) in vary.iter().enumerate() {
         if vary[..i].iter().any(|w| w.param == v.param) {
-            return Err(Error::Limit(format!(
-                "--vary {} is given twice",
-                v.param.name()
-            )));
+            return Err(Error::usage(
+                "--vary",
+                format!("{} is given twice", v.param.name()),
+            ));
         }
     }
     Ok(vary)

@@ -47,7 +47,7 @@ pub fn csv(sw: &Sweep) -> Result<Vec<u8>> {
         ]
         .map(String::from),
     );
-    let e = |e: csv::Error| Error::Limit(format!("sweep.csv: {e}"));
+    let e = |e: csv::Error| Error::output("sweep.csv", e);
     w.write_record(&head).map_err(e)?;
     let limit = match sw.base.config.storage {
         Storage::JobManager { max_state_size } => max_state_size.to_string(),
@@ -79,8 +79,7 @@ pub fn csv(sw: &Sweep) -> Result<Vec<u8>> {
         ]);
         w.write_record(&row).map_err(e)?;
     }
-    w.into_inner()
-        .map_err(|e| Error::Limit(format!("sweep.csv: {e}")))
+    w.into_inner().map_err(|e| Error::output("sweep.csv", e))
 }
 
 /// The capacity chart along dimension `d`, with the storage's limit and
