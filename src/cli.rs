@@ -280,7 +280,7 @@ struct RunFlags {
 }
 
 /// Records × operators, for the progress bar.
-fn work(s: &Scenario) -> u64 {
+fn records_to_play(s: &Scenario) -> u64 {
     s.source
         .records
         .min(u64::MAX / 4)
@@ -301,7 +301,7 @@ fn run_scenarios(
     let mut rendered = Vec::new();
     let mut tables = String::new();
     for s in &loaded {
-        let bar = progress_bar(work(s), flags.progress, &s.name);
+        let bar = progress_bar(records_to_play(s), flags.progress, &s.name);
         let run = pipeline::simulate(
             s,
             &RunOptions {
@@ -345,7 +345,7 @@ fn compare(scenario: &Path, out: &Path, bandwidth: &str, quiet: bool) -> Result<
     let s = Scenario::load(scenario)?;
     let bw = statecap::flink::units::parse_memory_size(bandwidth)
         .map_err(|e| Error::usage("--bandwidth", e))? as f64;
-    let bar = progress_bar(work(&s), !quiet, &s.name);
+    let bar = progress_bar(records_to_play(&s), !quiet, &s.name);
     let cmp = statecap::plan::compare(&s, bw, &|n| {
         if let Some(b) = &bar {
             b.set_position(n);

@@ -222,10 +222,7 @@ fn java_string(s: &str) -> String {
 ///   form (`CheckpointingOptions.CHECKPOINTING_INTERVAL` moved there in
 ///   [1.20]).
 fn java_lines(version: FlinkVersion, w: &Wanted<'_>, entries: &[(String, String)]) -> Vec<String> {
-    let c = w.config;
     let mut out = Vec::new();
-    let dir = c.checkpoint_dir.as_deref().map(java_string);
-    let dir_or = dir.clone().unwrap_or_else(|| "\"<checkpoint dir>\"".into());
     if version.major < 2 {
         if version.at_least(1, 20) {
             out.push(
@@ -234,68 +231,12 @@ fn java_lines(version: FlinkVersion, w: &Wanted<'_>, entries: &[(String, String)
                     .into(),
             );
         }
-        if !version.at_least(1, 13) {
-            match c.backend {
-                Backend::Memory => {
-                    let size = match c.storage {
-                        Storage::JobManager { max_state_size }
-                            if max_state_size != DEFAULT_MAX_STATE_SIZE =>
-                        {
-                            max_state_size.to_string()
-                        }
-                        _ => String::new(),
-                    };
-                    out.push(format!(
-                        "env.setStateBackend(new MemoryStateBackend({size}));  // 5 MiB per \
-                         subtask unless given, state inline in _metadata"
-                    ))
-                }
-                Backend::Fs | Backend::HashMap => out.push(format!(
-                    "env.setStateBackend(new FsStateBackend({dir_or}));"
-                )),
-                Backend::RocksDb => out.push(format!(
-                    "env.setStateBackend(new RocksDBStateBackend({dir_or}, {}));",
-                    c.incremental
-                )),
-                Backend::ForSt => {}
-            }
+        if version.at_least(1, 13) {
+            backend_and_storage_java(w.config, &mut out);
         } else {
-            match c.backend {
-                Backend::Memory => {
-                    out.push(
-                        "// the deprecated MemoryStateBackend is HashMapStateBackend + \
-                         JobManagerCheckpointStorage:"
-                            .into(),
-                    );
-                    out.push("env.setStateBackend(new HashMapStateBackend());".into());
-                }
-                Backend::RocksDb => {
-                    out.push(format!(
-                        "EmbeddedRocksDBStateBackend backend = new EmbeddedRocksDBStateBackend({});",
-                        c.incremental
-                    ));
-                    if c.timers == TimerStore::Heap {
-                        out.push(
-                            "backend.setPriorityQueueStateType(\
-                             EmbeddedRocksDBStateBackend.PriorityQueueStateType.HEAP);"
-                                .into(),
-                        );
-                    }
-                    out.push("env.setStateBackend(backend);".into());
-                }
-                _ => out.push("env.setStateBackend(new HashMapStateBackend());".into()),
-            }
-            match (c.storage, &dir) {
-                (Storage::JobManager { .. }, _) => out.push(
-                    "env.getCheckpointConfig().setCheckpointStorage(new JobManagerCheckpointStorage());"
-                        .into(),
-                ),
-                (Storage::FileSystem { .. }, Some(d)) => out.push(format!(
-                    "env.getCheckpointConfig().setCheckpointStorage({d});"
-                )),
-                (Storage::FileSystem { .. }, None) => {}
-            }
+            legacy_backend_java(w.config, &mut out);
         }
+        let c = w.config;
         if c.backend == Backend::RocksDb && !version.at_least(1, 13) {
             out.push(format!(
                 "// timers ({}): set in {}, state.backend.rocksdb.timer-service.factory",
@@ -315,62 +256,145 @@ fn java_lines(version: FlinkVersion, w: &Wanted<'_>, entries: &[(String, String)
         if !out.is_empty() {
             out.push(String::new());
         }
-        out.push("Configuration config = new Configuration();".into());
-        for (k, v) in entries {
-            let setting = Setting::ALL
-                .into_iter()
-                .find(|s| s.keys(version).is_some_and(|n| n.key == k));
-            let (option, value) = match setting {
-                Some(Setting::Backend) => ("StateBackendOptions.STATE_BACKEND", java_string(v)),
-                Some(Setting::Storage) => {
-                    ("CheckpointingOptions.CHECKPOINT_STORAGE", java_string(v))
-                }
-                Some(Setting::CheckpointDir) => {
-                    ("CheckpointingOptions.CHECKPOINTS_DIRECTORY", java_string(v))
-                }
-                Some(Setting::SavepointDir) => {
-                    ("CheckpointingOptions.SAVEPOINT_DIRECTORY", java_string(v))
-                }
-                Some(Setting::InlineThreshold) => (
-                    "CheckpointingOptions.FS_SMALL_FILE_THRESHOLD",
-                    format!("MemorySize.parse({})", java_string(v)),
-                ),
-                Some(Setting::Incremental) => {
-                    ("CheckpointingOptions.INCREMENTAL_CHECKPOINTS", v.clone())
-                }
-                Some(Setting::Interval) => (
-                    "CheckpointingOptions.CHECKPOINTING_INTERVAL",
-                    format!(
-                        "Duration.ofMillis({})",
-                        w.checkpoint_interval_ms.unwrap_or(0)
-                    ),
-                ),
-                Some(Setting::Timeout) => (
-                    "CheckpointingOptions.CHECKPOINTING_TIMEOUT",
-                    format!("Duration.ofMillis({})", c.limits.checkpoint_timeout_ms),
-                ),
-                // A cluster setting: the job cannot set it.
-                Some(Setting::FrameSize) => continue,
-                _ => {
-                    out.push(format!(
-                        "config.setString({}, {});",
-                        java_string(k),
-                        java_string(v)
-                    ));
-                    continue;
-                }
-            };
-            out.push(format!("config.set({option}, {value});"));
-        }
-        out.push(
-            "StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);"
-                .into(),
-        );
-        if w.checkpoint_interval_ms.is_none() {
-            out.push(enable_checkpointing(None));
-        }
+        configuration_java(version, w, entries, &mut out);
     }
     out
+}
+
+/// 1.6–1.12: the backend object is the storage too.
+fn legacy_backend_java(c: &ResolvedConfig, out: &mut Vec<String>) {
+    let dir = c
+        .checkpoint_dir
+        .as_deref()
+        .map_or_else(|| "\"<checkpoint dir>\"".into(), java_string);
+    match c.backend {
+        Backend::Memory => {
+            let size = match c.storage {
+                Storage::JobManager { max_state_size }
+                    if max_state_size != DEFAULT_MAX_STATE_SIZE =>
+                {
+                    max_state_size.to_string()
+                }
+                _ => String::new(),
+            };
+            out.push(format!(
+                "env.setStateBackend(new MemoryStateBackend({size}));  // 5 MiB per \
+                 subtask unless given, state inline in _metadata"
+            ))
+        }
+        Backend::Fs | Backend::HashMap => {
+            out.push(format!("env.setStateBackend(new FsStateBackend({dir}));"))
+        }
+        Backend::RocksDb => out.push(format!(
+            "env.setStateBackend(new RocksDBStateBackend({dir}, {}));",
+            c.incremental
+        )),
+        Backend::ForSt => {}
+    }
+}
+
+/// 1.13–1.20 (FLIP-142): a backend, and a checkpoint storage beside it.
+fn backend_and_storage_java(c: &ResolvedConfig, out: &mut Vec<String>) {
+    match c.backend {
+        Backend::Memory => {
+            out.push(
+                "// the deprecated MemoryStateBackend is HashMapStateBackend + \
+                 JobManagerCheckpointStorage:"
+                    .into(),
+            );
+            out.push("env.setStateBackend(new HashMapStateBackend());".into());
+        }
+        Backend::RocksDb => {
+            out.push(format!(
+                "EmbeddedRocksDBStateBackend backend = new EmbeddedRocksDBStateBackend({});",
+                c.incremental
+            ));
+            if c.timers == TimerStore::Heap {
+                out.push(
+                    "backend.setPriorityQueueStateType(\
+                     EmbeddedRocksDBStateBackend.PriorityQueueStateType.HEAP);"
+                        .into(),
+                );
+            }
+            out.push("env.setStateBackend(backend);".into());
+        }
+        _ => out.push("env.setStateBackend(new HashMapStateBackend());".into()),
+    }
+    match (c.storage, &c.checkpoint_dir) {
+        (Storage::JobManager { .. }, _) => out.push(
+            "env.getCheckpointConfig().setCheckpointStorage(new JobManagerCheckpointStorage());"
+                .into(),
+        ),
+        (Storage::FileSystem { .. }, Some(d)) => out.push(format!(
+            "env.getCheckpointConfig().setCheckpointStorage({});",
+            java_string(d)
+        )),
+        (Storage::FileSystem { .. }, None) => {}
+    }
+}
+
+/// 1.20 and 2.x: the entries as a `Configuration` handed to
+/// `getExecutionEnvironment`, by their `ConfigOption` where the job may set
+/// them.
+fn configuration_java(
+    version: FlinkVersion,
+    w: &Wanted<'_>,
+    entries: &[(String, String)],
+    out: &mut Vec<String>,
+) {
+    let c = w.config;
+    out.push("Configuration config = new Configuration();".into());
+    for (k, v) in entries {
+        let setting = Setting::ALL
+            .into_iter()
+            .find(|s| s.keys(version).is_some_and(|n| n.key == k));
+        let (option, value) = match setting {
+            Some(Setting::Backend) => ("StateBackendOptions.STATE_BACKEND", java_string(v)),
+            Some(Setting::Storage) => ("CheckpointingOptions.CHECKPOINT_STORAGE", java_string(v)),
+            Some(Setting::CheckpointDir) => {
+                ("CheckpointingOptions.CHECKPOINTS_DIRECTORY", java_string(v))
+            }
+            Some(Setting::SavepointDir) => {
+                ("CheckpointingOptions.SAVEPOINT_DIRECTORY", java_string(v))
+            }
+            Some(Setting::InlineThreshold) => (
+                "CheckpointingOptions.FS_SMALL_FILE_THRESHOLD",
+                format!("MemorySize.parse({})", java_string(v)),
+            ),
+            Some(Setting::Incremental) => {
+                ("CheckpointingOptions.INCREMENTAL_CHECKPOINTS", v.clone())
+            }
+            Some(Setting::Interval) => (
+                "CheckpointingOptions.CHECKPOINTING_INTERVAL",
+                format!(
+                    "Duration.ofMillis({})",
+                    w.checkpoint_interval_ms.unwrap_or(0)
+                ),
+            ),
+            Some(Setting::Timeout) => (
+                "CheckpointingOptions.CHECKPOINTING_TIMEOUT",
+                format!("Duration.ofMillis({})", c.limits.checkpoint_timeout_ms),
+            ),
+            // A cluster setting: the job cannot set it.
+            Some(Setting::FrameSize) => continue,
+            _ => {
+                out.push(format!(
+                    "config.setString({}, {});",
+                    java_string(k),
+                    java_string(v)
+                ));
+                continue;
+            }
+        };
+        out.push(format!("config.set({option}, {value});"));
+    }
+    out.push(
+        "StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);"
+            .into(),
+    );
+    if w.checkpoint_interval_ms.is_none() {
+        out.push(enable_checkpointing(None));
+    }
 }
 
 fn enable_checkpointing(interval_ms: Option<u64>) -> String {

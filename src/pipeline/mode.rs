@@ -58,7 +58,7 @@ pub fn ineligible(s: &Scenario) -> Option<String> {
 
 /// Element-window assignments of a scenario: records × windows per element,
 /// summed over operators.
-pub fn work(s: &Scenario) -> f64 {
+pub fn window_assignments(s: &Scenario) -> f64 {
     s.operators
         .iter()
         .map(|op| {
@@ -87,13 +87,15 @@ pub fn resolve(s: &Scenario, mode: Mode) -> Result<Mode> {
             ))),
         },
         // A trace is played exactly (its length is known only once read).
-        Mode::Auto => Ok(if s.source.trace.is_some() || work(s) <= AUTO_THRESHOLD {
-            Mode::Exact
-        } else if ineligible(s).is_none() {
-            Mode::Analytic
-        } else {
-            Mode::Sampled
-        }),
+        Mode::Auto => Ok(
+            if s.source.trace.is_some() || window_assignments(s) <= AUTO_THRESHOLD {
+                Mode::Exact
+            } else if ineligible(s).is_none() {
+                Mode::Analytic
+            } else {
+                Mode::Sampled
+            },
+        ),
     }
 }
 
