@@ -44,3 +44,12 @@ pub use resolve::{
     resolve_detailed,
 };
 pub use values::{backend_from_config, default_inline_threshold, parse_frame_size};
+
+/// A configuration from `(key, value)` pairs, for the tests of these files.
+#[cfg(test)]
+fn test_conf(entries: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    entries
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}

@@ -287,12 +287,7 @@ pub fn merge_conf(base: &mut BTreeMap<String, String>, overlay: &BTreeMap<String
 mod tests {
     use super::*;
 
-    fn conf(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
-        entries
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::flink::config::test_conf as conf;
 
     #[test]
     fn keys_follow_each_version() {

@@ -394,23 +394,19 @@ fn deprecated_shortcut(cx: &mut Cx<'_>, f: &Found) {
 fn default_backend(cx: &mut Cx<'_>) -> Backend {
     let version = cx.version;
     let backend_key = cx.key(Setting::Backend);
-    if version.at_least(1, 19) {
-        // StateBackendOptions.STATE_BACKEND defaultValue("hashmap") [1.19].
-        cx.reason(format!(
-            "no state backend configured: Flink {version} defaults to HashMapStateBackend"
-        ));
-        cx.decide(
-            Setting::Backend,
-            "HashMapStateBackend".into(),
-            Source::Default,
+    if version.at_least(1, 13) {
+        let why = if version.at_least(1, 19) {
+            // StateBackendOptions.STATE_BACKEND defaultValue("hashmap") [1.19].
             format!(
                 "'{backend_key}' defaults to hashmap (StateBackendOptions.STATE_BACKEND, 1.19+)"
-            ),
-        );
-        Backend::HashMap
-    } else if version.at_least(1, 13) {
-        // StateBackendLoader.loadFromApplicationOrConfigOrDefaultInternal
-        // (3) "use the default" HashMapStateBackendFactory [1.13.5].
+            )
+        } else {
+            // StateBackendLoader.loadFromApplicationOrConfigOrDefaultInternal
+            // (3) "use the default" HashMapStateBackendFactory [1.13.5].
+            format!(
+                "no '{backend_key}': StateBackendLoader falls back to HashMapStateBackend (1.13+)"
+            )
+        };
         cx.reason(format!(
             "no state backend configured: Flink {version} defaults to HashMapStateBackend"
         ));
@@ -418,9 +414,7 @@ fn default_backend(cx: &mut Cx<'_>) -> Backend {
             Setting::Backend,
             "HashMapStateBackend".into(),
             Source::Default,
-            format!(
-                "no '{backend_key}': StateBackendLoader falls back to HashMapStateBackend (1.13+)"
-            ),
+            why,
         );
         Backend::HashMap
     } else {
@@ -972,12 +966,7 @@ fn savepoint_dir(cx: &mut Cx<'_>) {
 mod tests {
     use super::*;
 
-    fn conf(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
-        entries
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::flink::config::test_conf as conf;
 
     #[test]
     fn seed_configuration_on_1_6_is_the_memory_backend() {
