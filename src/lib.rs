@@ -18,16 +18,19 @@
 //!           analytic.rs, sampled.rs: the fast modes
 //! workload  keys, key groups, records (generated or a trace)
 //! scenario  the scenario file, validated (file:line:field)
-//! flink     Flink's own rules: units, key groups, serializers, versions,
-//!           configuration (read, resolve, emit)
+//! flink     Flink's own rules: units, key groups, serializers, versions;
+//!           configuration: read (conf_file), resolve (config/), write (emit),
+//!           explain-config's traps (explain)
 //! error     what can go wrong
 //! ```
 //!
-//! The seams: an operator kind is one file under [`sim`] behind the engine
-//! trait of `sim/operator.rs` (records → state mutations per key group); a
-//! backend is one file under [`backend`] behind [`backend::StateModel`]
-//! (state → bytes). Configuration is written in one place,
-//! [`flink::emit`], for every version.
+//! The seams: an operator kind is one file under [`sim`] behind the
+//! `Operator` trait of `sim/operator.rs` (records → state mutations per key
+//! group) and one arm of its `with_operator`; a backend is one file under
+//! [`backend`] behind [`backend::StateModel`] (state → bytes) and one arm of
+//! [`backend::model_for`]. Configuration is written in one place,
+//! [`flink::emit`], for every version; the rules a scenario value must keep
+//! live once, in `scenario::validate` (the parser and `sweep` call them).
 //!
 //! ```no_run
 //! use statecap::{Scenario, pipeline};
