@@ -25,7 +25,8 @@
 //! - `invariants`        hand-worked Flink rules on tiny inline traces: header,
 //!   key-group framing, entries, timers, sessions, lateness, sliding copies.
 //! - `report_html`       charts (PNG + SVG, font embedded), report.html
-//!   self-contained and rendered by headless Chromium (fails without it).
+//!   self-contained and rendered by headless Chromium (skipped without it,
+//!   failed without it when `STATECAP_REQUIRE_BROWSER=1`).
 //! - `parallel`          one operator over several threads (partitions of key
 //!   groups) equals one thread, snapshot by snapshot, on the ground-truth
 //!   cases and a grid of time kinds, lateness and checkpoint triggers.
