@@ -91,7 +91,7 @@ pub fn options_for(s: &Scenario) -> Vec<BackendOption> {
 }
 
 /// One option's figures over the whole run (largest over operators).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct OptionSummary {
     /// Option label.
     pub option: String,

@@ -23,7 +23,7 @@ use crate::scenario::Scenario;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct TimelineRow<'a> {
     checkpoint: u64,
     records: u64,
@@ -59,17 +59,38 @@ fn limit(s: &Scenario) -> Option<u64> {
     }
 }
 
-/// The CSV file `name` with one row per item of `rows` (header from the
-/// field names).
-pub(crate) fn csv_bytes<T: Serialize>(
+/// The CSV file `name`: the header (the field names of `T`), then one row
+/// per item of `rows`. The header is written even when there are no rows:
+/// the csv crate's `serialize` writes it only with the first row, so it is
+/// taken from a default row and written first.
+pub(crate) fn csv_bytes<T: Serialize + Default>(
     name: &str,
     rows: impl IntoIterator<Item = T>,
 ) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let e = |e| Error::output(name, e);
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    w.write_record(&csv_header::<T>().map_err(e)?).map_err(e)?;
     for r in rows {
-        w.serialize(r).map_err(|e| Error::output(name, e))?;
+        w.serialize(r).map_err(e)?;
     }
     w.into_inner().map_err(|e| Error::output(name, e))
+}
+
+/// The column names `csv` gives `T` (its field names, in order).
+fn csv_header<T: Serialize + Default>() -> std::result::Result<csv::StringRecord, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.serialize(T::default())?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(bytes.as_slice());
+    r.records()
+        .next()
+        .unwrap_or_else(|| Ok(csv::StringRecord::new()))
 }
 
 /// `timeline.csv`: one row per checkpoint × operator × subtask.
@@ -117,7 +138,7 @@ pub fn timeline_csv(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
 }
 
 /// Peaks and failures of one operator.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct OperatorSummary {
     /// Operator name.
     pub operator: String,
@@ -259,7 +280,7 @@ pub fn summary_json(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
 /// `keygroups.csv`: bytes of every key group at each operator's peak
 /// checkpoint.
 pub fn keygroups_csv(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
-    #[derive(Serialize)]
+    #[derive(Serialize, Default)]
     struct Row<'a> {
         operator: &'a str,
         checkpoint: u64,

@@ -154,7 +154,7 @@ pub fn conf_file(s: &Scenario, plan: &Plan) -> Vec<u8> {
 
 /// `compare.csv`.
 pub fn compare_csv(cmp: &Comparison) -> Result<Vec<u8>> {
-    super::csv_bytes("compare.csv", &cmp.options)
+    super::csv_bytes("compare.csv", cmp.options.iter().cloned())
 }
 
 /// Every file `compare` writes.

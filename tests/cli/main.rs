@@ -32,6 +32,8 @@
 //!   cases and a grid of time kinds, lateness and checkpoint triggers.
 //! - `sweep`             `statecap sweep`: sweep.csv, capacity charts,
 //!   crossings, every core, a progress bar only on a terminal.
+//! - `no_checkpoint`     a run shorter than one checkpoint interval: every
+//!   CSV keeps its header.
 //! - `layers`            the house rule on the source: each module imports only
 //!   from its own floor or below; the library prints nothing and has no flags.
 //!
@@ -50,6 +52,7 @@ mod generated;
 mod ground_truth;
 mod invariants;
 mod layers;
+mod no_checkpoint;
 mod parallel;
 mod report_html;
 mod scenario_errors;
