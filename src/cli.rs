@@ -1,6 +1,6 @@
 //! The command line: clap definitions and what each command does with the
 //! library. Exit codes: 0 the simulation ran, 1 (`check`) the job will fail,
-//! 2 bad input or an error. `sweep` has a file of its own, [`sweep`].
+//! 2 bad input or an error (`check`: also no checkpoint inside the run). `sweep` has a file of its own, [`sweep`].
 
 mod sweep;
 
@@ -113,7 +113,8 @@ Examples:
 
 const CHECK_HELP: &str = "\
 Exit codes: 0 every checkpoint completes, 1 a checkpoint will fail (the checkpoint,
-subtask, limit and Flink's error are printed), 2 bad input.
+subtask, limit and Flink's error are printed), 2 bad input, or no checkpoint falls
+inside the played records (nothing to check: play longer or checkpoint more often).
 
 Examples:
   statecap check scenarios/seed_flink16_memory_backend.toml            # exits 1
@@ -319,6 +320,9 @@ fn run_scenarios(
             b.finish_and_clear();
         }
         let result = run.result();
+        if let Some(why) = statecap::plan::no_checkpoint(s, result) {
+            eprintln!("warning: {}: {why}", s.name);
+        }
         let files = report::render_outputs_with(s, result, &budgets)?;
         tables.push_str(&report::render_table(s, result));
         tables.push_str(&pipeline::mode::describe(run.mode, result.sampled_error));
@@ -368,19 +372,15 @@ fn compare(scenario: &Path, out: &Path, bandwidth: &str, quiet: bool) -> Result<
 }
 
 /// `statecap check`: the CI gate, 0 when every scenario holds, 1 when one
-/// will fail.
+/// will fail, 2 when one cannot be answered (no checkpoint inside the run).
 fn check(paths: &[PathBuf], flink_conf: Option<&Path>) -> Result<i32, Error> {
     let loaded = load_all(paths, flink_conf)?;
     let mut code = 0;
     for s in &loaded {
         let r = pipeline::simulate(s, &RunOptions::default())?.into_result();
-        match report::compare::check_verdict(s, &r) {
-            Ok(text) => println!("{text}"),
-            Err(text) => {
-                println!("{text}");
-                code = 1;
-            }
-        }
+        let verdict = report::compare::check_verdict(s, &r);
+        println!("{}", verdict.text());
+        code = code.max(verdict.exit_code());
     }
     Ok(code)
 }

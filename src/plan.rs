@@ -495,6 +495,66 @@ pub fn plan(s: &Scenario, cmp: &Comparison) -> Result<Plan> {
     })
 }
 
+/// Why nothing about checkpoints can be said of `r`: no checkpoint fell
+/// inside the records played (of some operator), so there is no snapshot to
+/// hold or fail. `None` when every operator has at least one.
+pub fn no_checkpoint(s: &Scenario, r: &ScenarioResult) -> Option<String> {
+    let empty: Vec<&str> = r
+        .operators
+        .iter()
+        .filter(|o| o.checkpoints.is_empty())
+        .map(|o| o.name.as_str())
+        .collect();
+    if empty.is_empty() {
+        return None;
+    }
+    let played = r
+        .operators
+        .iter()
+        .map(|o| o.stats.records)
+        .max()
+        .unwrap_or(0);
+    let why = match s.checkpoints {
+        CheckpointTrigger::Interval(ms) => format!(
+            "no checkpoint falls inside the {} played: the first barrier is at {}",
+            short_duration(
+                (played as f64 * 1000.0 / s.source.events_per_second.max(1e-9)).round() as i64
+            ),
+            short_duration(ms as i64)
+        ),
+        CheckpointTrigger::EveryRecords(n) => format!(
+            "no checkpoint falls inside the {} records played: the first barrier is after {} records",
+            thousands(played),
+            thousands(n)
+        ),
+    };
+    let who = if empty.len() == r.operators.len() {
+        String::new()
+    } else {
+        format!(" (operator '{}')", empty.join("', '"))
+    };
+    Some(format!("{why}{who}; play longer or checkpoint more often"))
+}
+
+/// `1,856,400`.
+fn thousands(n: u64) -> String {
+    let d = n.to_string();
+    let mut out = String::new();
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `10 s`, `10.2 s`, `1.5 min`: [`crate::flink::units::human_duration_ms`]
+/// without a trailing `.0`.
+fn short_duration(ms: i64) -> String {
+    crate::flink::units::human_duration_ms(ms).replacen(".0 ", " ", 1)
+}
+
 /// Replays the scenario with a barrier every 1/40 of the smallest window
 /// slide: the share of barriers at which a subtask is over the memory limit
 /// is the share of checkpoints that fail when the checkpoint interval drifts

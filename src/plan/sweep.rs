@@ -364,16 +364,20 @@ pub enum Status {
     Invalid(String),
     /// The simulation stopped with an error.
     Error(String),
+    /// No checkpoint fell inside the run: nothing held or failed
+    /// ([`super::no_checkpoint`] says why).
+    NoCheckpoint(String),
 }
 
 impl Status {
-    /// `holds`, `fails`, `invalid`, `error`.
+    /// `holds`, `fails`, `invalid`, `error`, `no_checkpoint`.
     pub fn name(&self) -> &'static str {
         match self {
             Status::Holds => "holds",
             Status::Fails => "fails",
             Status::Invalid(_) => "invalid",
             Status::Error(_) => "error",
+            Status::NoCheckpoint(_) => "no_checkpoint",
         }
     }
 }
@@ -522,10 +526,16 @@ fn run_point(base: &Scenario, vary: &[Vary], values: &[f64], mode: Mode) -> Poin
                     );
                 }
             }
-            pt.peak_subtask_bytes = Some(peak);
-            pt.peak_total_bytes = Some(total);
             if pt.failed_checkpoints > 0 {
                 pt.status = Status::Fails;
+            }
+            match super::no_checkpoint(&s, &r) {
+                // Nothing measured: no peak to compare with a limit.
+                Some(why) if pt.failed_checkpoints == 0 => pt.status = Status::NoCheckpoint(why),
+                _ => {
+                    pt.peak_subtask_bytes = Some(peak);
+                    pt.peak_total_bytes = Some(total);
+                }
             }
         }
     }

@@ -202,9 +202,37 @@ pub fn outputs(s: &Scenario, cmp: &Comparison, plan: &Plan) -> Result<Vec<(Strin
     Ok(files)
 }
 
-/// The CI gate's verdict: `Ok(text)` when the job holds, `Err(text)` when it
-/// will fail.
-pub fn check_verdict(s: &Scenario, r: &ScenarioResult) -> std::result::Result<String, String> {
+/// The CI gate's answer for one scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every checkpoint completes (and there is at least one).
+    Holds(String),
+    /// A checkpoint will fail.
+    Fails(String),
+    /// The run cannot answer: no checkpoint fell inside it.
+    Unanswered(String),
+}
+
+impl Verdict {
+    /// What `check` prints.
+    pub fn text(&self) -> &str {
+        match self {
+            Verdict::Holds(t) | Verdict::Fails(t) | Verdict::Unanswered(t) => t,
+        }
+    }
+    /// `check`'s exit code: 0 holds, 1 fails, 2 cannot tell.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Verdict::Holds(_) => 0,
+            Verdict::Fails(_) => 1,
+            Verdict::Unanswered(_) => 2,
+        }
+    }
+}
+
+/// The CI gate's verdict. A run in which no checkpoint falls is never
+/// `Holds`: nothing was checked ([`crate::plan::no_checkpoint`]).
+pub fn check_verdict(s: &Scenario, r: &ScenarioResult) -> Verdict {
     for op in &r.operators {
         let failed: Vec<&crate::pipeline::CheckpointResult> = op
             .checkpoints
@@ -220,20 +248,25 @@ pub fn check_verdict(s: &Scenario, r: &ScenarioResult) -> std::result::Result<St
                 ..
             } = &cp.status
         {
-            return Err(format!(
-                "FAIL {}: operator '{}', checkpoint {} ({} records): subtask {subtask} writes {} \
+            return Verdict::Fails(
+                format!(
+                    "FAIL {}: operator '{}', checkpoint {} ({} records): subtask {subtask} writes {} \
                  over the {} per-subtask limit of {} ({} of {} checkpoints fail)\n  Flink: java.io.IOException: {message}",
-                s.name,
-                op.name,
-                cp.checkpoint,
-                cp.records,
-                human_bytes(*size),
-                human_bytes(*max_size),
-                s.config.backend.class_name(s.flink_version),
-                failed.len(),
-                op.checkpoints.len()
-            ) + &format!("\n  {}", failure_behaviour(s.flink_version)));
+                    s.name,
+                    op.name,
+                    cp.checkpoint,
+                    cp.records,
+                    human_bytes(*size),
+                    human_bytes(*max_size),
+                    s.config.backend.class_name(s.flink_version),
+                    failed.len(),
+                    op.checkpoints.len()
+                ) + &format!("\n  {}", failure_behaviour(s.flink_version)),
+            );
         }
+    }
+    if let Some(why) = crate::plan::no_checkpoint(s, r) {
+        return Verdict::Unanswered(format!("CANNOT CHECK {}: {why}", s.name));
     }
     let peak = r
         .operators
@@ -241,7 +274,7 @@ pub fn check_verdict(s: &Scenario, r: &ScenarioResult) -> std::result::Result<St
         .flat_map(|o| o.checkpoints.iter().map(|c| c.max_state_bytes()))
         .max()
         .unwrap_or(0);
-    Ok(match s.config.storage {
+    Verdict::Holds(match s.config.storage {
         Storage::JobManager { max_state_size } => format!(
             "OK {}: every checkpoint completes on {} + JobManager storage; largest subtask {} of {} ({:.0}% headroom)",
             s.name,

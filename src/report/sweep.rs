@@ -57,7 +57,7 @@ pub fn csv(sw: &Sweep) -> Result<Vec<u8>> {
         let mut row: Vec<String> = p.values.iter().map(|v| num(*v)).collect();
         let opt = |v: Option<u64>| v.map_or(String::new(), |b| b.to_string());
         let note = match &p.status {
-            Status::Invalid(m) | Status::Error(m) => m.clone(),
+            Status::Invalid(m) | Status::Error(m) | Status::NoCheckpoint(m) => m.clone(),
             _ => String::new(),
         };
         row.extend([
@@ -194,6 +194,7 @@ pub fn render(sw: &Sweep, budgets: &[Limit]) -> String {
     let cell = |p: &Point| match (&p.status, p.peak_subtask_bytes) {
         (Status::Invalid(_), _) => "invalid".to_string(),
         (Status::Error(_), _) => "error".to_string(),
+        (Status::NoCheckpoint(_), _) => "no ckpt".to_string(),
         (s, Some(b)) => format!(
             "{}{}",
             human_bytes(b),
@@ -244,10 +245,15 @@ pub fn render(sw: &Sweep, budgets: &[Limit]) -> String {
     let invalid: Vec<&Point> = sw
         .points
         .iter()
-        .filter(|p| matches!(p.status, Status::Invalid(_) | Status::Error(_)))
+        .filter(|p| {
+            matches!(
+                p.status,
+                Status::Invalid(_) | Status::Error(_) | Status::NoCheckpoint(_)
+            )
+        })
         .collect();
     for p in invalid.iter().take(5) {
-        if let Status::Invalid(m) | Status::Error(m) = &p.status {
+        if let Status::Invalid(m) | Status::Error(m) | Status::NoCheckpoint(m) = &p.status {
             let _ = writeln!(o, "  {}: {m}", describe_values(sw, &p.values));
         }
     }

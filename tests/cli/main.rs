@@ -32,8 +32,9 @@
 //!   cases and a grid of time kinds, lateness and checkpoint triggers.
 //! - `sweep`             `statecap sweep`: sweep.csv, capacity charts,
 //!   crossings, every core, a progress bar only on a terminal.
-//! - `no_checkpoint`     a run shorter than one checkpoint interval: every
-//!   CSV keeps its header.
+//! - `no_checkpoint`     a run shorter than one checkpoint interval: `check`
+//!   exits 2 with the reason (never OK), `run` warns, a sweep's points are
+//!   `no_checkpoint`, every CSV keeps its header.
 //! - `layers`            the house rule on the source: each module imports only
 //!   from its own floor or below; the library prints nothing and has no flags.
 //!
