@@ -87,7 +87,47 @@ pub fn options_for(s: &Scenario) -> Vec<BackendOption> {
     }
     out.push(mk("rocksdb full", Backend::RocksDb, fs, false));
     out.push(mk("rocksdb incremental", Backend::RocksDb, fs, true));
+    // The scenario's own configuration is always one of the options, under
+    // its own name (a legacy backend from 1.13, RocksDB with JobManager
+    // storage, ForSt: none of the above).
+    if current_option(s, &out).is_none() {
+        out.push(BackendOption {
+            label: label_of(&s.config),
+            config: s.config.clone(),
+        });
+    }
     out
+}
+
+/// The option that is `s`'s own configuration: the same backend, storage
+/// and (for RocksDB) incremental setting.
+pub fn current_option(s: &Scenario, opts: &[BackendOption]) -> Option<usize> {
+    let own = &s.config;
+    opts.iter().position(|o| {
+        o.config.backend == own.backend
+            && o.config.storage.short_name() == own.storage.short_name()
+            && (own.backend.is_heap() || o.config.incremental == own.incremental)
+    })
+}
+
+/// A configuration's name in the option table: `hashmap + jobmanager`,
+/// `rocksdb incremental`, `rocksdb full + jobmanager`, `memory (jobmanager)`.
+fn label_of(c: &ResolvedConfig) -> String {
+    let backend = match c.backend {
+        Backend::Memory => return "memory (jobmanager)".into(),
+        Backend::Fs => return "filesystem".into(),
+        b if b.is_heap() => b.short_name().to_string(),
+        b => format!(
+            "{} {}",
+            b.short_name(),
+            if c.incremental { "incremental" } else { "full" }
+        ),
+    };
+    match (c.backend, c.storage) {
+        (Backend::HashMap, st) => format!("{backend} + {}", st.short_name()),
+        (_, Storage::FileSystem { .. }) => backend,
+        (_, st) => format!("{backend} + {}", st.short_name()),
+    }
 }
 
 /// One option's figures over the whole run (largest over operators).
@@ -359,31 +399,62 @@ fn peak(r: &ScenarioResult) -> u64 {
         .unwrap_or(0)
 }
 
+/// Whether an option holds with the headroom a recommendation wants.
+fn fits(o: &OptionSummary) -> bool {
+    o.holds && o.headroom >= 1.0 - HEADROOM_TARGET
+}
+
 /// Builds the plan from a comparison.
+///
+/// The current configuration stays when it holds with headroom (no change
+/// for the sake of it). Otherwise, of the options that hold with headroom,
+/// the smallest change (the same backend first, then the same incremental
+/// setting; the table's order, heap before RocksDB, breaks ties), else the
+/// first that holds, else RocksDB incremental. A job on RocksDB is never moved to
+/// JobManager storage unless its state fits there with headroom, and the
+/// reasons then say so.
 pub fn plan(s: &Scenario, cmp: &Comparison) -> Result<Plan> {
-    // Preference: the simplest option that holds with headroom: heap with
-    // file storage when the state fits the heap, else RocksDB incremental.
-    let pick = cmp
-        .options
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| o.holds && o.headroom >= 1.0 - HEADROOM_TARGET)
-        .map(|(i, _)| i)
-        .next()
-        .or_else(|| cmp.options.iter().position(|o| o.holds))
-        .unwrap_or(cmp.options.len() - 1);
     let opts = options_for(s);
+    let n = cmp.options.len().min(opts.len());
+    let jm = |i: usize| matches!(opts[i].config.storage, Storage::JobManager { .. });
+    let on_rocksdb = !s.config.backend.is_heap();
+    // JobManager storage for a RocksDB job only where the state fits.
+    let allowed = |i: usize| !(on_rocksdb && jm(i)) || fits(&cmp.options[i]);
+    let current = current_option(s, &opts).filter(|&c| c < n);
+    let last_resort = opts
+        .iter()
+        .position(|o| o.config.backend == Backend::RocksDb && o.config.incremental)
+        .unwrap_or(n - 1);
+    // How far an option is from the current configuration: a backend
+    // change weighs more than turning incremental checkpoints on or off.
+    let change = |i: usize| {
+        2 * u8::from(opts[i].config.backend != s.config.backend)
+            + u8::from(opts[i].config.incremental != s.config.incremental)
+    };
+    let pick = current
+        .filter(|&c| fits(&cmp.options[c]))
+        .or_else(|| {
+            (0..n)
+                .filter(|&i| fits(&cmp.options[i]))
+                .min_by_key(|&i| (change(i), i))
+        })
+        .or_else(|| (0..n).find(|&i| cmp.options[i].holds && allowed(i)))
+        .unwrap_or(last_resort);
     let chosen = &cmp.options[pick];
     let mut reasons = Vec::new();
-    let current = cmp.options.iter().position(|o| {
-        o.backend == s.config.backend.class_name(s.flink_version)
-            && o.storage == s.config.storage.short_name()
-    });
+    if let Some(why) = cmp.results.first().and_then(|r| no_checkpoint(s, r)) {
+        reasons.push(format!("{why}: nothing below is about a checkpoint"));
+    }
     if let Some(c) = current {
         let o = &cmp.options[c];
-        if o.holds {
+        if c == pick {
             reasons.push(format!(
-                "the current configuration ({}) holds: {:.0}% headroom",
+                "the current configuration ({}) holds with headroom: keep it",
+                o.option
+            ));
+        } else if o.holds {
+            reasons.push(format!(
+                "the current configuration ({}) holds, but with only {:.0}% headroom",
                 o.option,
                 o.headroom * 100.0
             ));
@@ -402,15 +473,44 @@ pub fn plan(s: &Scenario, cmp: &Comparison) -> Result<Plan> {
         chosen.headroom * 100.0,
         crate::flink::units::human_bytes(chosen.tm_memory_bytes)
     ));
-    for (i, o) in cmp.options.iter().enumerate() {
-        if i < pick && !o.holds {
-            reasons.push(format!("not {}: {}", o.option, o.fails_first));
-        } else if i < pick {
-            reasons.push(format!(
-                "not {}: only {:.0}% headroom",
-                o.option,
-                o.headroom * 100.0
-            ));
+    if on_rocksdb && jm(pick) {
+        let limit = opts[pick].config.limits.max_state_size.unwrap_or(0);
+        reasons.push(format!(
+            "JobManager storage instead of {} only because the state fits: the largest subtask \
+             is {} of the {} JobManager limit and ~{} of heap; state that grows past that needs \
+             RocksDB with file storage again",
+            s.config.backend.class_name(s.flink_version),
+            crate::flink::units::human_bytes(chosen.peak_subtask_bytes),
+            crate::flink::units::human_bytes(limit),
+            crate::flink::units::human_bytes(chosen.tm_memory_bytes)
+        ));
+    }
+    if Some(pick) != current {
+        for (i, o) in cmp.options.iter().enumerate().take(pick) {
+            if Some(i) == current {
+                continue;
+            }
+            if !o.holds {
+                reasons.push(format!("not {}: {}", o.option, o.fails_first));
+            } else if !fits(o) {
+                reasons.push(format!(
+                    "not {}: only {:.0}% headroom",
+                    o.option,
+                    o.headroom * 100.0
+                ));
+            } else if opts[i].config.backend != s.config.backend {
+                reasons.push(format!(
+                    "not {}: it holds too, but changes the backend from {}",
+                    o.option,
+                    s.config.backend.class_name(s.flink_version)
+                ));
+            } else {
+                reasons.push(format!(
+                    "not {}: it holds too, but turns incremental checkpoints {}",
+                    o.option,
+                    if s.config.incremental { "off" } else { "on" }
+                ));
+            }
         }
     }
     let config = configuration(s, &opts[pick].config);
@@ -590,4 +690,91 @@ pub fn failing_share(s: &Scenario) -> Result<Option<f64>> {
         }
     }
     Ok((total > 0).then(|| failed as f64 / total as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A RocksDB job (Flink 1.20) with a small state.
+    fn rocksdb_job() -> Scenario {
+        Scenario::parse(
+            r#"
+name = "r"
+flink_version = "1.20"
+[source]
+records = 20000
+events_per_second = 1000
+keys = 500
+record_bytes = 100
+[job]
+parallelism = 2
+[[operator]]
+kind = "window"
+assigner = "tumbling"
+size = "5 s"
+time = "processing"
+function = "process"
+[state]
+backend = "rocksdb"
+incremental = true
+[flink_conf]
+"state.checkpoints.dir" = "file:///tmp/c"
+[checkpoints]
+interval = "2 s"
+"#,
+            "r.toml".as_ref(),
+        )
+        .unwrap()
+    }
+
+    /// Every RocksDB option (file storage) made to fail: what is left.
+    fn without_rocksdb(s: &Scenario) -> Comparison {
+        let mut cmp = compare(s, 1e8, &|_| {}).unwrap();
+        for (o, opt) in cmp.options.iter_mut().zip(options_for(s)) {
+            if opt.config.backend == Backend::RocksDb {
+                o.holds = false;
+                o.fails_first = "checkpoint 1 expired before completing".into();
+            }
+        }
+        cmp
+    }
+
+    #[test]
+    fn a_rocksdb_job_goes_to_jobmanager_storage_only_when_the_state_fits() {
+        let s = rocksdb_job();
+        let cmp = compare(&s, 1e8, &|_| {}).unwrap();
+        assert_eq!(
+            cmp.options[current_option(&s, &options_for(&s)).unwrap()].option,
+            "rocksdb incremental"
+        );
+        let p = plan(&s, &cmp).unwrap();
+        assert_eq!(p.option, "rocksdb incremental", "{:?}", p.reasons);
+
+        // RocksDB failing, the state small: JobManager storage, with why.
+        let cmp = without_rocksdb(&s);
+        let jm = cmp.options[0].clone();
+        assert_eq!(jm.option, "hashmap + jobmanager");
+        assert!(jm.holds && jm.headroom >= 1.0 - HEADROOM_TARGET, "{jm:?}");
+        let p = plan(&s, &cmp).unwrap();
+        assert_eq!(p.option, "hashmap + jobmanager", "{:?}", p.reasons);
+        assert!(
+            p.reasons
+                .iter()
+                .any(|r| r.contains("JobManager storage instead of EmbeddedRocksDBStateBackend only because the state fits")),
+            "{:?}",
+            p.reasons
+        );
+
+        // The same, but JobManager storage holds without headroom: files.
+        let mut cmp = without_rocksdb(&s);
+        cmp.options[0].headroom = 0.05;
+        let p = plan(&s, &cmp).unwrap();
+        assert_eq!(p.option, "hashmap + filesystem", "{:?}", p.reasons);
+        // And with nothing else holding, never JobManager storage that
+        // holds only without headroom.
+        cmp.options[1].holds = false;
+        let p = plan(&s, &cmp).unwrap();
+        assert_ne!(p.option, "hashmap + jobmanager", "{:?}", p.reasons);
+    }
 }

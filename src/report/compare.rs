@@ -24,9 +24,18 @@ pub fn render_table(s: &Scenario, cmp: &Comparison) -> String {
         "{} — Flink {}, parallelism {}, {} key groups: every backend option on the same traffic",
         s.name, s.flink_version, s.parallelism, s.max_parallelism
     );
+    // The option names are short, but the scenario's own configuration
+    // can be longer (`rocksdb incremental + jobmanager`).
+    let w = cmp
+        .options
+        .iter()
+        .map(|o| o.option.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(22);
     let _ = writeln!(
         out,
-        "{:<22} {:>12} {:>23} {:>11} {:>11} {:>10} {:>9} {:>9}  fails first",
+        "{:<w$} {:>12} {:>23} {:>11} {:>11} {:>10} {:>9} {:>9}  fails first",
         "option",
         "peak subtask",
         "(range)",
@@ -48,7 +57,7 @@ pub fn render_table(s: &Scenario, cmp: &Comparison) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<22} {:>12} {:>23} {:>11} {:>11} {:>10} {:>8.1}s {:>9}  {}",
+            "{:<w$} {:>12} {:>23} {:>11} {:>11} {:>10} {:>8.1}s {:>9}  {}",
             o.option,
             human_bytes(o.peak_subtask_bytes),
             range,

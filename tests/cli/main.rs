@@ -30,6 +30,9 @@
 //! - `parallel`          one operator over several threads (partitions of key
 //!   groups) equals one thread, snapshot by snapshot, on the ground-truth
 //!   cases and a grid of time kinds, lateness and checkpoint triggers.
+//! - `recommend`         `compare` on RocksDB jobs: the scenario's own
+//!   configuration under its own name, kept when it holds; never moved to
+//!   JobManager storage unless the state fits there.
 //! - `sweep`             `statecap sweep`: sweep.csv, capacity charts,
 //!   crossings, every core, a progress bar only on a terminal.
 //! - `no_checkpoint`     a run shorter than one checkpoint interval: `check`
@@ -55,6 +58,7 @@ mod invariants;
 mod layers;
 mod no_checkpoint;
 mod parallel;
+mod recommend;
 mod report_html;
 mod scenario_errors;
 mod shipped_scenarios;
