@@ -20,6 +20,15 @@
 //! report can say what it meant), and [`ConfFile::not_read`] says why Flink
 //! ignores it.
 //!
+//! Bounds: a file larger than [`MAX_FILE_BYTES`] is refused (Flink's
+//! configuration files are a few kilobytes; snakeyaml-engine, which reads
+//! `config.yaml` for Flink, stops at 3 MiB). In `config.yaml`, aliases of
+//! lists and maps are refused beyond [`MAX_COLLECTION_ALIASES`] as Flink
+//! refuses them (snakeyaml-engine's `maxAliasesForCollections`, 50 by
+//! default, which Flink keeps), and the document the aliases expand to is
+//! refused above [`MAX_EXPANDED_BYTES`], so a "billion laughs" file is an
+//! error naming its line instead of exhausting memory.
+//!
 //! This module only reads files; what the entries mean is
 //! [`crate::flink::config`]'s business.
 
@@ -31,6 +40,21 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use crate::error::{Error, Result};
 use crate::flink::FlinkVersion;
+
+/// Largest configuration file read: 1 MiB.
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// Most aliases of lists and maps in a `config.yaml`: Flink's own limit
+/// (snakeyaml-engine `LoadSettings.maxAliasesForCollections`, default 50,
+/// which `YamlParserUtils` does not change).
+pub const MAX_COLLECTION_ALIASES: usize = 50;
+
+/// Largest document the aliases of a `config.yaml` may expand to, in bytes
+/// of nodes held (each node counted as 64 bytes plus its text).
+pub const MAX_EXPANDED_BYTES: usize = 64 << 20;
+
+/// Bytes a node counts for [`MAX_EXPANDED_BYTES`] besides its text.
+const NODE_BYTES: usize = 64;
 
 /// The two configuration file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +161,7 @@ impl ConfFile {
 /// `config.yaml` on 1.19/1.20 with a `flink-conf.yaml` beside it,
 /// [`ConfFile::not_read`] says that Flink reads the other file.
 pub fn load(path: &Path, version: FlinkVersion) -> Result<ConfFile> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = read_bounded(path)?;
     let text = String::from_utf8(bytes).map_err(|e| Error::Config {
         path: path.to_path_buf(),
         message: format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
@@ -163,6 +187,33 @@ pub fn load(path: &Path, version: FlinkVersion) -> Result<ConfFile> {
         }
     }
     Ok(conf)
+}
+
+/// The file's bytes, refused (naming the line where the limit falls) when
+/// it holds more than [`MAX_FILE_BYTES`].
+fn read_bounded(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        let line = 1 + bytes[..MAX_FILE_BYTES as usize]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
+        return Err(Error::Config {
+            path: path.to_path_buf(),
+            message: format!(
+                "line {line}: the file is {size} bytes, more than the {MAX_FILE_BYTES} bytes \
+                 (1 MiB) statecap reads from a Flink configuration file (the limit is reached \
+                 on this line); a Flink configuration is a few kilobytes"
+            ),
+        });
+    }
+    Ok(bytes)
 }
 
 fn file_name(path: &Path) -> &str {
@@ -352,19 +403,43 @@ enum Node {
 
 /// Builds the document tree from yaml-rust2's events (as its own
 /// `YamlLoader` does), keeping each scalar's line.
+/// Aliases are expanded (each a copy of its anchor's node), within
+/// [`MAX_COLLECTION_ALIASES`] and [`MAX_EXPANDED_BYTES`].
 #[derive(Default)]
 struct Builder {
     docs: Vec<Node>,
     stack: Vec<(Node, usize)>,
     pending_keys: Vec<Option<Node>>,
-    anchors: HashMap<usize, Node>,
+    /// Each anchor's node and its weight (see [`weight`]).
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Aliases of lists and maps so far.
+    collection_aliases: usize,
+    /// Weight of every node built so far, aliases expanded.
+    expanded: usize,
     error: Option<String>,
+}
+
+/// What a node counts for [`MAX_EXPANDED_BYTES`]: [`NODE_BYTES`] per node
+/// plus the text of its scalars.
+fn weight(node: &Node) -> usize {
+    match node {
+        Node::Scalar { value, .. } => NODE_BYTES + value.len(),
+        Node::Seq(items) => NODE_BYTES + items.iter().map(weight).sum::<usize>(),
+        Node::Map(entries) => {
+            NODE_BYTES
+                + entries
+                    .iter()
+                    .map(|(k, v)| weight(k) + weight(v))
+                    .sum::<usize>()
+        }
+    }
 }
 
 impl Builder {
     fn insert(&mut self, node: Node, anchor: usize) {
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            let w = weight(&node);
+            self.anchors.insert(anchor, (node.clone(), w));
         }
         match self.stack.last_mut() {
             None => self.stack.push((node, 0)),
@@ -383,13 +458,21 @@ impl Builder {
 
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
+        if self.error.is_some() {
+            // The file is refused: the rest is only parsed through.
+            return;
+        }
         match ev {
             Event::DocumentEnd => match self.stack.pop() {
                 Some((n, _)) => self.docs.push(n),
                 None => self.docs.push(Node::Map(Vec::new())),
             },
-            Event::SequenceStart(anchor, _) => self.stack.push((Node::Seq(Vec::new()), anchor)),
+            Event::SequenceStart(anchor, _) => {
+                self.expanded += NODE_BYTES;
+                self.stack.push((Node::Seq(Vec::new()), anchor));
+            }
             Event::MappingStart(anchor, _) => {
+                self.expanded += NODE_BYTES;
                 self.stack.push((Node::Map(Vec::new()), anchor));
                 self.pending_keys.push(None);
             }
@@ -403,6 +486,7 @@ impl MarkedEventReceiver for Builder {
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let plain = style == TScalarStyle::Plain && tag.is_none();
+                self.expanded += NODE_BYTES + value.len();
                 self.insert(
                     Node::Scalar {
                         value,
@@ -412,8 +496,32 @@ impl MarkedEventReceiver for Builder {
                     anchor,
                 );
             }
-            Event::Alias(id) => match self.anchors.get(&id).cloned() {
-                Some(n) => self.insert(n, 0),
+            Event::Alias(id) => match self.anchors.get(&id) {
+                Some((n, w)) => {
+                    let collection = !matches!(n, Node::Scalar { .. });
+                    self.collection_aliases += usize::from(collection);
+                    self.expanded = self.expanded.saturating_add(*w);
+                    if self.collection_aliases > MAX_COLLECTION_ALIASES {
+                        self.error = Some(format!(
+                            "line {}: more than {MAX_COLLECTION_ALIASES} aliases of lists or \
+                             maps: Flink refuses the file (snakeyaml-engine: \"Number of \
+                             aliases for non-scalar nodes exceeds the specified \
+                             max={MAX_COLLECTION_ALIASES}\")",
+                            mark.line()
+                        ));
+                    } else if self.expanded > MAX_EXPANDED_BYTES {
+                        self.error = Some(format!(
+                            "line {}: the aliases expand the file to more than {} MiB of YAML \
+                             nodes (a \"billion laughs\" file): statecap refuses it; a Flink \
+                             configuration needs no more than a few aliases",
+                            mark.line(),
+                            MAX_EXPANDED_BYTES >> 20
+                        ));
+                    } else {
+                        let n = n.clone();
+                        self.insert(n, 0);
+                    }
+                }
                 None => {
                     self.error
                         .get_or_insert(format!("line {}: unknown alias", mark.line()));
@@ -793,6 +901,60 @@ mod tests {
         // YAML 1.2: `yes` is a string, and an empty file is no entries.
         assert_eq!(standard("x: yes\n").unwrap().entries["x"], "yes");
         assert!(standard("# nothing\n").unwrap().entries.is_empty());
+    }
+
+    #[test]
+    fn aliases_are_bounded_as_flink_bounds_them() {
+        // A few aliases, as a configuration might use them, are read.
+        let c = standard("base: &d 30 s\nexecution.checkpointing.interval: *d\n").unwrap();
+        assert_eq!(c.entries["execution.checkpointing.interval"], "30 s");
+        let list = |n: usize| {
+            let mut t = "l: &l [a, b]\n".to_string();
+            for i in 0..n {
+                t.push_str(&format!("k{i}: *l\n"));
+            }
+            t
+        };
+        assert!(standard(&list(MAX_COLLECTION_ALIASES)).is_ok());
+        let e = standard(&list(MAX_COLLECTION_ALIASES + 1))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 52") && e.contains("max=50"), "{e}");
+        // Billion laughs: nine levels of nine aliases, refused at once.
+        let mut t = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n".to_string();
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
+        for w in names.windows(2) {
+            let refs = vec![format!("*{}", w[0]); 9].join(", ");
+            t.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
+        }
+        let t0 = std::time::Instant::now();
+        let e = standard(&t).unwrap_err().to_string();
+        assert!(e.contains("line 7") && e.contains("expand"), "{e}");
+        assert!(t0.elapsed().as_secs_f64() < 1.0);
+        // Scalar aliases are not counted by Flink, but their expansion is.
+        let big = "x".repeat(100_000);
+        let mut t = format!("s: &s {big}\n");
+        for i in 0..1000 {
+            t.push_str(&format!("k{i}: *s\n"));
+        }
+        let e = standard(&t).unwrap_err().to_string();
+        assert!(e.contains("expand") && e.contains("64 MiB"), "{e}");
+    }
+
+    #[test]
+    fn files_over_a_mebibyte_are_refused_with_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.yaml");
+        let line = "# a comment line of forty bytes or so..\n";
+        std::fs::write(&p, line.repeat((MAX_FILE_BYTES as usize / line.len()) + 10)).unwrap();
+        let e = load(&p, V20).unwrap_err().to_string();
+        let at = MAX_FILE_BYTES as usize / line.len() + 1;
+        assert!(
+            e.contains(&format!("line {at}:")) && e.contains("1 MiB"),
+            "{e}"
+        );
+        std::fs::write(&p, "a: b\n").unwrap();
+        assert_eq!(load(&p, V20).unwrap().entries["a"], "b");
     }
 
     #[test]

@@ -20,6 +20,7 @@
 
 mod capacity;
 pub mod comparison;
+mod fit;
 mod parts;
 mod raster;
 mod skew;
@@ -72,7 +73,8 @@ pub fn svg_inline(chart: &impl Chart) -> Result<String> {
     ensure_font();
     let mut out = String::new();
     {
-        let root = SVGBackend::with_string(&mut out, chart.size()).into_drawing_area();
+        let root =
+            fit::Fitted::new(SVGBackend::with_string(&mut out, chart.size())).into_drawing_area();
         root.fill(&WHITE).map_err(chart_error)?;
         chart.draw(&root).map_err(chart_error)?;
         root.present().map_err(chart_error)?;
@@ -102,7 +104,7 @@ pub fn png(chart: &impl Chart) -> Result<Vec<u8>> {
     let (w, h) = chart.size();
     let mut rgb = vec![255u8; w as usize * h as usize * 3];
     {
-        let root = raster::Raster::new(&mut rgb, (w, h)).into_drawing_area();
+        let root = fit::Fitted::new(raster::Raster::new(&mut rgb, (w, h))).into_drawing_area();
         root.fill(&WHITE).map_err(chart_error)?;
         chart.draw(&root).map_err(chart_error)?;
         root.present().map_err(chart_error)?;
@@ -159,6 +161,47 @@ pub fn base64(bytes: &[u8]) -> String {
         });
     }
     out
+}
+
+// ---------------------------------------------------------------- panels
+
+/// Most operators a chart of panels (timeline, skew) draws: one panel each,
+/// so that a scenario of a thousand operators still makes an image a
+/// person can open.
+pub const MAX_PANELS: usize = 8;
+
+/// The operators a chart of panels draws, in file order: every one up to
+/// [`MAX_PANELS`]; beyond, those with failed checkpoints first, then those
+/// with the largest peak subtask.
+pub(crate) fn panel_operators(r: &crate::pipeline::ScenarioResult) -> Vec<usize> {
+    let n = r.operators.len();
+    if n <= MAX_PANELS {
+        return (0..n).collect();
+    }
+    let rank = |i: usize| {
+        let op = &r.operators[i];
+        let fails = op
+            .checkpoints
+            .iter()
+            .any(|c| matches!(c.status, crate::backend::CheckpointStatus::Failed { .. }));
+        let peak = op.peak.map_or(0, |p| op.checkpoints[p].max_state_bytes());
+        (std::cmp::Reverse(fails), std::cmp::Reverse(peak), i)
+    };
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| rank(i));
+    order.truncate(MAX_PANELS);
+    order.sort_unstable();
+    order
+}
+
+/// What a chart of panels says when it leaves operators out.
+pub(crate) fn panels_note(shown: usize, operators: usize) -> Option<String> {
+    (shown < operators).then(|| {
+        format!(
+            "{shown} of {operators} operators drawn (failing first, then the largest); \
+             summary.csv has every one"
+        )
+    })
 }
 
 // ---------------------------------------------------------------- style

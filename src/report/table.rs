@@ -72,21 +72,14 @@ fn operator_table(out: &mut String, s: &Scenario, i: usize, op: &OperatorResult)
     );
     let n = op.checkpoints.len();
     let peak = op.peak.unwrap_or(0);
-    let show = |k: usize| {
-        n <= 30
-            || k < 3
-            || k + 2 >= n
-            || k == peak
-            || matches!(op.checkpoints[k].status, CheckpointStatus::Failed { .. })
-                && op.checkpoints[..k]
-                    .iter()
-                    .filter(|c| matches!(c.status, CheckpointStatus::Failed { .. }))
-                    .count()
-                    < 12
-    };
+    // The first three and last two, the peak and the first twelve failures.
+    let mut failed_before = 0;
     let mut skipped = 0;
     for (k, cp) in op.checkpoints.iter().enumerate() {
-        if show(k) {
+        let failed = matches!(cp.status, CheckpointStatus::Failed { .. });
+        let show = n <= 30 || k < 3 || k + 2 >= n || k == peak || failed && failed_before < 12;
+        failed_before += usize::from(failed);
+        if show {
             if skipped > 0 {
                 let _ = writeln!(out, "{:>6} ({skipped} more checkpoints)", "…");
                 skipped = 0;
@@ -200,8 +193,33 @@ pub fn render_table(s: &Scenario, r: &ScenarioResult) -> String {
         s.parallelism,
         s.max_parallelism
     );
-    for (i, op) in r.operators.iter().enumerate() {
-        operator_table(&mut out, s, i, op);
+    // Many operators: those the charts draw (failing first, then the
+    // largest), the others counted.
+    let shown = super::chart::panel_operators(r);
+    for &i in &shown {
+        operator_table(&mut out, s, i, &r.operators[i]);
+    }
+    let left = r.operators.len() - shown.len();
+    if left > 0 {
+        let failing = (0..r.operators.len())
+            .filter(|i| !shown.contains(i))
+            .filter(|&i| {
+                r.operators[i]
+                    .checkpoints
+                    .iter()
+                    .any(|c| matches!(c.status, CheckpointStatus::Failed { .. }))
+            })
+            .count();
+        let _ = writeln!(
+            out,
+            "… and {} more operators ({}); summary.csv has every operator",
+            group(left as u64),
+            if failing == 0 {
+                "every checkpoint completes in each, with a smaller peak".to_string()
+            } else {
+                format!("{} of them with failing checkpoints", group(failing as u64))
+            }
+        );
     }
     out
 }

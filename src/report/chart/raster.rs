@@ -13,6 +13,8 @@ use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind,
 };
+use std::borrow::Cow;
+use std::sync::OnceLock;
 
 /// A bitmap backend with correct text.
 pub(crate) struct Raster<'a> {
@@ -106,11 +108,8 @@ impl<'a> DrawingBackend for Raster<'a> {
         if color.alpha == 0.0 || text.is_empty() {
             return Ok(());
         }
-        // The SVG backend writes font-size = size / 1.24 (an em); ab_glyph
-        // scales by ascent - descent.
-        let em = (style.size() / 1.24) as f32;
         let f = &self.font;
-        let scale = PxScale::from(em * f.height_unscaled() / f.units_per_em().unwrap_or(2048.0));
+        let (em, scale) = em_scale(f, style.size());
         let sf = f.as_scaled(scale);
         let (_, width) = pens(&sf, text, 0.0);
         let anchor = style.anchor();
@@ -157,6 +156,53 @@ impl<'a> DrawingBackend for Raster<'a> {
     }
 }
 
+/// The em and the ab_glyph scale of text of `size` (plotters' size): the
+/// SVG backend writes font-size = size / 1.24 (an em); ab_glyph scales by
+/// ascent - descent.
+fn em_scale(f: &FontRef<'static>, size: f64) -> (f32, PxScale) {
+    let em = (size / 1.24) as f32;
+    let scale = PxScale::from(em * f.height_unscaled() / f.units_per_em().unwrap_or(2048.0));
+    (em, scale)
+}
+
+/// `text` cut to at most `max_px` pixels wide at `size`, as the PNG and
+/// the SVG draw it, ending in an ellipsis where it is cut. Reads no more of
+/// `text` than fits.
+pub(crate) fn fit(text: &str, size: f64, max_px: f64) -> Cow<'_, str> {
+    static FONT: OnceLock<FontRef<'static>> = OnceLock::new();
+    let f = FONT.get_or_init(|| {
+        FontRef::try_from_slice(super::FONT_TTF).expect("the embedded font parses")
+    });
+    let (_, scale) = em_scale(f, size);
+    let sf = f.as_scaled(scale);
+    let ellipsis = if sf.glyph_id('\u{2026}').0 != 0 {
+        "\u{2026}"
+    } else {
+        "..."
+    };
+    let (_, ell_w) = pens(&sf, ellipsis, 0.0);
+    let max_px = max_px as f32;
+    let mut pen = 0.0;
+    let mut prev = None;
+    // Where a cut followed by the ellipsis still fits.
+    let mut cut = 0;
+    for (i, c) in text.char_indices() {
+        let id = sf.glyph_id(c);
+        if let Some(p) = prev {
+            pen += sf.kern(p, id);
+        }
+        prev = Some(id);
+        if pen + ell_w <= max_px {
+            cut = i;
+        }
+        pen += sf.h_advance(id);
+        if pen > max_px {
+            return Cow::Owned(format!("{}{ellipsis}", &text[..cut]));
+        }
+    }
+    Cow::Borrowed(text)
+}
+
 /// The glyphs of `text` with the pen position of each, kerned, from
 /// `start`; and the pen position after the last.
 fn pens<F: Font>(sf: &impl ScaleFont<F>, text: &str, start: f32) -> (Vec<(GlyphId, f32)>, f32) {
@@ -173,4 +219,24 @@ fn pens<F: Font>(sf: &impl ScaleFont<F>, text: &str, start: f32) -> (Vec<(GlyphI
         pen += sf.h_advance(id);
     }
     (glyphs, pen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_texts_are_cut_to_the_width_with_an_ellipsis() {
+        assert_eq!(fit("operator 'w'", 16.0, 1000.0), "operator 'w'");
+        let long = "x".repeat(5_000_000);
+        let t0 = std::time::Instant::now();
+        let cut = fit(&long, 22.0, 1000.0);
+        assert!(t0.elapsed().as_secs_f64() < 0.5);
+        assert!(cut.len() < 400, "{} bytes", cut.len());
+        assert!(cut.ends_with('\u{2026}') || cut.ends_with("..."), "{cut}");
+        let f = FontRef::try_from_slice(super::super::FONT_TTF).unwrap();
+        let (_, scale) = em_scale(&f, 22.0);
+        let (_, w) = pens(&f.as_scaled(scale), &cut, 0.0);
+        assert!(w <= 1000.0 && w > 900.0, "{w}");
+    }
 }

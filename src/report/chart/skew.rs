@@ -35,6 +35,8 @@ pub struct SkewPanel {
 pub struct SkewChart {
     /// Top line.
     pub title: String,
+    /// Second line, when operators are left out.
+    pub note: Option<String>,
     /// Panels, one per operator.
     pub panels: Vec<SkewPanel>,
     /// Lines the subtasks must stay under.
@@ -56,14 +58,16 @@ fn panel(layout: &KeyGroupLayout, op: &OperatorResult) -> Option<SkewPanel> {
 
 impl SkewChart {
     /// The skew of a run at each operator's peak checkpoint.
+    /// At most [`super::MAX_PANELS`] operators are drawn.
     pub fn new(s: &Scenario, r: &ScenarioResult, limits: Vec<Limit>) -> Self {
         let layout = s.layout();
+        let shown = super::panel_operators(r);
         SkewChart {
             title: format!("{} — where the bytes sit at the peak checkpoint", s.name),
-            panels: r
-                .operators
+            note: super::panels_note(shown.len(), r.operators.len()),
+            panels: shown
                 .iter()
-                .filter_map(|op| panel(&layout, op))
+                .filter_map(|&i| panel(&layout, &r.operators[i]))
                 .collect(),
             limits,
         }
@@ -76,7 +80,7 @@ impl Chart for SkewChart {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let body = parts::titled(root, &self.title, None)?;
+        let body = parts::titled(root, &self.title, self.note.as_deref().map(|n| (n, 30)))?;
         if self.panels.is_empty() {
             return parts::nothing(&body, "no checkpoint: nothing to show");
         }

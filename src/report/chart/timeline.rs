@@ -135,21 +135,25 @@ fn panel(s: &Scenario, i: usize, op: &OperatorResult) -> TimelinePanel {
 
 impl TimelineChart {
     /// The timeline of a run, with the given limits drawn.
+    /// At most [`super::MAX_PANELS`] operators are drawn.
     pub fn new(s: &Scenario, r: &ScenarioResult, limits: Vec<Limit>) -> Self {
+        let shown = super::panel_operators(r);
+        let mut subtitle = format!(
+            "Flink {}, {}, parallelism {}, {} key groups",
+            s.flink_version,
+            s.config.backend.class_name(s.flink_version),
+            s.parallelism,
+            s.max_parallelism
+        );
+        if let Some(note) = super::panels_note(shown.len(), r.operators.len()) {
+            subtitle = format!("{subtitle}; {note}");
+        }
         TimelineChart {
             title: format!("{} — state bytes per subtask at each checkpoint", s.name),
-            subtitle: format!(
-                "Flink {}, {}, parallelism {}, {} key groups",
-                s.flink_version,
-                s.config.backend.class_name(s.flink_version),
-                s.parallelism,
-                s.max_parallelism
-            ),
-            panels: r
-                .operators
+            subtitle,
+            panels: shown
                 .iter()
-                .enumerate()
-                .map(|(i, op)| panel(s, i, op))
+                .map(|&i| panel(s, i, &r.operators[i]))
                 .collect(),
             limits,
         }
