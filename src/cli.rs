@@ -50,7 +50,7 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         flink_conf: Option<PathBuf>,
         /// Your own per-subtask budget, drawn on the charts (e.g. "64 mb"); repeatable.
-        #[arg(long, value_name = "SIZE")]
+        #[arg(long, value_name = "SIZE", allow_hyphen_values = true)]
         budget: Vec<String>,
         /// exact plays every record; sampled plays every record but simulates the
         /// heaviest subtask and a sample of the others' key groups (error bound
@@ -59,10 +59,10 @@ pub enum Command {
         /// assignments, picks analytic when eligible, else sampled.
         #[arg(long, value_enum, default_value_t = ModeArg::Auto)]
         mode: ModeArg,
-        /// Threads for an exact run (default: every core): key groups are split
-        /// among them. The result is the same, byte for byte, on any number.
-        #[arg(long, short, value_name = "N")]
-        jobs: Option<usize>,
+        /// Threads for an exact run, 1 to 1024 (default: every core): key groups
+        /// are split among them. The result is the same, byte for byte, on any number.
+        #[arg(long, short, value_name = "N", allow_negative_numbers = true)]
+        jobs: Option<i64>,
     },
     /// Every backend option side by side on the same traffic, and the recommendation for your Flink version.
     #[command(after_help = COMPARE_HELP)]
@@ -73,7 +73,7 @@ pub enum Command {
         #[arg(long, default_value = "reports")]
         out: PathBuf,
         /// Upload bandwidth per subtask, in Flink's size syntax per second.
-        #[arg(long, default_value = "100 mb")]
+        #[arg(long, default_value = "100 mb", allow_hyphen_values = true)]
         bandwidth: String,
         /// Print nothing (outputs are still written).
         #[arg(long, short)]
@@ -204,7 +204,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 quiet,
                 progress: !no_progress && !quiet,
                 mode: mode.into(),
-                threads: jobs.unwrap_or(0),
+                // 0: every core.
+                threads: jobs.map(threads).transpose()?.unwrap_or(0),
             },
         ),
         Command::Compare {
@@ -346,9 +347,8 @@ fn run_scenarios(
 /// `statecap compare`: every backend option of the version on the same
 /// traffic, the recommendation and its configuration.
 fn compare(scenario: &Path, out: &Path, bandwidth: &str, quiet: bool) -> Result<i32, Error> {
+    let bw = positive_size("--bandwidth", bandwidth)? as f64;
     let s = Scenario::load(scenario)?;
-    let bw = statecap::flink::units::parse_memory_size(bandwidth)
-        .map_err(|e| Error::usage("--bandwidth", e))? as f64;
     let bar = progress_bar(records_to_play(&s), !quiet, &s.name);
     let cmp = statecap::plan::compare(&s, bw, &|n| {
         if let Some(b) = &bar {
@@ -385,18 +385,64 @@ fn check(paths: &[PathBuf], flink_conf: Option<&Path>) -> Result<i32, Error> {
     Ok(code)
 }
 
+/// The `--budget` values: sizes of more than 0 bytes.
 fn budgets(texts: &[String]) -> Result<Vec<report::chart::Limit>, Error> {
     texts
         .iter()
         .map(|b| {
-            statecap::flink::units::parse_memory_size(b)
-                .map(|bytes| report::chart::Limit {
-                    label: "budget".into(),
-                    bytes,
-                })
-                .map_err(|e| Error::usage("--budget", e))
+            positive_size("--budget", b).map(|bytes| report::chart::Limit {
+                label: "budget".into(),
+                bytes,
+            })
         })
         .collect()
+}
+
+/// A size option (`--budget`, `--bandwidth`): Flink's size syntax, more
+/// than 0 bytes.
+fn positive_size(option: &str, text: &str) -> Result<u64, Error> {
+    let positive = || {
+        Error::usage(
+            option,
+            format!("'{text}' must be positive: give a size such as \"64 mb\""),
+        )
+    };
+    if let Some(rest) = text.trim_start().strip_prefix('-') {
+        return Err(
+            if rest
+                .trim_start()
+                .starts_with(|c: char| c.is_ascii_digit() || c == '.')
+            {
+                positive()
+            } else {
+                Error::usage(
+                    option,
+                    format!("expects a size such as \"64 mb\", got '{text}'"),
+                )
+            },
+        );
+    }
+    match statecap::flink::units::parse_memory_size(text) {
+        Ok(0) => Err(positive()),
+        Ok(b) => Ok(b),
+        Err(e) => Err(Error::usage(option, e)),
+    }
+}
+
+/// Most threads `--jobs` takes: far more than any machine statecap runs
+/// on has cores, and few enough that a typo does not start 100,000.
+const MAX_JOBS: i64 = 1024;
+
+/// `--jobs N`: 1 to [`MAX_JOBS`] threads.
+fn threads(n: i64) -> Result<usize, Error> {
+    if (1..=MAX_JOBS).contains(&n) {
+        Ok(n as usize)
+    } else {
+        Err(Error::usage(
+            "--jobs",
+            format!("{n} threads: give 1 to {MAX_JOBS} (leave --jobs out to use every core)"),
+        ))
+    }
 }
 
 fn progress_bar(total: u64, enabled: bool, name: &str) -> Option<indicatif::ProgressBar> {

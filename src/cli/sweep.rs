@@ -38,11 +38,11 @@ pub struct SweepArgs {
     #[arg(long, default_value = "reports")]
     out: PathBuf,
     /// Your own per-subtask budget (e.g. "64 mb"): crossings are reported for it too; repeatable.
-    #[arg(long, value_name = "SIZE")]
+    #[arg(long, value_name = "SIZE", allow_hyphen_values = true)]
     budget: Vec<String>,
-    /// Threads (default: every core).
-    #[arg(long, short)]
-    jobs: Option<usize>,
+    /// Threads, 1 to 1024 (default: every core).
+    #[arg(long, short, value_name = "N", allow_negative_numbers = true)]
+    jobs: Option<i64>,
     /// Print nothing (outputs are still written).
     #[arg(long, short)]
     quiet: bool,
@@ -56,9 +56,10 @@ pub struct SweepArgs {
 
 /// Runs `statecap sweep`; returns the exit code.
 pub fn command(a: SweepArgs) -> Result<i32, Error> {
+    let budgets = super::budgets(&a.budget)?;
+    let jobs = a.jobs.map(super::threads).transpose()?;
     let base = Scenario::load(&a.scenario)?;
     let vary = sweep::parse_dimensions(&a.vary)?;
-    let budgets = super::budgets(&a.budget)?;
     let n = sweep::grid_points(&vary)?;
     let bar = if !a.quiet && !a.no_progress && std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new(n as u64);
@@ -77,9 +78,9 @@ pub fn command(a: SweepArgs) -> Result<i32, Error> {
     };
     let mode = a.mode.into();
     let go = || sweep::run(&base, vary.clone(), mode, &|| bar.inc(1));
-    let result = match a.jobs {
+    let result = match jobs {
         Some(j) => rayon::ThreadPoolBuilder::new()
-            .num_threads(j.max(1))
+            .num_threads(j)
             .build()
             .map_err(|e| Error::usage("--jobs", e))?
             .install(go),
@@ -93,5 +94,33 @@ pub fn command(a: SweepArgs) -> Result<i32, Error> {
         print!("{}", report::sweep::render(&result, &budgets));
         println!("wrote {}", dir.display());
     }
+    no_point_ran(&result)?;
     Ok(0)
+}
+
+/// A sweep none of whose points could be simulated (every one invalid, or
+/// stopped by an error) is bad input, though its table and sweep.csv,
+/// which say why for each point, were printed and written.
+fn no_point_ran(result: &sweep::Sweep) -> Result<(), Error> {
+    let ran = |p: &&sweep::Point| matches!(p.status, sweep::Status::Holds | sweep::Status::Fails);
+    if result.points.is_empty() || result.points.iter().any(|p| ran(&p)) {
+        return Ok(());
+    }
+    let first = result.points.iter().find_map(|p| match &p.status {
+        sweep::Status::Invalid(why) | sweep::Status::Error(why) => Some(why.as_str()),
+        _ => None,
+    });
+    Err(Error::usage(
+        "--vary",
+        format!(
+            "no point of the sweep could be simulated ({} of {} invalid); the first: {}",
+            result
+                .points
+                .iter()
+                .filter(|p| matches!(p.status, sweep::Status::Invalid(_)))
+                .count(),
+            result.points.len(),
+            first.unwrap_or("")
+        ),
+    ))
 }

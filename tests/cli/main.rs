@@ -16,6 +16,9 @@
 //! - `scenario_errors`   `tests/data/bad/*.toml`, one mistake each: exit code 2,
 //!   a message naming file, line and field, nothing written; a good and a bad
 //!   file together write nothing; `Scenario::parse` never panics (proptest).
+//! - `hostile_inputs`    what a one-mistake fixture cannot say: option values
+//!   (`--budget 0`, `--jobs 100000`, negative sizes), a sweep with no valid
+//!   point.
 //! - `determinism`       the same scenario twice gives byte-identical outputs; a
 //!   different seed changes them.
 //! - `exports`           timeline.csv, summary.csv, summary.json, keygroups.csv:
@@ -54,6 +57,7 @@ mod exports;
 mod fast_mode;
 mod generated;
 mod ground_truth;
+mod hostile_inputs;
 mod invariants;
 mod layers;
 mod no_checkpoint;
