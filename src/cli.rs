@@ -320,6 +320,9 @@ fn run_scenarios(
             b.finish_and_clear();
         }
         let result = run.result();
+        for line in code_over_file(s, flink_conf)? {
+            eprintln!("note: {}: {line}", s.name);
+        }
         if let Some(why) = statecap::plan::no_checkpoint(s, result) {
             eprintln!("warning: {}: {why}", s.name);
         }
@@ -377,12 +380,25 @@ fn check(paths: &[PathBuf], flink_conf: Option<&Path>) -> Result<i32, Error> {
     let loaded = load_all(paths, flink_conf)?;
     let mut code = 0;
     for s in &loaded {
+        for line in code_over_file(s, flink_conf)? {
+            println!("note: {line}");
+        }
         let r = pipeline::simulate(s, &RunOptions::default())?.into_result();
         let verdict = report::compare::check_verdict(s, &r);
         println!("{}", verdict.text());
         code = code.max(verdict.exit_code());
     }
     Ok(code)
+}
+
+/// Where the scenario's `[state]` / `[checkpoints]` (the job's code) win
+/// over the `--flink-conf` file: one line each.
+fn code_over_file(s: &Scenario, flink_conf: Option<&Path>) -> Result<Vec<String>, Error> {
+    let Some(path) = flink_conf else {
+        return Ok(Vec::new());
+    };
+    let conf = statecap::flink::conf_file::load(path, s.flink_version)?;
+    Ok(statecap::plan::code_over_file(s, &conf))
 }
 
 fn budgets(texts: &[String]) -> Result<Vec<report::chart::Limit>, Error> {

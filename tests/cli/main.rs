@@ -33,6 +33,8 @@
 //! - `recommend`         `compare` on RocksDB jobs: the scenario's own
 //!   configuration under its own name, kept when it holds; never moved to
 //!   JobManager storage unless the state fits there.
+//! - `code_over_file`    `check` / `run --flink-conf` on a scenario that sets
+//!   its backend and storage in code: one line says the job's setting wins.
 //! - `sweep`             `statecap sweep`: sweep.csv, capacity charts,
 //!   crossings, every core, a progress bar only on a terminal.
 //! - `no_checkpoint`     a run shorter than one checkpoint interval: `check`
@@ -47,6 +49,7 @@
 
 mod support;
 
+mod code_over_file;
 mod config_emit;
 mod determinism;
 mod explain_config;
