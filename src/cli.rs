@@ -328,7 +328,7 @@ fn run_scenarios(
         }
         let files = report::render_outputs_with(s, result, &budgets)?;
         tables.push_str(&report::render_table(s, result));
-        tables.push_str(&pipeline::mode::describe(run.mode, result.sampled_error));
+        tables.push_str(&report::mode_line(s, result));
         tables.push('\n');
         tables.push_str(&simulated_line(&run));
         rendered.push((s.name.clone(), files));
