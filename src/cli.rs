@@ -321,12 +321,15 @@ fn run_scenarios(
             b.finish_and_clear();
         }
         let result = run.result();
+        for line in code_over_file(s, flink_conf)? {
+            eprintln!("note: {}: {line}", s.name);
+        }
         if let Some(why) = statecap::plan::no_checkpoint(s, result) {
             eprintln!("warning: {}: {why}", s.name);
         }
         let files = report::render_outputs_with(s, result, &budgets)?;
         tables.push_str(&report::render_table(s, result));
-        tables.push_str(&pipeline::mode::describe(run.mode, result.sampled_error));
+        tables.push_str(&report::mode_line(s, result));
         tables.push('\n');
         tables.push_str(&simulated_line(&run));
         rendered.push((s.name.clone(), files));
@@ -377,12 +380,25 @@ fn check(paths: &[PathBuf], flink_conf: Option<&Path>) -> Result<i32, Error> {
     let loaded = load_all(paths, flink_conf)?;
     let mut code = 0;
     for s in &loaded {
+        for line in code_over_file(s, flink_conf)? {
+            println!("note: {line}");
+        }
         let r = pipeline::simulate(s, &RunOptions::default())?.into_result();
         let verdict = report::compare::check_verdict(s, &r);
         println!("{}", verdict.text());
         code = code.max(verdict.exit_code());
     }
     Ok(code)
+}
+
+/// Where the scenario's `[state]` / `[checkpoints]` (the job's code) win
+/// over the `--flink-conf` file: one line each.
+fn code_over_file(s: &Scenario, flink_conf: Option<&Path>) -> Result<Vec<String>, Error> {
+    let Some(path) = flink_conf else {
+        return Ok(Vec::new());
+    };
+    let conf = statecap::flink::conf_file::load(path, s.flink_version)?;
+    Ok(statecap::plan::code_over_file(s, &conf))
 }
 
 /// The `--budget` values: sizes of more than 0 bytes.

@@ -655,6 +655,70 @@ fn short_duration(ms: i64) -> String {
     crate::flink::units::human_duration_ms(ms).replacen(".0 ", " ", 1)
 }
 
+/// What was tested when a configuration file is laid over a scenario
+/// whose `[state]` / `[checkpoints]` also set the backend or storage: one
+/// line per setting both make, saying which wins and why. Flink applies
+/// what the job sets in code (`env.setStateBackend`, `setCheckpointStorage`)
+/// over the configuration file, and the scenario's sections are the job's
+/// code. Read from the resolved configuration's reasons ("… set by the
+/// job") and the file's own entries.
+pub fn code_over_file(s: &Scenario, conf: &crate::flink::conf_file::ConfFile) -> Vec<String> {
+    use crate::flink::config::{Setting, backend_from_config, lookup_setting};
+    let v = s.flink_version;
+    let file = conf.path.file_name().map_or_else(
+        || conf.path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let set_by_job = |prefix: &str| {
+        s.config
+            .reasons
+            .iter()
+            .any(|r| r.starts_with(prefix) && r.ends_with("set by the job"))
+    };
+    let mut out = Vec::new();
+    if set_by_job("backend ")
+        && let Some(f) = lookup_setting(&conf.entries, Setting::Backend, v)
+    {
+        let class = s.config.backend.class_name(v);
+        let same = backend_from_config(v, &f.value).is_ok_and(|b| b == s.config.backend);
+        out.push(if same {
+            format!(
+                "the scenario's [state] backend ({class}) is set in the job's code, and '{}: {}' \
+                 in {file} sets the same",
+                f.key, f.value
+            )
+        } else {
+            format!(
+                "the scenario's [state] backend ({class}) is set in the job's code and wins over \
+                 '{}: {}' in {file}: Flink applies the job's env.setStateBackend over the \
+                 configuration file",
+                f.key, f.value
+            )
+        });
+    }
+    if set_by_job("checkpoint storage ")
+        && let Some(f) = lookup_setting(&conf.entries, Setting::Storage, v)
+    {
+        let own = s.config.storage.short_name();
+        let same = f.value.trim().eq_ignore_ascii_case(own);
+        out.push(if same {
+            format!(
+                "the scenario's [checkpoints] storage ({own}) is set in the job's code, and \
+                 '{}: {}' in {file} sets the same",
+                f.key, f.value
+            )
+        } else {
+            format!(
+                "the scenario's [checkpoints] storage ({own}) is set in the job's code and wins \
+                 over '{}: {}' in {file}: Flink applies the job's setCheckpointStorage over the \
+                 configuration file",
+                f.key, f.value
+            )
+        });
+    }
+    out
+}
+
 /// Replays the scenario with a barrier every 1/40 of the smallest window
 /// slide: the share of barriers at which a subtask is over the memory limit
 /// is the share of checkpoints that fail when the checkpoint interval drifts

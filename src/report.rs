@@ -223,6 +223,74 @@ struct Failure<'a> {
     message: &'a str,
 }
 
+/// How exact a run's bytes are, beside what its mode says of the
+/// simulation: the heap format is replayed exactly (in an exact run);
+/// Snappy compression and RocksDB are estimated whatever the mode, RocksDB
+/// with a range per subtask (`state_bytes_low`..`state_bytes_high`).
+pub fn bytes_accuracy(s: &Scenario, r: &ScenarioResult) -> Option<String> {
+    use crate::flink::units::human_bytes;
+    if s.config.backend.is_heap() {
+        return match (s.compression, r.mode) {
+            (true, _) => Some(
+                "Snappy-compressed snapshot bytes estimated (measured median error 8.4% against \
+                 real Flink)"
+                    .into(),
+            ),
+            (false, crate::pipeline::Mode::Exact) => Some("heap snapshot bytes exact".into()),
+            // The mode's own bound covers them.
+            (false, _) => None,
+        };
+    }
+    let top = r
+        .operators
+        .iter()
+        .flat_map(|o| o.checkpoints.iter())
+        .map(|c| c.max_subtask())
+        .max_by_key(|st| st.state_bytes);
+    let figures = top.map_or_else(String::new, |st| {
+        if st.state_bytes_low == st.state_bytes_high {
+            format!(": largest subtask {}", human_bytes(st.state_bytes))
+        } else {
+            format!(
+                ": largest subtask {} (range {}..{})",
+                human_bytes(st.state_bytes),
+                human_bytes(st.state_bytes_low),
+                human_bytes(st.state_bytes_high)
+            )
+        }
+    });
+    let mut kinds: Vec<&str> = Vec::new();
+    for op in &s.operators {
+        let k = match op.assigner {
+            crate::scenario::Assigner::Tumbling { .. } => "11.5% tumbling",
+            crate::scenario::Assigner::Sliding { .. } => "29.9% sliding",
+            crate::scenario::Assigner::Session { .. } => "35.6% session",
+        };
+        if !kinds.contains(&k) {
+            kinds.push(k);
+        }
+    }
+    Some(format!(
+        "{} state bytes estimated{figures}; measured median error {} against real Flink",
+        if s.config.backend == crate::flink::Backend::ForSt {
+            "ForSt (as RocksDB)"
+        } else {
+            "RocksDB"
+        },
+        kinds.join(", ")
+    ))
+}
+
+/// The `mode: …` line printed after a run's table: the simulation's mode
+/// and bound, then how exact the bytes are ([`bytes_accuracy`]).
+pub fn mode_line(s: &Scenario, r: &ScenarioResult) -> String {
+    let mode = crate::pipeline::mode::describe(r.mode, r.sampled_error);
+    match bytes_accuracy(s, r) {
+        Some(b) => format!("{mode}; {b}"),
+        None => mode,
+    }
+}
+
 /// `summary.json`: the scenario's configuration as Flink resolves it, and per
 /// operator the peaks and every failure with Flink's message.
 pub fn summary_json(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
@@ -270,7 +338,10 @@ pub fn summary_json(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
         "configuration": s.config.reasons,
         "operators": ops,
         "mode": r.mode.name(),
-        "mode_error": crate::pipeline::mode::error_text(r.mode, r.sampled_error),
+        "mode_error": match bytes_accuracy(s, r) {
+            Some(b) => format!("{}; {b}", crate::pipeline::mode::error_text(r.mode, r.sampled_error)),
+            None => crate::pipeline::mode::error_text(r.mode, r.sampled_error),
+        },
     });
     let mut out = serde_json::to_vec_pretty(&v).map_err(|e| Error::output("summary.json", e))?;
     out.push(b'\n');

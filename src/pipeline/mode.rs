@@ -100,16 +100,23 @@ pub fn resolve(s: &Scenario, mode: Mode) -> Result<Mode> {
 }
 
 /// One line saying which mode produced a result and its error bound
-/// (`sampled_error`: the sampled run's own bound, a fraction).
+/// (`sampled_error`: the sampled run's own bound, a fraction). It speaks of
+/// the simulation (records, windows, timers, key groups) only: how exact
+/// the bytes are depends on the backend too, and the report adds that
+/// (RocksDB and compressed bytes are estimates whatever the mode).
 pub fn describe(mode: Mode, sampled_error: Option<f64>) -> String {
     match mode {
         Mode::Analytic => {
             format!("mode: analytic (closed-form occupancy; error {ANALYTIC_ERROR_BOUND})")
         }
         Mode::Sampled => format!("mode: sampled ({})", sampled_bound(sampled_error)),
-        _ => "mode: exact (every record simulated; heap bytes exact)".to_string(),
+        _ => format!("mode: exact ({EXACT_SIMULATION})"),
     }
 }
+
+/// What an exact run gets exactly right.
+const EXACT_SIMULATION: &str =
+    "every record simulated; records, windows, timers and key groups exact";
 
 /// What a sampled result's error is.
 fn sampled_bound(error: Option<f64>) -> String {
@@ -120,12 +127,13 @@ fn sampled_bound(error: Option<f64>) -> String {
     )
 }
 
-/// What a result in `mode` says of its error, as `summary.json` carries it.
+/// What a result in `mode` says of its error, as `summary.json` carries it
+/// (of the simulation; the report adds what the backend estimates).
 pub fn error_text(mode: Mode, sampled_error: Option<f64>) -> String {
     match mode {
         Mode::Analytic => ANALYTIC_ERROR_BOUND.to_string(),
         Mode::Sampled => sampled_bound(sampled_error),
-        _ => "exact".to_string(),
+        _ => format!("exact ({EXACT_SIMULATION})"),
     }
 }
 

@@ -36,6 +36,11 @@
 //! - `recommend`         `compare` on RocksDB jobs: the scenario's own
 //!   configuration under its own name, kept when it holds; never moved to
 //!   JobManager storage unless the state fits there.
+//! - `accuracy`          the `mode:` line and summary.json's `mode_error`: the
+//!   simulation exact, heap bytes exact, RocksDB and compressed bytes
+//!   estimated (RocksDB with its range).
+//! - `code_over_file`    `check` / `run --flink-conf` on a scenario that sets
+//!   its backend and storage in code: one line says the job's setting wins.
 //! - `sweep`             `statecap sweep`: sweep.csv, capacity charts,
 //!   crossings, every core, a progress bar only on a terminal.
 //! - `no_checkpoint`     a run shorter than one checkpoint interval: `check`
@@ -50,6 +55,8 @@
 
 mod support;
 
+mod accuracy;
+mod code_over_file;
 mod config_emit;
 mod determinism;
 mod explain_config;
