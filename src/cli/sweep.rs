@@ -100,9 +100,15 @@ pub fn command(a: SweepArgs) -> Result<i32, Error> {
 
 /// A sweep none of whose points could be simulated (every one invalid, or
 /// stopped by an error) is bad input, though its table and sweep.csv,
-/// which say why for each point, were printed and written.
+/// which say why for each point, were printed and written. A point that
+/// ran but saw no checkpoint did run: sweep.csv says `no_checkpoint`.
 fn no_point_ran(result: &sweep::Sweep) -> Result<(), Error> {
-    let ran = |p: &&sweep::Point| matches!(p.status, sweep::Status::Holds | sweep::Status::Fails);
+    let ran = |p: &&sweep::Point| {
+        matches!(
+            p.status,
+            sweep::Status::Holds | sweep::Status::Fails | sweep::Status::NoCheckpoint(_)
+        )
+    };
     if result.points.is_empty() || result.points.iter().any(|p| ran(&p)) {
         return Ok(());
     }
