@@ -1,8 +1,10 @@
 //! What `statecap sweep` shows of a [`Sweep`]: `sweep.csv` (one row per
 //! point), a capacity chart per swept parameter ([`super::chart`]), and the
 //! text printed: the grid of peaks, the invalid points, and each crossing in
-//! words ("the memory backend fails above 62,000 records/s at parallelism
-//! 8"). The limits are the checkpoint storage's and the user's budgets.
+//! words, each naming the limit it is about ("the memory backend's 5.0 MiB
+//! limit is exceeded above 62,000 records/s at parallelism 8, so checkpoints
+//! fail"; "the 2.0 MiB budget holds at every swept key count"). The limits
+//! are the checkpoint storage's and the user's budgets.
 //!
 //! Not here: running the points and finding the crossings
 //! ([`crate::plan::sweep`]).
@@ -258,11 +260,28 @@ pub fn render(sw: &Sweep, budgets: &[Limit]) -> String {
         }
     }
     let _ = writeln!(o);
-    let who = subject(&sw.base);
     let limits = limits(sw, budgets);
     let bytes: Vec<u64> = limits.iter().map(|l| l.bytes).collect();
+    // Every sentence names the limit it is about: the storage's ("the
+    // memory backend's 5.0 MiB limit", over which checkpoints fail) or a
+    // budget ("the 2.0 MiB budget"), so a sweep that fails the one and
+    // holds the other says both without contradiction.
+    let is_storage = |i: usize| i == 0 && limits.len() > budgets.len();
+    let name = |i: usize| {
+        if is_storage(i) {
+            storage_limit_name(&sw.base, limits[i].bytes)
+        } else {
+            format!("the {} {}", human_bytes(limits[i].bytes), limits[i].label)
+        }
+    };
     for c in sw.crossings(&bytes) {
-        let limit = &limits[c.limit];
+        let who = name(c.limit);
+        let peak = |b: u64| beside(b, limits[c.limit].bytes);
+        let fail = if is_storage(c.limit) {
+            ", so checkpoints fail"
+        } else {
+            ""
+        };
         let at = if c.fixed.is_empty() {
             String::new()
         } else {
@@ -275,12 +294,6 @@ pub fn render(sw: &Sweep, budgets: &[Limit]) -> String {
                     .join(", ")
             )
         };
-        let is_storage = budgets.iter().all(|b| b != limit);
-        let fails = if is_storage {
-            "fails".to_string()
-        } else {
-            format!("exceeds the {}", limit.text())
-        };
         let p = c.param;
         let line = match c.kind {
             CrossingKind::Above {
@@ -288,53 +301,65 @@ pub fn render(sw: &Sweep, budgets: &[Limit]) -> String {
                 last_ok,
                 first_over,
             } => format!(
-                "{who} {fails} above {}{at} (holds at {}: {}; over at {}: {})",
+                "{who} is exceeded above {}{at}{fail} (under at {}: {}; over at {}: {})",
                 phrase(p, round_sig(x)),
                 show(p, last_ok.0),
-                human_bytes(last_ok.1),
+                peak(last_ok.1),
                 show(p, first_over.0),
-                human_bytes(first_over.1)
+                peak(first_over.1)
             ),
             CrossingKind::Below {
                 at: x,
                 last_over,
                 first_ok,
             } if matches!(p, Param::Parallelism | Param::MaxParallelism) => format!(
-                "{who} needs {} or more{at} (over at {}: {}; holds at {}: {})",
+                "{who} holds with {} or more{at} (over at {}: {}; under at {}: {})",
                 phrase(p, x.ceil()),
                 show(p, last_over.0),
-                human_bytes(last_over.1),
+                peak(last_over.1),
                 show(p, first_ok.0),
-                human_bytes(first_ok.1)
+                peak(first_ok.1)
             ),
             CrossingKind::Below {
                 at: x,
                 last_over,
                 first_ok,
             } => format!(
-                "{who} {fails} below {}{at} (over at {}: {}; holds at {}: {})",
+                "{who} is exceeded below {}{at}{fail} (over at {}: {}; under at {}: {})",
                 phrase(p, round_sig(x)),
                 show(p, last_over.0),
-                human_bytes(last_over.1),
+                peak(last_over.1),
                 show(p, first_ok.0),
-                human_bytes(first_ok.1)
+                peak(first_ok.1)
             ),
             CrossingKind::Always { lowest } => format!(
-                "{who} {fails} at every swept {}{at} (lowest peak {} at {})",
+                "{who} is exceeded at every swept {}{at}{fail} (lowest peak {} at {})",
                 noun(p),
                 human_bytes(lowest.1),
                 show(p, lowest.0)
             ),
             CrossingKind::Never { highest } => format!(
-                "{who} holds at every swept {}{at} (highest peak {} at {}, {:.0}% of the {})",
+                "{who} holds at every swept {}{at} (highest peak {} at {}, {:.0}% of it)",
                 noun(p),
                 human_bytes(highest.1),
                 show(p, highest.0),
-                highest.1 as f64 * 100.0 / limit.bytes as f64,
-                limit.text()
+                highest.1 as f64 * 100.0 / limits[c.limit].bytes as f64,
             ),
         };
         let _ = writeln!(o, "{line}");
+    }
+    // A budget above the storage's limit never binds: checkpoints fail first.
+    if is_storage(0) {
+        for (i, l) in limits.iter().enumerate().skip(1) {
+            if l.bytes > limits[0].bytes {
+                let _ = writeln!(
+                    o,
+                    "{} is above {}: checkpoints fail before the state reaches it",
+                    name(i),
+                    name(0)
+                );
+            }
+        }
     }
     if limits.is_empty() {
         let _ = writeln!(
@@ -355,14 +380,26 @@ fn describe_values(sw: &Sweep, values: &[f64]) -> String {
         .join(" ")
 }
 
-/// "the memory backend", "the hashmap backend with jobmanager storage".
-fn subject(s: &Scenario) -> String {
-    match (s.config.backend, s.config.storage) {
-        (Backend::Memory, _) => "the memory backend".into(),
-        (b, st) => format!(
-            "the {} backend with {} storage",
-            b.short_name(),
-            st.short_name()
+/// `bytes` as a person reads it, in bytes when rounding would make it read
+/// as `limit` ("over at 3,000 records/s: 2,098,001 B" of a 2.0 MiB budget).
+fn beside(bytes: u64, limit: u64) -> String {
+    let text = human_bytes(bytes);
+    if bytes != limit && text == human_bytes(limit) {
+        format!("{} B", group(bytes))
+    } else {
+        text
+    }
+}
+
+/// "the memory backend's 5.0 MiB limit", "the JobManager storage's 5.0 MiB
+/// limit (hashmap backend)".
+fn storage_limit_name(s: &Scenario, bytes: u64) -> String {
+    match s.config.backend {
+        Backend::Memory => format!("the memory backend's {} limit", human_bytes(bytes)),
+        b => format!(
+            "the JobManager storage's {} limit ({} backend)",
+            human_bytes(bytes),
+            b.short_name()
         ),
     }
 }

@@ -33,6 +33,9 @@
 //! - `parallel`          one operator over several threads (partitions of key
 //!   groups) equals one thread, snapshot by snapshot, on the ground-truth
 //!   cases and a grid of time kinds, lateness and checkpoint triggers.
+//! - `readme`            the README's scenario file names every field of
+//!   `src/scenario/raw.rs` and parses in every form it shows; its
+//!   `explain-config` example is what the command prints.
 //! - `recommend`         `compare` on RocksDB jobs: the scenario's own
 //!   configuration under its own name, kept when it holds; never moved to
 //!   JobManager storage unless the state fits there.
@@ -69,6 +72,7 @@ mod invariants;
 mod layers;
 mod no_checkpoint;
 mod parallel;
+mod readme;
 mod recommend;
 mod report_html;
 mod scenario_errors;

@@ -70,11 +70,14 @@ fn sweep_writes_csv_charts_and_crossings() {
         "every core: {text}"
     );
     assert!(
-        text.contains("the memory backend fails above")
-            && text.contains("records/s at parallelism 2"),
+        text.contains("the memory backend's 5.0 MiB limit is exceeded above")
+            && text.contains("records/s at parallelism 2, so checkpoints fail"),
         "a crossing in words: {text}"
     );
-    assert!(text.contains("needs parallelism"), "{text}");
+    assert!(
+        text.contains("the memory backend's 5.0 MiB limit holds with parallelism"),
+        "{text}"
+    );
     // Piped: no progress bar, nothing on stderr.
     assert_eq!(stderr(&o), "", "no progress bar when piped");
 
@@ -253,5 +256,74 @@ fn sweep_runs_on_the_shipped_seed_scenario() {
         assert!(dir.join(format!("{name}.png")).is_file(), "{name}.png");
         assert!(dir.join(format!("{name}.svg")).is_file(), "{name}.svg");
     }
-    assert!(stdout(&o).contains("the memory backend"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("the memory backend's 5.0 MiB limit"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// With `--budget`, every sentence names the limit it is about: a sweep
+/// that crosses the backend's limit and stays under a larger budget (or
+/// the reverse) says both without contradicting itself.
+#[test]
+fn sweep_sentences_name_the_limit_they_are_about() {
+    let d = tempfile::tempdir().unwrap();
+    let crossings = |budget: &str| -> Vec<String> {
+        let o = sweep(d.path(), &["--budget", budget]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+            .lines()
+            .filter(|l| {
+                l.contains(" at every swept ") || l.contains(" above ") || l.contains(" or more")
+            })
+            .map(str::to_string)
+            .collect()
+    };
+    for budget in ["20 mb", "1 kb", "2 mb"] {
+        let lines = crossings(budget);
+        assert!(!lines.is_empty(), "{budget}");
+        let name = format!("the {}.0 MiB budget", budget.trim_end_matches(" mb"));
+        for l in &lines {
+            assert!(
+                l.starts_with("the memory backend's 5.0 MiB limit ")
+                    || l.starts_with("the 1.0 KiB budget ")
+                    || l.starts_with(&format!("{name} ")),
+                "{budget}: a sentence that names no limit: {l}"
+            );
+            // The backend's limit is what fails checkpoints; a budget is not.
+            if l.contains("so checkpoints fail") {
+                assert!(l.starts_with("the memory backend's"), "{l}");
+            }
+            if l.starts_with("the memory backend's") && l.contains(" is exceeded ") {
+                assert!(l.contains("so checkpoints fail"), "{l}");
+            }
+        }
+        // The same line of points never both holds and fails one limit.
+        for l in lines
+            .iter()
+            .filter(|l| l.contains(" holds at every swept "))
+        {
+            let (limit, rest) = l.split_once(" holds at every swept ").unwrap();
+            let (what, _) = rest.split_once(" (").unwrap();
+            let twin = format!("{limit} is exceeded at every swept {what}");
+            assert!(!lines.iter().any(|m| m.starts_with(&twin)), "{budget}: {l}");
+        }
+    }
+    let lines = crossings("20 mb");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("the 20.0 MiB budget holds at every swept")),
+        "{lines:?}"
+    );
+    let o = sweep(d.path(), &["--budget", "20 mb"]);
+    assert!(
+        stdout(&o).contains(
+            "the 20.0 MiB budget is above the memory backend's 5.0 MiB limit: checkpoints fail \
+             before the state reaches it"
+        ),
+        "{}",
+        stdout(&o)
+    );
 }
