@@ -51,6 +51,17 @@
 //!   `no_checkpoint`, every CSV keeps its header.
 //! - `layers`            the house rule on the source: each module imports only
 //!   from its own floor or below; the library prints nothing and has no flags.
+//! - `fuzz`              generated inputs on stable Rust (proptest): mutated
+//!   scenarios through the parser, traces through the reader, Flink
+//!   configuration files through every version's reader and `explain`, and
+//!   mutated small scenarios through the binary under a timeout and a memory
+//!   cap: no panic, abort or hang, refusals that name file and line, all
+//!   outputs or none, the same bytes twice; a table of what was tried
+//!   (`STATECAP_FUZZ_CASES` sets how many).
+//! - `properties`        proptest properties of the simulation on generated
+//!   jobs: heap bytes add up over key groups, the same seed or any number of
+//!   threads gives the same result, parallelism moves key groups and not
+//!   state, and monotone where Flink is (each proved in a comment).
 //!
 //! The ground-truth cases live beside the repository in
 //! `../shared/ground-truth`; the tests that need them fail (never skip) when
@@ -65,6 +76,7 @@ mod determinism;
 mod explain_config;
 mod exports;
 mod fast_mode;
+mod fuzz;
 mod generated;
 mod ground_truth;
 mod hostile_inputs;
@@ -72,6 +84,7 @@ mod invariants;
 mod layers;
 mod no_checkpoint;
 mod parallel;
+mod properties;
 mod readme;
 mod recommend;
 mod report_html;
