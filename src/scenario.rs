@@ -225,7 +225,7 @@ impl Scenario {
 
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = read_text(path)?;
         Self::parse(&text, path)
     }
 
@@ -243,7 +243,7 @@ impl Scenario {
     /// job's code, still win). A file that version does not read at all
     /// (`flink-conf.yaml` on 2.x, `config.yaml` before 1.19) is an error.
     pub fn load_with_flink_conf(path: &Path, conf_path: &Path) -> Result<Scenario> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = read_text(path)?;
         // The version decides how the file is read; a scenario without a
         // valid one reports that through the normal validation.
         let version = toml::from_str::<toml::Table>(&text).ok().and_then(|t| {
@@ -282,7 +282,7 @@ impl Scenario {
     /// This scenario with a configuration file applied (re-reads its file:
     /// see [`Scenario::load_with_flink_conf`]).
     pub fn with_flink_conf(self, conf: &crate::flink::conf_file::ConfFile) -> Result<Scenario> {
-        let text = std::fs::read_to_string(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        let text = read_text(&self.path)?;
         Self::parse_with_flink_conf(&text, &self.path, conf)
     }
 
@@ -290,4 +290,37 @@ impl Scenario {
     pub fn output_name(&self) -> &str {
         &self.name
     }
+}
+
+/// Largest scenario file statecap reads: 1 MiB (statecap's bound; a
+/// scenario is a page of text, and this keeps `/dev/zero` from filling
+/// memory).
+pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
+
+/// The text of a scenario file: at most [`MAX_SCENARIO_BYTES`], and UTF-8
+/// (a file that is not is refused at the line and column of its first bad
+/// byte).
+fn read_text(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SCENARIO_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(Error::Scenario(vec![crate::error::ScenarioError {
+            path: path.to_path_buf(),
+            line: None,
+            column: None,
+            field: String::new(),
+            message: format!(
+                "larger than {} KiB: not a scenario file (statecap reads at most that much)",
+                MAX_SCENARIO_BYTES >> 10
+            ),
+        }]));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let utf8 = e.utf8_error();
+        Error::Scenario(vec![validate::not_utf8(path, e.as_bytes(), utf8)])
+    })
 }

@@ -35,10 +35,7 @@ impl<'a> Locator<'a> {
     }
 
     fn line_col(&self, offset: usize) -> (usize, usize) {
-        let before = &self.text[..offset.min(self.text.len())];
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        (line, col)
+        line_col(self.text, offset)
     }
 
     /// Span of `section.field`, `operator[i].field` or a section.
@@ -101,6 +98,40 @@ impl<'a> Locator<'a> {
             field: field.to_string(),
             message: message.into(),
         }
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` of `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// The error for a scenario file that is not UTF-8: its line and column are
+/// those of the first bad byte (counted in the characters before it).
+pub(super) fn not_utf8(path: &Path, bytes: &[u8], e: std::str::Utf8Error) -> ScenarioError {
+    let at = e.valid_up_to();
+    let before = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+    let (line, column) = line_col(before, at);
+    let message = match (e.error_len(), bytes.get(at)) {
+        (Some(_), Some(b)) => {
+            format!("byte 0x{b:02x} is not UTF-8 text: a scenario file is UTF-8 (TOML requires it)")
+        }
+        _ => "the file ends inside a UTF-8 character: a scenario file is UTF-8 (TOML requires it)"
+            .to_string(),
+    };
+    ScenarioError {
+        path: path.to_path_buf(),
+        line: Some(line),
+        column: Some(column),
+        field: String::new(),
+        message,
     }
 }
 

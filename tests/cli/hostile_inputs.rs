@@ -5,7 +5,7 @@
 //! `tests/data/bad/`; this module holds what a fixture cannot say.)
 
 use crate::support::{files_under, manifest_dir, statecap, stderr, stdout};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn good() -> PathBuf {
     manifest_dir().join("tests/data/good.toml")
@@ -103,4 +103,26 @@ fn a_sweep_with_no_valid_point_exits_2_after_writing_why() {
     // One valid point is enough for exit 0.
     let (o, _) = run_in(&["sweep", &g, "--vary", "parallelism=2,40000", "--quiet"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn a_file_that_is_not_a_scenario_is_refused_without_reading_it_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = tmp.path().join("big.toml");
+    std::fs::write(&big, "#".repeat((1 << 20) + 1)).unwrap();
+    let mut paths = vec![big];
+    // An endless file.
+    if Path::new("/dev/zero").exists() {
+        paths.push(PathBuf::from("/dev/zero"));
+    }
+    for p in paths {
+        let (o, written) = run_in(&["run", &p.display().to_string()]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{}: {err}", p.display());
+        assert!(
+            err.contains(&p.display().to_string()) && err.contains("larger than 1024 KiB"),
+            "{err}"
+        );
+        assert!(written.is_empty());
+    }
 }
