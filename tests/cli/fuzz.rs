@@ -1516,7 +1516,9 @@ fn scenario_refusal(e: &Error, path: &Path, text: Option<&str>) -> Outcome {
                         };
                         o = o.with(Kind::Unlocated, signature, se.to_string());
                     }
-                    Some(l) if l == 0 || l > lines + 1 => {
+                    // Without the text (bytes that are not UTF-8) the lines
+                    // are not counted here.
+                    Some(l) if l == 0 || (text.is_some() && l > lines + 1) => {
                         o = o.with(
                             Kind::Contract,
                             format!("`{}`: line beyond the file", se.field),
