@@ -304,6 +304,13 @@ const MAX_WINDOW_MS: i64 = 365 * 86_400_000;
 /// Most windows one element may be assigned to (size / slide).
 const MAX_WINDOWS_PER_ELEMENT: i64 = 10_000;
 
+/// Longest scenario or operator name, in characters: names become
+/// directory names (`<out>/<name>-compare/`) and chart titles.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// Longest `description`, in bytes (4 KiB).
+pub const MAX_DESCRIPTION_BYTES: usize = 4096;
+
 // --- The rules a value keeps once parsed. The parser calls them on what it
 // read; `check_scenario` calls them on a scenario changed afterwards. Each
 // returns the message the parser reports for the field it concerns.
@@ -484,6 +491,53 @@ pub fn check_checkpoints(t: CheckpointTrigger) -> Result<(), (&'static str, Stri
     }
 }
 
+/// `name`: 1 to 200 characters that can name a directory on any system:
+/// letters, digits, `_`, `-` and `.`, not starting with `.` (so never `.`
+/// or `..`, never a `/` or a NUL).
+pub fn check_name(name: &str) -> Result<(), String> {
+    let chars = name.chars().count();
+    if chars > MAX_NAME_CHARS {
+        Err(format!(
+            "{chars} characters is longer than a name may be ({MAX_NAME_CHARS}: it names the \
+             output directory and titles the charts)"
+        ))
+    } else if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        || name.starts_with('.')
+    {
+        Err(format!(
+            "'{}' cannot name an output directory: use letters, digits, '_', '-' and '.' \
+             (not first)",
+            shown(name)
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// An operator's `name`: 1 to 200 characters, no control characters (it
+/// titles tables and charts and is a CSV column's value).
+pub fn check_operator_name(name: &str) -> Result<(), String> {
+    let chars = name.chars().count();
+    if name.trim().is_empty() {
+        Err("must not be empty".into())
+    } else if chars > MAX_NAME_CHARS {
+        Err(format!(
+            "{chars} characters is longer than a name may be ({MAX_NAME_CHARS}: it titles \
+             tables and charts)"
+        ))
+    } else if name.chars().any(char::is_control) {
+        Err(format!(
+            "'{}' has a control character (a line break, a tab…): names are one line of text",
+            shown(name)
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// The rules above on a [`Scenario`] whose numbers were changed after
 /// parsing (a point of a sweep sets the rate, records, keys, parallelism,
 /// window lengths or checkpoint trigger): every broken one as (field,
@@ -617,29 +671,30 @@ pub(super) fn parse_with(
     })
 }
 
-/// `name` and `flink_version`.
+/// `name`, `description` and `flink_version`.
 fn top_level(raw: &RawScenario, err: &mut impl FnMut(&str, String)) -> Option<FlinkVersion> {
     match &raw.name {
         Some(name) => {
-            if name.is_empty()
-                || !name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-                || name.starts_with('.')
-            {
-                err(
-                    "name",
-                    format!(
-                        "'{}' cannot name an output directory: use letters, digits, '_', '-' and '.'",
-                        shown(name)
-                    ),
-                );
+            if let Err(m) = check_name(name) {
+                err("name", m);
             }
         }
         None => err(
             "name",
             "missing: the scenario's name (its outputs go to <out>/<name>/)".into(),
         ),
+    }
+    if let Some(d) = &raw.description
+        && d.len() > MAX_DESCRIPTION_BYTES
+    {
+        err(
+            "description",
+            format!(
+                "{} bytes is longer than a description may be ({MAX_DESCRIPTION_BYTES} bytes, \
+                 4 KiB)",
+                d.len()
+            ),
+        );
     }
     match &raw.flink_version {
         Some(toml::Value::String(s)) => match s.parse::<FlinkVersion>() {
@@ -1218,6 +1273,11 @@ fn operator(
     err: &mut impl FnMut(&str, String),
 ) -> Option<WindowOperator> {
     let at = |f: &str| format!("operator[{i}].{f}");
+    if let Some(name) = &o.name
+        && let Err(m) = check_operator_name(name)
+    {
+        err(&at("name"), m);
+    }
     match o.kind.as_deref() {
         Some("window") => {}
         Some(other) => {
