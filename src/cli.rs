@@ -8,7 +8,6 @@ use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use statecap::error::ScenarioError;
 use statecap::pipeline::{self, Mode, RunOptions};
 use statecap::{Error, Scenario, report};
 
@@ -253,17 +252,14 @@ fn load_all(paths: &[PathBuf], flink_conf: Option<&Path>) -> Result<Vec<Scenario
     let mut names = std::collections::HashMap::new();
     for s in &loaded {
         if let Some(first) = names.insert(s.name.as_str(), &s.path) {
-            errors.push(Error::Scenario(vec![ScenarioError {
-                path: s.path.clone(),
-                line: None,
-                column: None,
-                field: "name".into(),
-                message: format!(
+            errors.push(Error::Scenario(vec![s.error_at(
+                "name",
+                format!(
                     "'{}' is also the name of {}: outputs would overwrite each other",
                     s.name,
                     first.display()
                 ),
-            }]));
+            )]));
         }
     }
     match errors.len() {

@@ -32,7 +32,16 @@ impl fmt::Display for ScenarioError {
         if self.field.is_empty() {
             write!(f, ": {}", self.message)
         } else {
-            write!(f, ": `{}`: {}", self.field, self.message)
+            // A field is one line of text, whatever the file holds.
+            let mut field = String::with_capacity(self.field.len());
+            for c in self.field.chars() {
+                if c.is_control() {
+                    field.extend(c.escape_default());
+                } else {
+                    field.push(c);
+                }
+            }
+            write!(f, ": `{field}`: {}", self.message)
         }
     }
 }

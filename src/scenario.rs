@@ -290,6 +290,14 @@ impl Scenario {
     pub fn output_name(&self) -> &str {
         &self.name
     }
+
+    /// An error about `field` of this scenario (`name`,
+    /// `operator[0].size_ms`…), located in its file as validation locates
+    /// its own (the file is read again; without it, no line).
+    pub fn error_at(&self, field: &str, message: impl Into<String>) -> crate::error::ScenarioError {
+        let text = read_text(&self.path).unwrap_or_default();
+        validate::locate(&text, &self.path, field, message.into())
+    }
 }
 
 /// Largest scenario file statecap reads: 1 MiB (statecap's bound; a

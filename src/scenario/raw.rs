@@ -1,6 +1,10 @@
 //! The scenario file as typed: serde structs that mirror the TOML, with
 //! unknown keys rejected. Only [`super::validate`] turns them into a
 //! [`super::Scenario`]; nothing else sees these types.
+//!
+//! Every field is optional here, even the ones a scenario needs: a missing
+//! one is reported by validation, at the table it belongs in, rather than by
+//! serde (whose error points at the whole table, i.e. the file's first line).
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
@@ -81,21 +85,21 @@ quantity!(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
-    pub name: String,
-    pub flink_version: toml::Value,
+    pub name: Option<String>,
+    pub flink_version: Option<toml::Value>,
     pub seed: Option<u64>,
     pub description: Option<String>,
-    pub source: RawSource,
-    pub job: RawJob,
+    pub source: Option<RawSource>,
+    pub job: Option<RawJob>,
     #[serde(default)]
     pub operator: Vec<RawOperator>,
     pub state: Option<RawState>,
-    pub checkpoints: RawCheckpoints,
+    pub checkpoints: Option<RawCheckpoints>,
     pub flink_conf: Option<BTreeMap<String, toml::Value>>,
 }
 
 /// `[source]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSource {
     pub records: Option<Count>,
@@ -130,7 +134,7 @@ pub enum RawRecordBytes {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSizeDistribution {
-    pub distribution: String,
+    pub distribution: Option<String>,
     pub min: Option<Bytes>,
     pub max: Option<Bytes>,
     pub mean: Option<Bytes>,
@@ -138,10 +142,10 @@ pub struct RawSizeDistribution {
 }
 
 /// `[job]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawJob {
-    pub parallelism: i64,
+    pub parallelism: Option<i64>,
     pub max_parallelism: Option<i64>,
 }
 
@@ -150,7 +154,7 @@ pub struct RawJob {
 #[serde(deny_unknown_fields)]
 pub struct RawOperator {
     pub name: Option<String>,
-    pub kind: String,
+    pub kind: Option<String>,
     pub assigner: Option<String>,
     #[serde(alias = "size")]
     pub size_ms: Option<Millis>,
@@ -178,7 +182,7 @@ pub struct RawState {
 }
 
 /// `[checkpoints]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCheckpoints {
     pub every_records: Option<Count>,
@@ -187,3 +191,20 @@ pub struct RawCheckpoints {
     pub storage: Option<String>,
     pub max_state_size: Option<Bytes>,
 }
+
+/// The fields with two spellings (the serde aliases above), as (table,
+/// spelling in the code's field names, the other spelling). Errors name a
+/// field the way the file writes it: `operator[0].slide` where the file
+/// says `slide`, `operator[0].slide_ms` where it says `slide_ms`.
+pub const SPELLINGS: &[(&str, &str, &str)] = &[
+    ("source", "duration", "duration_ms"),
+    ("source", "events_per_second", "rate"),
+    ("source", "jitter_ms", "jitter"),
+    ("source", "out_of_orderness_ms", "out_of_orderness"),
+    ("operator", "size_ms", "size"),
+    ("operator", "slide_ms", "slide"),
+    ("operator", "gap_ms", "gap"),
+    ("operator", "offset_ms", "offset"),
+    ("operator", "allowed_lateness_ms", "allowed_lateness"),
+    ("checkpoints", "interval_ms", "interval"),
+];

@@ -38,9 +38,16 @@ impl<'a> Locator<'a> {
         line_col(self.text, offset)
     }
 
-    /// Span of `section.field`, `operator[i].field` or a section.
+    /// Span of `section.field`, `operator[i].field` or a section; `None`
+    /// when the file does not write it.
     fn span(&self, field: &str) -> Option<std::ops::Range<usize>> {
         let doc = self.doc.as_ref()?;
+        // Flink's keys have dots of their own: `flink_conf.state.backend`
+        // is the key "state.backend" of [flink_conf].
+        if let Some(key) = field.strip_prefix("flink_conf.") {
+            let conf = doc.as_table().get("flink_conf")?.as_table_like()?;
+            return conf.get_key_value(key)?.0.span();
+        }
         let mut table: &dyn toml_edit::TableLike = doc.as_table();
         let mut best = None;
         let parts: Vec<&str> = field.split('.').collect();
@@ -61,8 +68,22 @@ impl<'a> Locator<'a> {
                     table = t;
                     continue;
                 }
+                // `operator = [{ … }, { … }]`: an array of inline tables.
+                (Some(ix), toml_edit::Item::Value(toml_edit::Value::Array(a))) => {
+                    let t = a.get(ix)?.as_inline_table()?;
+                    best = t.span().or(best);
+                    if i + 1 == parts.len() {
+                        return best;
+                    }
+                    table = t;
+                    continue;
+                }
                 (_, item) => item,
             };
+            // A [table] is where its header starts, `[` included.
+            if let toml_edit::Item::Table(t) = item {
+                best = t.span().or(best);
+            }
             if i + 1 == parts.len() {
                 return best;
             }
@@ -71,10 +92,53 @@ impl<'a> Locator<'a> {
         best
     }
 
+    /// `field` as the file spells it: where a field has two spellings
+    /// ([`SPELLINGS`]) and the file writes the other one, that one
+    /// (`operator[0].slide_ms` → `operator[0].slide`).
+    fn spelled(&self, field: &str) -> String {
+        let Some((parent, last)) = field.rsplit_once('.') else {
+            return field.to_string();
+        };
+        for (written, other) in self.other_spellings(parent) {
+            if last == other {
+                return format!("{parent}.{written}");
+            }
+        }
+        field.to_string()
+    }
+
+    /// The fields of table `parent` that the file writes in the spelling
+    /// the code does not use, as (written, the code's spelling) pairs.
+    fn other_spellings(&self, parent: &str) -> Vec<(&'static str, &'static str)> {
+        let section = parent.split(['.', '[']).next().unwrap_or("");
+        let has = |key: &str| self.span(&format!("{parent}.{key}")).is_some();
+        let mut out = Vec::new();
+        for &(table, a, b) in SPELLINGS {
+            if table != section {
+                continue;
+            }
+            for (written, other) in [(a, b), (b, a)] {
+                if has(written) && !has(other) {
+                    out.push((written, other));
+                }
+            }
+        }
+        out
+    }
+
     fn error(&self, field: &str, message: impl Into<String>) -> ScenarioError {
-        // Fall back to the enclosing section when the field itself is absent.
-        let mut span = self.span(field);
-        let mut f = field;
+        let field = self.spelled(field);
+        let mut message = message.into();
+        // Other fields the message names, as the file spells them.
+        if let Some((parent, _)) = field.rsplit_once('.') {
+            for (written, other) in self.other_spellings(parent) {
+                message = message.replace(&format!("`{other}`"), &format!("`{written}`"));
+            }
+        }
+        // Fall back to the enclosing table when the field itself is absent,
+        // and to the top of the file for a top-level one.
+        let mut span = self.span(&field);
+        let mut f = field.as_str();
         while span.is_none() {
             match f.rsplit_once('.') {
                 Some((parent, _)) => {
@@ -89,16 +153,23 @@ impl<'a> Locator<'a> {
                 let (l, c) = self.line_col(s.start);
                 (Some(l), Some(c))
             }
+            None if self.doc.is_some() => (Some(1), Some(1)),
             None => (None, None),
         };
         ScenarioError {
             path: self.path.to_path_buf(),
             line,
             column,
-            field: field.to_string(),
-            message: message.into(),
+            field,
+            message,
         }
     }
+}
+
+/// An error about `field` of the scenario `text`, located as the parser
+/// locates its own (see [`super::Scenario::error_at`]).
+pub(super) fn locate(text: &str, path: &Path, field: &str, message: String) -> ScenarioError {
+    Locator::new(text, path).error(field, message)
 }
 
 /// 1-based line and column (in characters) of byte `offset` of `text`.
@@ -135,6 +206,41 @@ pub(super) fn not_utf8(path: &Path, bytes: &[u8], e: std::str::Utf8Error) -> Sce
     }
 }
 
+/// Longest text of a value quoted back in a message.
+const SHOWN_CHARS: usize = 60;
+
+/// A value as written, fit to quote in a message: control characters
+/// escaped, cut after [`SHOWN_CHARS`] characters.
+fn shown(value: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in value.chars().enumerate() {
+        if i == SHOWN_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Text quoted from the file, fit for a terminal: control characters other
+/// than line breaks escaped.
+fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Turns a serde/TOML error into a located error naming the field.
 fn syntax_error(loc: &Locator<'_>, e: &toml::de::Error) -> ScenarioError {
     let (line, column, field) = match e.span() {
@@ -147,17 +253,22 @@ fn syntax_error(loc: &Locator<'_>, e: &toml::de::Error) -> ScenarioError {
                 .next()
                 .unwrap_or("")
                 .trim()
-                .trim_matches(|c| c == '"' || c == '[' || c == ']')
-                .to_string();
-            (Some(l), Some(c), field)
+                .trim_matches(|c| c == '"' || c == '[' || c == ']');
+            (Some(l), Some(c), shown(field))
         }
         None => (None, None, String::new()),
     };
-    let mut message = e.message().trim().to_string();
+    let mut message = escaped(e.message().trim());
     if message.starts_with("data did not match any variant") {
         message = "expected a size such as 117 or \"1 kb\", or a table such as \
                    { distribution = \"uniform\", min = 100, max = 300 }"
             .into();
+    }
+    if message.chars().count() > 4 * SHOWN_CHARS {
+        message = format!(
+            "{}…",
+            message.chars().take(4 * SHOWN_CHARS).collect::<String>()
+        );
     }
     ScenarioError {
         path: loc.path.to_path_buf(),
@@ -173,7 +284,8 @@ fn one_of<'s>(value: &'s str, allowed: &[&str]) -> Result<&'s str, String> {
         Ok(value)
     } else {
         Err(format!(
-            "'{value}' is not one of {}",
+            "'{}' is not one of {}",
+            shown(value),
             allowed
                 .iter()
                 .map(|a| format!("\"{a}\""))
@@ -191,6 +303,13 @@ const MAX_WINDOW_MS: i64 = 365 * 86_400_000;
 
 /// Most windows one element may be assigned to (size / slide).
 const MAX_WINDOWS_PER_ELEMENT: i64 = 10_000;
+
+/// Longest scenario or operator name, in characters: names become
+/// directory names (`<out>/<name>-compare/`) and chart titles.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// Longest `description`, in bytes (4 KiB).
+pub const MAX_DESCRIPTION_BYTES: usize = 4096;
 
 // --- The rules a value keeps once parsed. The parser calls them on what it
 // read; `check_scenario` calls them on a scenario changed afterwards. Each
@@ -372,6 +491,53 @@ pub fn check_checkpoints(t: CheckpointTrigger) -> Result<(), (&'static str, Stri
     }
 }
 
+/// `name`: 1 to 200 characters that can name a directory on any system:
+/// letters, digits, `_`, `-` and `.`, not starting with `.` (so never `.`
+/// or `..`, never a `/` or a NUL).
+pub fn check_name(name: &str) -> Result<(), String> {
+    let chars = name.chars().count();
+    if chars > MAX_NAME_CHARS {
+        Err(format!(
+            "{chars} characters is longer than a name may be ({MAX_NAME_CHARS}: it names the \
+             output directory and titles the charts)"
+        ))
+    } else if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        || name.starts_with('.')
+    {
+        Err(format!(
+            "'{}' cannot name an output directory: use letters, digits, '_', '-' and '.' \
+             (not first)",
+            shown(name)
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// An operator's `name`: 1 to 200 characters, no control characters (it
+/// titles tables and charts and is a CSV column's value).
+pub fn check_operator_name(name: &str) -> Result<(), String> {
+    let chars = name.chars().count();
+    if name.trim().is_empty() {
+        Err("must not be empty".into())
+    } else if chars > MAX_NAME_CHARS {
+        Err(format!(
+            "{chars} characters is longer than a name may be ({MAX_NAME_CHARS}: it titles \
+             tables and charts)"
+        ))
+    } else if name.chars().any(char::is_control) {
+        Err(format!(
+            "'{}' has a control character (a line break, a tab…): names are one line of text",
+            shown(name)
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// The rules above on a [`Scenario`] whose numbers were changed after
 /// parsing (a point of a sweep sets the rate, records, keys, parallelism,
 /// window lengths or checkpoint trigger): every broken one as (field,
@@ -445,15 +611,39 @@ pub(super) fn parse_with(
     let raw: RawScenario = toml::from_str(text).map_err(|e| vec![syntax_error(&loc, &e)])?;
     let mut errs: Vec<ScenarioError> = Vec::new();
     let mut err = |field: &str, msg: String| errs.push(loc.error(field, msg));
+    // A missing section is one error; what it would hold is not listed too.
+    let mut quiet = |_: &str, _: String| {};
 
     let flink_version = top_level(&raw, &mut err);
-    let source = source(&raw.source, path, &mut err);
-    let (parallelism, max_parallelism, max_parallelism_set) = job(&raw.job, &mut err);
+    let source = match &raw.source {
+        Some(s) => source(s, path, &mut err),
+        None => {
+            err(
+                "source",
+                "missing: the [source] section (the input stream: `records` or `duration`, \
+                 `events_per_second`, `keys`, `record_bytes`)"
+                    .into(),
+            );
+            source(&RawSource::default(), path, &mut quiet)
+        }
+    };
+    let (parallelism, max_parallelism, max_parallelism_set) = match &raw.job {
+        Some(j) => job(j, &mut err),
+        None => {
+            err(
+                "job",
+                "missing: the [job] section with the operator's `parallelism`".into(),
+            );
+            job(&RawJob::default(), &mut quiet)
+        }
+    };
     let operators = operators(&raw.operator, &mut err);
     let flink_conf = flink_conf(raw.flink_conf.as_ref(), extra, &mut err);
     let (timer_service, compression) =
         state(raw.state.as_ref(), &flink_conf, flink_version, &mut err);
-    let checkpoints = checkpoints(&raw.checkpoints, &flink_conf, &mut err);
+    let no_checkpoints = RawCheckpoints::default();
+    let raw_checkpoints = raw.checkpoints.as_ref().unwrap_or(&no_checkpoints);
+    let checkpoints = checkpoints(raw_checkpoints, &flink_conf, &mut err);
     let config = config(&raw, flink_version, &flink_conf, &mut err);
 
     if let Some(c) = extra {
@@ -464,7 +654,7 @@ pub(super) fn parse_with(
     }
     Ok(Scenario {
         path: path.to_path_buf(),
-        name: raw.name,
+        name: raw.name.expect("checked"),
         description: raw.description,
         flink_version: flink_version.expect("checked"),
         seed: raw.seed.unwrap_or(0),
@@ -481,35 +671,65 @@ pub(super) fn parse_with(
     })
 }
 
-/// `name` and `flink_version`.
+/// `name`, `description` and `flink_version`.
 fn top_level(raw: &RawScenario, err: &mut impl FnMut(&str, String)) -> Option<FlinkVersion> {
-    if raw.name.is_empty()
-        || !raw
-            .name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-        || raw.name.starts_with('.')
+    match &raw.name {
+        Some(name) => {
+            if let Err(m) = check_name(name) {
+                err("name", m);
+            }
+        }
+        None => err(
+            "name",
+            "missing: the scenario's name (its outputs go to <out>/<name>/)".into(),
+        ),
+    }
+    if let Some(d) = &raw.description
+        && d.len() > MAX_DESCRIPTION_BYTES
     {
         err(
-            "name",
+            "description",
             format!(
-                "'{}' cannot name an output directory: use letters, digits, '_', '-' and '.'",
-                raw.name
+                "{} bytes is longer than a description may be ({MAX_DESCRIPTION_BYTES} bytes, \
+                 4 KiB)",
+                d.len()
             ),
         );
     }
     match &raw.flink_version {
-        toml::Value::String(s) => match s.parse::<FlinkVersion>() {
+        Some(toml::Value::String(s)) => match s.parse::<FlinkVersion>() {
             Ok(v) => Some(v),
             Err(e) => {
-                err("flink_version", e);
+                // The message quotes the value: keep it short and printable.
+                let quoted = s.chars().count() > SHOWN_CHARS || s.chars().any(char::is_control);
+                err(
+                    "flink_version",
+                    if quoted {
+                        format!(
+                            "'{}' is not a Flink version: write major.minor, e.g. \"1.20\"",
+                            shown(s)
+                        )
+                    } else {
+                        e
+                    },
+                );
                 None
             }
         },
-        other => {
+        Some(other) => {
             err(
                 "flink_version",
-                format!("write the version as a string, e.g. \"1.20\" (got {other})"),
+                format!(
+                    "write the version as a string, e.g. \"1.20\" (got {})",
+                    shown(&other.to_string())
+                ),
+            );
+            None
+        }
+        None => {
+            err(
+                "flink_version",
+                "missing: the Flink version the job runs on, e.g. \"1.20\"".into(),
             );
             None
         }
@@ -531,7 +751,10 @@ fn source(s: &RawSource, path: &Path, err: &mut impl FnMut(&str, String)) -> Sou
     {
         err(
             "source.trace",
-            format!("trace file {} does not exist or is not a file", t.display()),
+            format!(
+                "trace file {} does not exist or is not a file",
+                escaped(&t.display().to_string())
+            ),
         );
     }
     let traced = trace.is_some();
@@ -749,10 +972,21 @@ fn record_bytes(
 
 /// `[job]`: the parallelism, the max parallelism and whether it was set.
 fn job(j: &RawJob, err: &mut impl FnMut(&str, String)) -> (u32, u32, bool) {
-    let p = j.parallelism;
-    if let Err(m) = check_parallelism(p) {
-        err("job.parallelism", m);
-    }
+    let p = match j.parallelism {
+        Some(p) => {
+            if let Err(m) = check_parallelism(p) {
+                err("job.parallelism", m);
+            }
+            p
+        }
+        None => {
+            err(
+                "job.parallelism",
+                "missing: the operator's parallelism (1..32768)".into(),
+            );
+            1
+        }
+    };
     let parallelism = p.clamp(1, UPPER_BOUND_MAX_PARALLELISM as i64) as u32;
     match j.max_parallelism {
         Some(mp) => match check_max_parallelism(mp, parallelism) {
@@ -775,18 +1009,16 @@ fn operators(raw: &[RawOperator], err: &mut impl FnMut(&str, String)) -> Vec<Win
         );
     }
     let mut operators = Vec::new();
+    let mut names = std::collections::HashSet::new();
     for (i, o) in raw.iter().enumerate() {
         if let Some(op) = operator(i, o, err) {
+            if !names.insert(op.name.clone()) {
+                err(
+                    &format!("operator[{i}].name"),
+                    format!("two operators are named '{}'", shown(&op.name)),
+                );
+            }
             operators.push(op);
-        }
-    }
-    let mut names = std::collections::HashSet::new();
-    for (i, o) in operators.iter().enumerate() {
-        if !names.insert(o.name.clone()) {
-            err(
-                &format!("operator[{i}].name"),
-                format!("two operators are named '{}'", o.name),
-            );
         }
     }
     operators
@@ -898,8 +1130,8 @@ fn checkpoints(
         (None, None, _) => {
             err(
                 "checkpoints",
-                "no checkpoint trigger: Flink takes no checkpoints unless an interval is set; \
-                 give `interval_ms = \"10 s\"` or `every_records`"
+                "missing: a checkpoint trigger (Flink takes no checkpoints unless an interval \
+                 is set); give `interval = \"10 s\"` or `every_records` in [checkpoints]"
                     .into(),
             );
             CheckpointTrigger::Interval(1)
@@ -917,12 +1149,12 @@ fn config(
 ) -> Option<ResolvedConfig> {
     let v = flink_version?;
     let st = raw.state.as_ref();
-    let c = &raw.checkpoints;
+    let c = raw.checkpoints.as_ref();
     let explicit = Explicit {
         backend: st.and_then(|s| s.backend.as_deref()),
-        storage: c.storage.as_deref(),
+        storage: c.and_then(|c| c.storage.as_deref()),
         incremental: st.and_then(|s| s.incremental),
-        max_state_size: c.max_state_size.map(|b| b.0),
+        max_state_size: c.and_then(|c| c.max_state_size).map(|b| b.0),
     };
     match config::resolve(v, flink_conf, &explicit) {
         Ok(r) => Some(r),
@@ -979,7 +1211,14 @@ fn size_distribution(
     if lo > hi {
         err(f, format!("min {lo} is above max {hi}"));
     }
-    match d.distribution.as_str() {
+    let Some(kind) = d.distribution.as_deref() else {
+        err(
+            &format!("{f}.distribution"),
+            "missing: \"uniform\" (min, max), \"normal\" or \"lognormal\" (mean, stddev)".into(),
+        );
+        return SizeDistribution::Fixed(1);
+    };
+    match kind {
         "uniform" => match (min, max) {
             (Some(_), Some(_)) => SizeDistribution::Uniform {
                 min: lo,
@@ -1034,9 +1273,21 @@ fn operator(
     err: &mut impl FnMut(&str, String),
 ) -> Option<WindowOperator> {
     let at = |f: &str| format!("operator[{i}].{f}");
-    if o.kind != "window" {
-        err(&at("kind"), one_of(&o.kind, &["window"]).unwrap_err());
-        return None;
+    if let Some(name) = &o.name
+        && let Err(m) = check_operator_name(name)
+    {
+        err(&at("name"), m);
+    }
+    match o.kind.as_deref() {
+        Some("window") => {}
+        Some(other) => {
+            err(&at("kind"), one_of(other, &["window"]).unwrap_err());
+            return None;
+        }
+        None => {
+            err(&at("kind"), "missing: kind = \"window\"".into());
+            return None;
+        }
     }
     let time = match o.time.as_deref().unwrap_or("event") {
         "event" => TimeCharacteristic::Event,
@@ -1125,10 +1376,10 @@ fn assigner(i: usize, o: &RawOperator, err: &mut impl FnMut(&str, String)) -> Op
         }
         Some("session") => {
             let gap = length("gap_ms", ms(o.gap_ms), err);
-            if o.size_ms.is_some() || o.slide_ms.is_some() {
+            if o.size_ms.is_some() {
                 err(
                     &at("size_ms"),
-                    "session windows have a gap_ms, not a size or slide".into(),
+                    "session windows have a `gap_ms`, not a size".into(),
                 );
             }
             Some(Assigner::Session { gap_ms: gap })
@@ -1234,6 +1485,16 @@ interval = "1 s"
             .map_err(|es| es.into_iter().map(|e| (e.field, e.message)).collect())
     }
 
+    /// A field as the code names it (`operator[0].slide` → `operator[0].slide_ms`).
+    fn code_name(field: &str) -> String {
+        let (parent, last) = field.rsplit_once('.').unwrap_or(("", field));
+        let section = parent.split(['.', '[']).next().unwrap_or("");
+        SPELLINGS
+            .iter()
+            .find(|(t, _, other)| *t == section && *other == last)
+            .map_or(field.to_string(), |(_, code, _)| format!("{parent}.{code}"))
+    }
+
     /// A value changed on the parsed scenario breaks the same rule, with the
     /// same field and message, as the same value written in the file.
     #[test]
@@ -1265,7 +1526,11 @@ interval = "1 s"
         ];
         for (from, to, change) in cases {
             assert!(GOOD.contains(from), "{from}");
-            let from_file = parsed(&GOOD.replacen(from, to, 1)).unwrap_err();
+            let from_file: Vec<(String, String)> = parsed(&GOOD.replacen(from, to, 1))
+                .unwrap_err()
+                .into_iter()
+                .map(|(f, m)| (code_name(&f), m))
+                .collect();
             let mut s = base.clone();
             change(&mut s);
             assert_eq!(check_scenario(&s), Err(from_file), "{to}");

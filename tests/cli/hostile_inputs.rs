@@ -4,7 +4,9 @@
 //! written. (`scenario_errors` runs the one-mistake fixtures of
 //! `tests/data/bad/`; this module holds what a fixture cannot say.)
 
-use crate::support::{files_under, manifest_dir, statecap, stderr, stdout};
+use crate::support::{files_under, manifest_dir, statecap, stderr, stdout, write};
+use statecap::error::ScenarioError;
+use statecap::{Error, Scenario};
 use std::path::{Path, PathBuf};
 
 fn good() -> PathBuf {
@@ -105,6 +107,175 @@ fn a_sweep_with_no_valid_point_exits_2_after_writing_why() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
+/// A small scenario to edit.
+const BASE: &str = r#"name = "t"
+flink_version = "1.20"
+
+[source]
+records = 1000
+events_per_second = 100
+keys = 10
+record_bytes = 117
+
+[job]
+parallelism = 2
+
+[[operator]]
+kind = "window"
+assigner = "tumbling"
+size = "1 s"
+function = "process"
+
+[checkpoints]
+every_records = 100
+"#;
+
+fn parse_errors(text: &str) -> Vec<ScenarioError> {
+    match Scenario::parse(text, Path::new("t.toml")) {
+        Ok(_) => panic!("parsed, but should not:\n{text}"),
+        Err(Error::Scenario(errs)) => errs,
+        Err(e) => panic!("not a scenario error: {e}"),
+    }
+}
+
+fn line_of(text: &str, prefix: &str) -> usize {
+    text.lines()
+        .position(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starts with {prefix}"))
+        + 1
+}
+
+/// Every field with two spellings is reported under the spelling the file
+/// uses, at that key's line and column.
+#[test]
+fn every_field_with_two_spellings_is_named_as_written() {
+    // (table, the two spellings, replace this, by this with `{k}` for the key)
+    let cases: &[(&str, [&str; 2], &str, &str)] = &[
+        (
+            "source",
+            ["duration", "duration_ms"],
+            "records = 1000",
+            "records = 1000\n{k} = \"1 s\"",
+        ),
+        (
+            "source",
+            ["events_per_second", "rate"],
+            "events_per_second = 100",
+            "{k} = -1",
+        ),
+        (
+            "operator[0]",
+            ["size_ms", "size"],
+            "size = \"1 s\"",
+            "{k} = 0",
+        ),
+        (
+            "operator[0]",
+            ["slide_ms", "slide"],
+            "assigner = \"tumbling\"",
+            "assigner = \"sliding\"\n{k} = \"5 s\"",
+        ),
+        (
+            "operator[0]",
+            ["gap_ms", "gap"],
+            "assigner = \"tumbling\"\nsize = \"1 s\"",
+            "assigner = \"session\"\n{k} = 0",
+        ),
+        (
+            "operator[0]",
+            ["offset_ms", "offset"],
+            "size = \"1 s\"",
+            "size = \"1 s\"\n{k} = \"2 s\"",
+        ),
+        (
+            "operator[0]",
+            ["allowed_lateness_ms", "allowed_lateness"],
+            "size = \"1 s\"",
+            "size = \"1 s\"\ntime = \"processing\"\n{k} = \"5 s\"",
+        ),
+        (
+            "checkpoints",
+            ["interval_ms", "interval"],
+            "every_records = 100",
+            "{k} = 0",
+        ),
+    ];
+    for &(table, keys, from, to) in cases {
+        for (k, other) in [(keys[0], keys[1]), (keys[1], keys[0])] {
+            assert!(BASE.contains(from), "{from}");
+            let text = BASE.replacen(from, &to.replace("{k}", k), 1);
+            let errs = parse_errors(&text);
+            let field = format!("{table}.{k}");
+            let e = errs
+                .iter()
+                .find(|e| e.field == field)
+                .unwrap_or_else(|| panic!("no error names `{field}`: {errs:?}"));
+            assert_eq!(
+                (e.line, e.column),
+                (Some(line_of(&text, &format!("{k} ="))), Some(1)),
+                "{field}: {e}"
+            );
+            assert!(
+                errs.iter()
+                    .all(|e| !e.field.ends_with(&format!(".{other}"))),
+                "`{k}` written, `{other}` reported: {errs:?}"
+            );
+        }
+    }
+    // A message naming another field names it as written too.
+    let text = BASE.replace(
+        "every_records = 100",
+        "every_records = 100\ninterval = \"1 s\"",
+    );
+    let errs = parse_errors(&text);
+    assert_eq!(errs[0].field, "checkpoints.interval");
+    assert!(
+        errs[0].message.contains("`interval`") && !errs[0].message.contains("interval_ms"),
+        "{}",
+        errs[0]
+    );
+}
+
+/// A missing required field is reported as that field, at the line of the
+/// table it belongs in (line 1 for the top level).
+#[test]
+fn a_missing_field_is_named_at_its_table() {
+    let cases: &[(&str, &str, &str, Option<&str>)] = &[
+        ("name = \"t\"\n", "", "name", None),
+        ("flink_version = \"1.20\"\n", "", "flink_version", None),
+        ("[job]\nparallelism = 2\n", "", "job", None),
+        ("parallelism = 2\n", "", "job.parallelism", Some("[job]")),
+        (
+            "kind = \"window\"\n",
+            "",
+            "operator[0].kind",
+            Some("[[operator]]"),
+        ),
+        (
+            "[checkpoints]\nevery_records = 100\n",
+            "",
+            "checkpoints",
+            None,
+        ),
+        (
+            "record_bytes = 117",
+            "record_bytes = { min = 1, max = 5 }",
+            "source.record_bytes.distribution",
+            Some("record_bytes"),
+        ),
+    ];
+    for &(from, to, field, table) in cases {
+        let text = BASE.replacen(from, to, 1);
+        let errs = parse_errors(&text);
+        assert_eq!(errs.len(), 1, "one error for a missing {field}: {errs:?}");
+        let e = &errs[0];
+        assert_eq!(e.field, field, "{e}");
+        let line = table.map_or(1, |t| line_of(&text, t));
+        assert_eq!(e.line, Some(line), "{e}");
+        assert!(e.message.contains("missing"), "{e}");
+    }
+}
+
 #[test]
 fn a_file_that_is_not_a_scenario_is_refused_without_reading_it_all() {
     let tmp = tempfile::tempdir().unwrap();
@@ -125,4 +296,42 @@ fn a_file_that_is_not_a_scenario_is_refused_without_reading_it_all() {
         );
         assert!(written.is_empty());
     }
+}
+
+#[test]
+fn two_scenarios_with_one_name_point_at_the_second_ones_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(good()).unwrap();
+    let a = write(tmp.path(), "a.toml", &text);
+    let b = write(tmp.path(), "b.toml", &text);
+    let (o, written) = run_in(&["run", &a.display().to_string(), &b.display().to_string()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let line = line_of(&text, "name =");
+    assert!(
+        err.contains(&format!("{}:{line}:1: `name`", b.display())),
+        "{err}"
+    );
+    assert!(written.is_empty());
+}
+
+/// Operators written as an array of inline tables are located too.
+#[test]
+fn an_inline_operator_is_located_at_its_key() {
+    // Top-level keys come before the first [table].
+    let text = BASE
+        .replace(
+            "[[operator]]\nkind = \"window\"\nassigner = \"tumbling\"\nsize = \"1 s\"\nfunction = \"process\"\n",
+            "",
+        )
+        .replace(
+            "flink_version = \"1.20\"\n",
+            "flink_version = \"1.20\"\noperator = [{ kind = \"window\", assigner = \"tumbling\", size = 0, function = \"process\" }]\n",
+        );
+    assert!(text.contains("operator = [{"), "{text}");
+    let errs = parse_errors(&text);
+    let line = line_of(&text, "operator = [{");
+    let column = text.lines().nth(line - 1).unwrap().find("size").unwrap() + 1;
+    assert_eq!(errs[0].field, "operator[0].size", "{errs:?}");
+    assert_eq!((errs[0].line, errs[0].column), (Some(line), Some(column)));
 }

@@ -18,7 +18,8 @@
 //!   file together write nothing; `Scenario::parse` never panics (proptest).
 //! - `hostile_inputs`    what a one-mistake fixture cannot say: option values
 //!   (`--budget 0`, `--jobs 100000`, negative sizes), a sweep with no valid
-//!   point, files too large to be a scenario.
+//!   point, files too large to be a scenario, every field's two spellings,
+//!   missing fields at their table.
 //! - `determinism`       the same scenario twice gives byte-identical outputs; a
 //!   different seed changes them.
 //! - `exports`           timeline.csv, summary.csv, summary.json, keygroups.csv:
