@@ -24,6 +24,11 @@ pub struct Bytes(pub u64);
 #[derive(Debug, Clone, Copy)]
 pub struct Millis(pub u64);
 
+/// Milliseconds that may be written negative (`"-5 s"`, `-5000`), so that
+/// validation can say which rule a negative value breaks.
+#[derive(Debug, Clone, Copy)]
+pub struct SignedMillis(pub i64);
+
 fn integral(v: f64, what: &str) -> Result<u64, String> {
     if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < 9.0e18 {
         Ok(v as u64)
@@ -45,7 +50,7 @@ macro_rules! quantity {
                     fn visit_i64<E: de::Error>(self, v: i64) -> Result<$ty, E> {
                         u64::try_from(v)
                             .map($ty)
-                            .map_err(|_| E::custom(format!("expected {}, got {v}", $what)))
+                            .map_err(|_| E::custom(format!("{v} is negative: expected {}", $what)))
                     }
                     fn visit_u64<E: de::Error>(self, v: u64) -> Result<$ty, E> {
                         Ok($ty(v))
@@ -54,6 +59,12 @@ macro_rules! quantity {
                         integral(v, $what).map($ty).map_err(E::custom)
                     }
                     fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
+                        if v.trim_start().starts_with('-') {
+                            return Err(E::custom(format!(
+                                "'{v}' is negative: expected {}",
+                                $what
+                            )));
+                        }
                         let parse: fn(&str) -> Result<u64, String> = $parse;
                         parse(v).map($ty).map_err(E::custom)
                     }
@@ -80,6 +91,40 @@ quantity!(
     "a duration such as 5000 or \"10 s\"",
     crate::flink::units::parse_duration_ms
 );
+
+impl<'de> Deserialize<'de> for SignedMillis {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = SignedMillis;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration such as 5000 or \"10 s\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<SignedMillis, E> {
+                Ok(SignedMillis(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<SignedMillis, E> {
+                i64::try_from(v)
+                    .map(SignedMillis)
+                    .map_err(|_| E::custom(format!("{v} ms is too long")))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<SignedMillis, E> {
+                let ms = integral(v.abs(), "duration").map_err(E::custom)? as i64;
+                Ok(SignedMillis(if v < 0.0 { -ms } else { ms }))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<SignedMillis, E> {
+                let t = v.trim_start();
+                let (negative, rest) = match t.strip_prefix('-') {
+                    Some(r) => (true, r),
+                    None => (false, t),
+                };
+                let ms = crate::flink::units::parse_duration_ms(rest).map_err(E::custom)? as i64;
+                Ok(SignedMillis(if negative { -ms } else { ms }))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -116,7 +161,7 @@ pub struct RawSource {
     #[serde(alias = "jitter")]
     pub jitter_ms: Option<Millis>,
     #[serde(alias = "out_of_orderness")]
-    pub out_of_orderness_ms: Option<Millis>,
+    pub out_of_orderness_ms: Option<SignedMillis>,
     pub watermark_every_records: Option<Count>,
     pub trace: Option<String>,
     pub payload: Option<String>,
@@ -163,10 +208,10 @@ pub struct RawOperator {
     #[serde(alias = "gap")]
     pub gap_ms: Option<Millis>,
     #[serde(alias = "offset")]
-    pub offset_ms: Option<Millis>,
+    pub offset_ms: Option<SignedMillis>,
     pub time: Option<String>,
     #[serde(alias = "allowed_lateness")]
-    pub allowed_lateness_ms: Option<Millis>,
+    pub allowed_lateness_ms: Option<SignedMillis>,
     pub function: Option<String>,
     pub accumulator_bytes: Option<Bytes>,
 }

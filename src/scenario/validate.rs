@@ -298,11 +298,34 @@ fn one_of<'s>(value: &'s str, allowed: &[&str]) -> Result<&'s str, String> {
 /// Largest number of keys statecap's exact mode tracks.
 const MAX_KEYS: u64 = 1 << 32;
 
-/// Longest window size, slide or gap: 365 days.
+/// Longest window size, slide or gap, jitter and out-of-orderness: 365
+/// days (statecap's bound; Flink takes any positive `long` of ms).
 const MAX_WINDOW_MS: i64 = 365 * 86_400_000;
 
-/// Most windows one element may be assigned to (size / slide).
+/// Most windows one element may be assigned to (size / slide; statecap's
+/// bound).
 const MAX_WINDOWS_PER_ELEMENT: i64 = 10_000;
+
+/// Most checkpoints one run reports (statecap's bound; the simulation
+/// checks it again for traces, whose length is known only once read).
+pub const MAX_CHECKPOINTS: u64 = 200_000;
+
+/// `CheckpointCoordinatorConfiguration.MINIMAL_CHECKPOINT_TIME`: the
+/// shortest checkpoint interval Flink takes, in ms.
+pub const MINIMAL_CHECKPOINT_TIME_MS: u64 = 10;
+
+/// Most records a source plays (statecap's bound, that of a count written
+/// in the file).
+const MAX_RECORDS: u64 = 9_000_000_000_000_000_000;
+
+/// Longest stretch of time a source plays: 100 years of 365 days
+/// (statecap's bound; times are milliseconds in an i64, with room for
+/// windows, lateness and jitter on top).
+const MAX_PLAYED_MS: f64 = 100.0 * 365.0 * 86_400_000.0;
+
+/// Largest `max_state_size`: `MemoryStateBackend(int maxStateSize)` and
+/// `JobManagerCheckpointStorage(int maxStateSize)` take a Java `int`.
+const MAX_STATE_SIZE: u64 = i32::MAX as u64;
 
 /// Longest scenario or operator name, in characters: names become
 /// directory names (`<out>/<name>-compare/`) and chart titles.
@@ -311,16 +334,25 @@ pub const MAX_NAME_CHARS: usize = 200;
 /// Longest `description`, in bytes (4 KiB).
 pub const MAX_DESCRIPTION_BYTES: usize = 4096;
 
+/// Largest record, accumulator or record-size parameter statecap simulates:
+/// 1 GiB (statecap's bound; Flink's own limit on a serialized record is
+/// that of a Java byte array, 2 GiB).
+const MAX_RECORD_BYTES: u64 = 1 << 30;
+
 // --- The rules a value keeps once parsed. The parser calls them on what it
 // read; `check_scenario` calls them on a scenario changed afterwards. Each
 // returns the message the parser reports for the field it concerns.
 
-/// `source.events_per_second`: a positive rate, at most 10^12 per second.
+/// `source.events_per_second`: a positive, finite rate, at most 10^12 per
+/// second (statecap's bound: the source rate is statecap's model, Flink has
+/// none).
 pub fn check_rate(r: f64) -> Result<(), String> {
     if r.is_finite() && r > 0.0 && r <= 1e12 {
         Ok(())
     } else {
-        Err(format!("must be a positive rate, got {r}"))
+        Err(format!(
+            "must be a positive rate of at most 10^12 records/s (statecap's bound), got {r}"
+        ))
     }
 }
 
@@ -328,6 +360,21 @@ pub fn check_rate(r: f64) -> Result<(), String> {
 pub fn check_records(records: u64) -> Result<(), String> {
     if records == 0 {
         Err("the source must play at least one record".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// `source.records` at `source.events_per_second`: at most 100 years of
+/// time (statecap's bound).
+pub fn check_played_time(records: u64, eps: f64) -> Result<(), String> {
+    let ms = records as f64 * 1000.0 / eps;
+    if ms > MAX_PLAYED_MS {
+        Err(format!(
+            "{records} records at {eps} records/s take {:.3e} ms, more than 100 years \
+             (statecap's bound): play fewer records or raise the rate",
+            ms
+        ))
     } else {
         Ok(())
     }
@@ -344,12 +391,15 @@ pub fn check_keys(keys: u64) -> Result<(), String> {
     }
 }
 
-/// `source.key_length` of a string key: 1 to 65535 chars.
+/// `source.key_length` of a string key: 1 to 65535 chars (statecap's
+/// bound: Flink's `StringSerializer` writes a length of any size).
 pub fn check_key_length(len: u32) -> Result<(), String> {
     if (1..=65535).contains(&len) {
         Ok(())
     } else {
-        Err(format!("must be 1..65535 chars, got {len}"))
+        Err(format!(
+            "must be 1..65535 chars (statecap's bound), got {len}"
+        ))
     }
 }
 
@@ -367,7 +417,10 @@ pub fn check_key_spelling(len: u32, keys: u64) -> Result<(), String> {
     }
 }
 
-/// `job.parallelism`: 1 to Flink's upper bound, 32768.
+/// `job.parallelism`: 1 to 32768. Flink refuses less than 1
+/// (`ExecutionConfig.setParallelism`: "Parallelism must be at least one")
+/// and more than the max parallelism, whose upper bound is
+/// `KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM` = 32768.
 pub fn check_parallelism(p: i64) -> Result<(), String> {
     if (1..=UPPER_BOUND_MAX_PARALLELISM as i64).contains(&p) {
         Ok(())
@@ -376,7 +429,11 @@ pub fn check_parallelism(p: i64) -> Result<(), String> {
     }
 }
 
-/// `job.max_parallelism`: 1 to 32768, and not below the parallelism.
+/// `job.max_parallelism`: 1 to 32768
+/// (`StreamExecutionEnvironment.setMaxParallelism` checks
+/// `0 < maxParallelism <= UPPER_BOUND_MAX_PARALLELISM`), and not below the
+/// parallelism (`ExecutionJobVertex`: "parallelism is higher than the max
+/// parallelism").
 pub fn check_max_parallelism(mp: i64, parallelism: u32) -> Result<(), String> {
     if !(1..=UPPER_BOUND_MAX_PARALLELISM as i64).contains(&mp) {
         Err(format!("must be 1..32768 (Flink's upper bound), got {mp}"))
@@ -389,16 +446,28 @@ pub fn check_max_parallelism(mp: i64, parallelism: u32) -> Result<(), String> {
     }
 }
 
-/// A window's size, slide or gap: 1 ms to 365 days.
+/// A window's size, slide or gap: more than 0 ms, as Flink's assigners
+/// require (`TumblingEventTimeWindows.of` checks `abs(offset) < size`,
+/// `SlidingEventTimeWindows.of` `abs(offset) < slide and size > 0`,
+/// `EventTimeSessionWindows.withGap` `0 < size`; the processing-time ones
+/// the same), and at most 365 days (statecap's bound).
 pub fn check_window_length(ms: i64) -> Result<(), String> {
-    if ms > 0 && ms <= MAX_WINDOW_MS {
-        Ok(())
+    if ms <= 0 {
+        Err(format!(
+            "must be more than 0 ms (Flink's window assigners refuse it), got {ms} ms"
+        ))
+    } else if ms > MAX_WINDOW_MS {
+        Err(format!(
+            "must be at most 365 days (statecap's bound), got {ms} ms"
+        ))
     } else {
-        Err(format!("must be between 1 ms and 365 days, got {ms} ms"))
+        Ok(())
     }
 }
 
-/// `offset_ms` of a tumbling window: below its size.
+/// `offset_ms` of a tumbling window: below its size
+/// (`TumblingEventTimeWindows.of(size, offset)`: "parameters must satisfy
+/// abs(offset) < size").
 pub fn check_tumbling_offset(offset: i64, size: i64) -> Result<(), String> {
     if offset >= size {
         Err(format!(
@@ -410,7 +479,10 @@ pub fn check_tumbling_offset(offset: i64, size: i64) -> Result<(), String> {
 }
 
 /// `slide_ms` of a sliding window (both lengths at least 1 ms): no larger
-/// than the size, and at most 10,000 windows per element.
+/// than the size, and at most 10,000 windows per element. Both are
+/// statecap's bounds: Flink's `SlidingEventTimeWindows.of` takes a slide
+/// larger than the size (elements between windows are then dropped), which
+/// statecap does not simulate.
 pub fn check_slide(size: i64, slide: i64) -> Result<(), String> {
     if slide > size {
         Err(format!(
@@ -418,7 +490,7 @@ pub fn check_slide(size: i64, slide: i64) -> Result<(), String> {
         ))
     } else if size / slide > MAX_WINDOWS_PER_ELEMENT {
         Err(format!(
-            "{} windows per element is more than statecap simulates",
+            "{} windows per element is more than statecap simulates ({MAX_WINDOWS_PER_ELEMENT})",
             size / slide
         ))
     } else {
@@ -426,7 +498,9 @@ pub fn check_slide(size: i64, slide: i64) -> Result<(), String> {
     }
 }
 
-/// `offset_ms` of a sliding window: below its slide.
+/// `offset_ms` of a sliding window: below its slide
+/// (`SlidingEventTimeWindows.of(size, slide, offset)`: "parameters must
+/// satisfy abs(offset) < slide").
 pub fn check_sliding_offset(offset: i64, slide: i64) -> Result<(), String> {
     if offset >= slide {
         Err(format!(
@@ -477,17 +551,79 @@ pub fn check_assigner(a: &Assigner) -> Vec<(&'static str, String)> {
     out
 }
 
-/// `checkpoints.every_records` or `checkpoints.interval_ms`: at least 1;
-/// a broken rule as (field, message).
+/// `checkpoints.every_records` (at least 1: statecap's own trigger) or
+/// `checkpoints.interval_ms` (at least 10 ms: Flink's
+/// `CheckpointConfig.setCheckpointInterval` refuses a shorter one,
+/// `MINIMAL_CHECKPOINT_TIME` = 10, and older versions'
+/// `StreamingJobGraphGenerator` turn checkpointing off below it); a broken
+/// rule as (field, message).
 pub fn check_checkpoints(t: CheckpointTrigger) -> Result<(), (&'static str, String)> {
     match t {
         CheckpointTrigger::EveryRecords(0) => {
             Err(("checkpoints.every_records", "must be at least 1".into()))
         }
-        CheckpointTrigger::Interval(0) => {
-            Err(("checkpoints.interval_ms", "must be at least 1 ms".into()))
+        CheckpointTrigger::Interval(ms) => {
+            check_interval(ms).map_err(|m| ("checkpoints.interval_ms", m))
         }
         _ => Ok(()),
+    }
+}
+
+/// A checkpoint interval: at least `MINIMAL_CHECKPOINT_TIME` (10 ms).
+pub fn check_interval(ms: u64) -> Result<(), String> {
+    if ms < MINIMAL_CHECKPOINT_TIME_MS {
+        Err(format!(
+            "must be at least 10 ms (Flink's CheckpointConfig.setCheckpointInterval refuses less: \
+             MINIMAL_CHECKPOINT_TIME = 10), got {ms} ms"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Checkpoints a trigger takes within `records` records played at `eps`
+/// records per second: as the simulation's barriers count them (record `i`
+/// at processing time `floor(i * 1000 / eps)`; a checkpoint every `ms` up
+/// to the last record's time).
+pub fn checkpoint_count(t: CheckpointTrigger, records: u64, eps: f64) -> u64 {
+    match t {
+        CheckpointTrigger::EveryRecords(n) => records / n.max(1),
+        CheckpointTrigger::Interval(ms) => {
+            let i = records.saturating_sub(1);
+            let last: u128 = if eps.fract() == 0.0 && eps >= 1.0 {
+                (i as u128 * 1000) / eps as u128
+            } else {
+                (i as f64 * 1000.0 / eps).floor().max(0.0) as u128
+            };
+            (last / ms.max(1) as u128).min(u64::MAX as u128) as u64
+        }
+    }
+}
+
+/// At most [`MAX_CHECKPOINTS`] checkpoints within the records played
+/// (statecap's bound).
+pub fn check_checkpoint_count(t: CheckpointTrigger, records: u64, eps: f64) -> Result<(), String> {
+    let n = checkpoint_count(t, records, eps);
+    if n > MAX_CHECKPOINTS {
+        let every = match t {
+            CheckpointTrigger::EveryRecords(1) => "one after every record".to_string(),
+            CheckpointTrigger::EveryRecords(r) => format!("one every {r} records"),
+            CheckpointTrigger::Interval(ms) => format!("one every {ms} ms"),
+        };
+        Err(format!(
+            "{n} checkpoints ({every} over {records} records) is more than statecap reports \
+             ({MAX_CHECKPOINTS}): take them less often or play fewer records"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The field of the checkpoint trigger, as the code names it.
+fn trigger_field(t: CheckpointTrigger) -> &'static str {
+    match t {
+        CheckpointTrigger::EveryRecords(_) => "checkpoints.every_records",
+        CheckpointTrigger::Interval(_) => "checkpoints.interval_ms",
     }
 }
 
@@ -558,6 +694,12 @@ pub fn check_scenario(s: &Scenario) -> Result<(), Vec<(String, String)>> {
         check_rate(src.events_per_second),
     );
     check("source.records", check_records(src.records));
+    if !traced && check_rate(src.events_per_second).is_ok() {
+        check(
+            "source.records",
+            check_played_time(src.records, src.events_per_second),
+        );
+    }
     // A trace without `keys` has its own keys (0 here).
     let keys = if traced && src.keys == 0 {
         1
@@ -588,8 +730,14 @@ pub fn check_scenario(s: &Scenario) -> Result<(), Vec<(String, String)>> {
             check(&format!("operator[{i}].{field}"), Err(m));
         }
     }
-    if let Err((field, m)) = check_checkpoints(s.checkpoints) {
-        check(field, Err(m));
+    match check_checkpoints(s.checkpoints) {
+        Err((field, m)) => check(field, Err(m)),
+        // A trace's length is known once it is read: the simulation checks.
+        Ok(()) if !traced && src.records > 0 && check_rate(src.events_per_second).is_ok() => check(
+            trigger_field(s.checkpoints),
+            check_checkpoint_count(s.checkpoints, src.records, src.events_per_second),
+        ),
+        Ok(()) => {}
     }
     if out.is_empty() { Ok(()) } else { Err(out) }
 }
@@ -643,7 +791,7 @@ pub(super) fn parse_with(
         state(raw.state.as_ref(), &flink_conf, flink_version, &mut err);
     let no_checkpoints = RawCheckpoints::default();
     let raw_checkpoints = raw.checkpoints.as_ref().unwrap_or(&no_checkpoints);
-    let checkpoints = checkpoints(raw_checkpoints, &flink_conf, &mut err);
+    let checkpoints = checkpoints(raw_checkpoints, &flink_conf, &source, &mut err);
     let config = config(&raw, flink_version, &flink_conf, &mut err);
 
     if let Some(c) = extra {
@@ -786,6 +934,43 @@ fn source(s: &RawSource, path: &Path, err: &mut impl FnMut(&str, String)) -> Sou
             PayloadKind::Random
         }
     };
+    // Event time moves back by up to the jitter: statecap's model, bounded
+    // like a window so that event time stays far from i64's ends.
+    let jitter_ms = match s.jitter_ms {
+        Some(Millis(ms)) if ms > MAX_WINDOW_MS as u64 => {
+            err(
+                "source.jitter_ms",
+                format!("must be at most 365 days (statecap's bound), got {ms} ms"),
+            );
+            0
+        }
+        Some(Millis(ms)) => ms,
+        None => 0,
+    };
+    // `WatermarkStrategy.forBoundedOutOfOrderness`: the
+    // `BoundedOutOfOrdernessWatermarks` constructor checks
+    // "maxOutOfOrderness cannot be negative"; the upper bound is statecap's.
+    let out_of_orderness_ms = match s.out_of_orderness_ms {
+        Some(SignedMillis(ms)) if ms < 0 => {
+            err(
+                "source.out_of_orderness_ms",
+                format!(
+                    "must not be negative (Flink's BoundedOutOfOrdernessWatermarks: \
+                     \"maxOutOfOrderness cannot be negative\"), got {ms} ms"
+                ),
+            );
+            0
+        }
+        Some(SignedMillis(ms)) if ms > MAX_WINDOW_MS => {
+            err(
+                "source.out_of_orderness_ms",
+                format!("must be at most 365 days (statecap's bound), got {ms} ms"),
+            );
+            0
+        }
+        Some(SignedMillis(ms)) => ms as u64,
+        None => 0,
+    };
     Source {
         records,
         events_per_second,
@@ -793,8 +978,8 @@ fn source(s: &RawSource, path: &Path, err: &mut impl FnMut(&str, String)) -> Sou
         key_distribution,
         key_type,
         record_bytes,
-        jitter_ms: s.jitter_ms.map_or(0, |m| m.0),
-        out_of_orderness_ms: s.out_of_orderness_ms.map_or(0, |m| m.0),
+        jitter_ms,
+        out_of_orderness_ms,
         watermark_every_records,
         trace,
         payload,
@@ -815,17 +1000,49 @@ fn rate_and_records(s: &RawSource, traced: bool, err: &mut impl FnMut(&str, Stri
             "missing: the source rate in records per second".into(),
         ),
     }
-    let eps = s.events_per_second.unwrap_or(1.0).clamp(1e-9, 1e12);
+    let rate = s.events_per_second.filter(|&r| check_rate(r).is_ok());
+    let eps = rate.unwrap_or(1.0);
     let records = match (s.records, s.duration) {
         (Some(_), Some(_)) => {
             err(
                 "source.duration",
                 "give `records` or `duration`, not both".into(),
             );
-            0
+            1
         }
-        (Some(Count(n)), None) => n,
-        (None, Some(Millis(d))) => (d as f64 * eps / 1000.0).round() as u64,
+        (Some(Count(n)), None) => match check_records(n) {
+            Ok(()) => n,
+            Err(m) => {
+                err("source.records", m);
+                1
+            }
+        },
+        (None, Some(Millis(d))) => {
+            let n = (d as f64 * eps / 1000.0).round();
+            if d == 0 {
+                err("source.duration", "must be more than 0 ms, got 0".into());
+                1
+            } else if rate.is_none() {
+                1
+            } else if n < 1.0 {
+                err(
+                    "source.duration",
+                    format!("{d} ms at {eps} records/s plays no record: give a longer duration"),
+                );
+                1
+            } else if n > MAX_RECORDS as f64 {
+                err(
+                    "source.duration",
+                    format!(
+                        "{d} ms at {eps} records/s is more than {MAX_RECORDS} records \
+                         (statecap's bound)"
+                    ),
+                );
+                1
+            } else {
+                n as u64
+            }
+        }
         (None, None) if traced => u64::MAX,
         (None, None) => {
             err(
@@ -833,11 +1050,21 @@ fn rate_and_records(s: &RawSource, traced: bool, err: &mut impl FnMut(&str, Stri
                 "missing: how many records to play (`records`), or for how long (`duration = \"1 h\"`)"
                     .into(),
             );
-            0
+            1
         }
     };
-    if let Err(m) = check_records(records) {
-        err("source.records", m);
+    // A trace's records are capped by its own length and times.
+    if !traced
+        && rate.is_some()
+        && let Err(m) = check_played_time(records, eps)
+    {
+        let field = if s.duration.is_some() {
+            "source.duration"
+        } else {
+            "source.records"
+        };
+        err(field, m);
+        return (eps, 1);
     }
     (eps, records)
 }
@@ -877,7 +1104,7 @@ fn key_distribution(s: &RawSource, err: &mut impl FnMut(&str, String)) -> KeyDis
             Some(z) => {
                 err(
                     "source.zipf_exponent",
-                    format!("must be in (0, 10], got {z}"),
+                    format!("must be more than 0 and at most 10 (statecap's range), got {z}"),
                 );
                 KeyDistribution::Uniform
             }
@@ -957,15 +1184,13 @@ fn record_bytes(
             );
             SizeDistribution::Fixed(1)
         }
-        Some(RawRecordBytes::Fixed(Bytes(b))) => {
-            if *b == 0 || *b > u32::MAX as u64 / 2 {
-                err(
-                    "source.record_bytes",
-                    format!("must be 1 byte to 1 GiB, got {b}"),
-                );
+        Some(RawRecordBytes::Fixed(Bytes(b))) => match check_record_size(*b) {
+            Ok(()) => SizeDistribution::Fixed(*b as u32),
+            Err(m) => {
+                err("source.record_bytes", m);
+                SizeDistribution::Fixed(1)
             }
-            SizeDistribution::Fixed((*b).clamp(1, 1 << 30) as u32)
-        }
+        },
         Some(RawRecordBytes::Distribution(d)) => size_distribution(d, err),
     }
 }
@@ -1100,32 +1325,27 @@ fn state(
 fn checkpoints(
     c: &RawCheckpoints,
     flink_conf: &BTreeMap<String, String>,
+    source: &Source,
     err: &mut impl FnMut(&str, String),
 ) -> CheckpointTrigger {
+    const CONF_KEY: &str = "flink_conf.execution.checkpointing.interval";
     let conf_interval = flink_conf
         .get("execution.checkpointing.interval")
         .map(|v| crate::flink::units::parse_duration_ms(v));
-    let mut checked = |t: CheckpointTrigger| match check_checkpoints(t) {
-        Ok(()) => t,
-        Err((field, m)) => {
-            err(field, m);
-            CheckpointTrigger::Interval(1)
-        }
-    };
-    match (c.every_records, c.interval_ms, conf_interval) {
+    let (trigger, field) = match (c.every_records, c.interval_ms, conf_interval) {
         (Some(_), Some(_), _) => {
             err(
                 "checkpoints.interval_ms",
                 "give `every_records` or `interval_ms`, not both".into(),
             );
-            CheckpointTrigger::EveryRecords(1)
+            return CheckpointTrigger::EveryRecords(1);
         }
-        (Some(Count(n)), None, _) => checked(CheckpointTrigger::EveryRecords(n)),
-        (None, Some(Millis(ms)), _) => checked(CheckpointTrigger::Interval(ms)),
-        (None, None, Some(Ok(ms))) if ms > 0 => CheckpointTrigger::Interval(ms),
+        (Some(Count(n)), None, _) => (CheckpointTrigger::EveryRecords(n), None),
+        (None, Some(Millis(ms)), _) => (CheckpointTrigger::Interval(ms), None),
+        (None, None, Some(Ok(ms))) if ms > 0 => (CheckpointTrigger::Interval(ms), Some(CONF_KEY)),
         (None, None, Some(Err(e))) => {
-            err("flink_conf.execution.checkpointing.interval", e);
-            CheckpointTrigger::Interval(1)
+            err(CONF_KEY, e);
+            return CheckpointTrigger::Interval(MINIMAL_CHECKPOINT_TIME_MS);
         }
         (None, None, _) => {
             err(
@@ -1134,9 +1354,21 @@ fn checkpoints(
                  is set); give `interval = \"10 s\"` or `every_records` in [checkpoints]"
                     .into(),
             );
-            CheckpointTrigger::Interval(1)
+            return CheckpointTrigger::Interval(MINIMAL_CHECKPOINT_TIME_MS);
         }
+    };
+    if let Err((code_field, m)) = check_checkpoints(trigger) {
+        err(field.unwrap_or(code_field), m);
+        return CheckpointTrigger::Interval(MINIMAL_CHECKPOINT_TIME_MS);
     }
+    // A trace's length is known only once it is read: the simulation checks
+    // its checkpoints.
+    if source.trace.is_none()
+        && let Err(m) = check_checkpoint_count(trigger, source.records, source.events_per_second)
+    {
+        err(field.unwrap_or(trigger_field(trigger)), m);
+    }
+    trigger
 }
 
 /// Backend, storage and limits as Flink resolves them from `[flink_conf]`,
@@ -1150,11 +1382,28 @@ fn config(
     let v = flink_version?;
     let st = raw.state.as_ref();
     let c = raw.checkpoints.as_ref();
+    // `MemoryStateBackend(int maxStateSize)` and
+    // `JobManagerCheckpointStorage(int maxStateSize)` check
+    // `maxStateSize > 0` ("maxStateSize must be > 0") and take a Java int.
+    let max_state_size = match c.and_then(|c| c.max_state_size) {
+        Some(Bytes(b)) if !(1..=MAX_STATE_SIZE).contains(&b) => {
+            err(
+                "checkpoints.max_state_size",
+                format!(
+                    "must be 1 to {MAX_STATE_SIZE} bytes (2^31 - 1): Flink's \
+                     MemoryStateBackend(int maxStateSize) and JobManagerCheckpointStorage take \
+                     an int and check maxStateSize > 0, got {b}"
+                ),
+            );
+            None
+        }
+        other => other.map(|b| b.0),
+    };
     let explicit = Explicit {
         backend: st.and_then(|s| s.backend.as_deref()),
         storage: c.and_then(|c| c.storage.as_deref()),
         incremental: st.and_then(|s| s.incremental),
-        max_state_size: c.and_then(|c| c.max_state_size).map(|b| b.0),
+        max_state_size,
     };
     match config::resolve(v, flink_conf, &explicit) {
         Ok(r) => Some(r),
@@ -1194,70 +1443,126 @@ fn locate_in_conf_file(errs: &mut [ScenarioError], conf: &ConfFile) {
     }
 }
 
+/// A record size (or a size distribution's bound): 1 byte to 1 GiB.
+fn check_record_size(b: u64) -> Result<(), String> {
+    if (1..=MAX_RECORD_BYTES).contains(&b) {
+        Ok(())
+    } else {
+        Err(format!(
+            "must be 1 byte to 1 GiB (statecap's bound), got {b}"
+        ))
+    }
+}
+
+/// `record_bytes = { distribution = …, min, max, mean, stddev }`: each size
+/// 1 byte to 1 GiB (the standard deviation 0 to 1 GiB), `min <= mean <=
+/// max`, and only the fields the distribution has.
 fn size_distribution(
     d: &RawSizeDistribution,
     err: &mut impl FnMut(&str, String),
 ) -> SizeDistribution {
     let f = "source.record_bytes";
-    let b = |x: Option<Bytes>| x.map(|b| b.0.min(1 << 30) as u32);
-    let (min, max, mean, sd) = (
-        b(d.min),
-        b(d.max),
-        d.mean.map(|m| m.0 as f64),
-        d.stddev.map(|m| m.0 as f64),
+    let at = |x: &str| format!("{f}.{x}");
+    let mut bound = |name: &str, v: Option<Bytes>| -> Option<u64> {
+        let Bytes(b) = v?;
+        match check_record_size(b) {
+            Ok(()) => Some(b),
+            Err(m) => {
+                err(&at(name), m);
+                None
+            }
+        }
+    };
+    let (min, max, mean) = (
+        bound("min", d.min),
+        bound("max", d.max),
+        bound("mean", d.mean),
     );
-    let lo = min.unwrap_or(1).max(1);
-    let hi = max.unwrap_or(1 << 30);
+    let sd = match d.stddev {
+        Some(Bytes(b)) if b > MAX_RECORD_BYTES => {
+            err(
+                &at("stddev"),
+                format!("must be at most 1 GiB (statecap's bound), got {b}"),
+            );
+            None
+        }
+        other => other.map(|b| b.0),
+    };
+    let lo = min.unwrap_or(1);
+    let hi = max.unwrap_or(MAX_RECORD_BYTES);
     if lo > hi {
-        err(f, format!("min {lo} is above max {hi}"));
+        err(&at("min"), format!("min {lo} is above max {hi}"));
     }
-    let Some(kind) = d.distribution.as_deref() else {
-        err(
-            &format!("{f}.distribution"),
-            "missing: \"uniform\" (min, max), \"normal\" or \"lognormal\" (mean, stddev)".into(),
-        );
-        return SizeDistribution::Fixed(1);
+    let (lo, hi) = (lo as u32, hi.max(lo) as u32);
+    let kind = match d.distribution.as_deref() {
+        Some(k) => k,
+        None => {
+            err(
+                &at("distribution"),
+                "missing: \"uniform\" (min, max), \"normal\" or \"lognormal\" (mean, stddev)"
+                    .into(),
+            );
+            return SizeDistribution::Fixed(1);
+        }
     };
     match kind {
-        "uniform" => match (min, max) {
-            (Some(_), Some(_)) => SizeDistribution::Uniform {
-                min: lo,
-                max: hi.max(lo),
-            },
-            _ => {
-                err(f, "a uniform size distribution needs min and max".into());
-                SizeDistribution::Fixed(1)
+        "uniform" => {
+            for (name, given) in [("mean", d.mean.is_some()), ("stddev", d.stddev.is_some())] {
+                if given {
+                    err(
+                        &at(name),
+                        "a uniform size distribution has min and max only".into(),
+                    );
+                }
             }
-        },
+            match (min, max) {
+                (Some(_), Some(_)) => SizeDistribution::Uniform { min: lo, max: hi },
+                _ => {
+                    if d.min.is_none() || d.max.is_none() {
+                        err(f, "a uniform size distribution needs min and max".into());
+                    }
+                    SizeDistribution::Fixed(1)
+                }
+            }
+        }
         kind @ ("normal" | "lognormal") => match (mean, sd) {
-            (Some(m), Some(s)) if m >= 1.0 => {
+            (Some(m), Some(s)) => {
+                if !(lo as u64..=hi as u64).contains(&m) {
+                    err(
+                        &at("mean"),
+                        format!("mean {m} is outside min {lo} ..= max {hi}"),
+                    );
+                }
+                let (mean, stddev) = (m as f64, s as f64);
                 if kind == "normal" {
                     SizeDistribution::Normal {
-                        mean: m,
-                        stddev: s,
+                        mean,
+                        stddev,
                         min: lo,
-                        max: hi.max(lo),
+                        max: hi,
                     }
                 } else {
                     SizeDistribution::LogNormal {
-                        mean: m,
-                        stddev: s,
+                        mean,
+                        stddev,
                         min: lo,
-                        max: hi.max(lo),
+                        max: hi,
                     }
                 }
             }
             _ => {
-                err(
-                    f,
-                    format!("a {kind} size distribution needs mean (>= 1) and stddev"),
-                );
+                if d.mean.is_none() || d.stddev.is_none() {
+                    err(
+                        f,
+                        format!("a {kind} size distribution needs mean (>= 1) and stddev"),
+                    );
+                }
                 SizeDistribution::Fixed(1)
             }
         },
         other => {
             err(
-                f,
+                &at("distribution"),
                 one_of(other, &["uniform", "normal", "lognormal"]).unwrap_err(),
             );
             SizeDistribution::Fixed(1)
@@ -1307,7 +1612,23 @@ fn operator(
     if !matches!(assigner, Assigner::Session { .. }) && o.gap_ms.is_some() {
         err(&at("gap_ms"), "only session windows have a gap".into());
     }
-    let lateness = o.allowed_lateness_ms.map_or(0, |m| m.0 as i64);
+    // `WindowedStream.allowedLateness` (`WindowOperatorBuilder` from 1.12)
+    // checks "The allowed lateness cannot be negative."; any larger value
+    // is taken (the cleanup timer saturates).
+    let lateness = match o.allowed_lateness_ms {
+        Some(SignedMillis(ms)) if ms < 0 => {
+            err(
+                &at("allowed_lateness_ms"),
+                format!(
+                    "must not be negative (Flink's WindowedStream.allowedLateness: \
+                     \"The allowed lateness cannot be negative.\"), got {ms} ms"
+                ),
+            );
+            0
+        }
+        Some(SignedMillis(ms)) => ms,
+        None => 0,
+    };
     if lateness > 0 && time == TimeCharacteristic::Processing {
         err(
             &at("allowed_lateness_ms"),
@@ -1347,7 +1668,22 @@ fn assigner(i: usize, o: &RawOperator, err: &mut impl FnMut(&str, String)) -> Op
             }
         }
     };
-    let offset = ms(o.offset_ms).unwrap_or(0);
+    // statecap takes offsets of 0 or more; Flink also takes negative ones
+    // (`abs(offset) < size`), which statecap does not simulate.
+    let offset = match o.offset_ms {
+        Some(SignedMillis(ms)) if ms < 0 && o.assigner.as_deref() != Some("session") => {
+            err(
+                &at("offset_ms"),
+                format!(
+                    "must not be negative: statecap simulates offsets of 0 or more \
+                     (Flink also takes a negative one with abs(offset) < size), got {ms} ms"
+                ),
+            );
+            0
+        }
+        Some(SignedMillis(ms)) => ms,
+        None => 0,
+    };
     match o.assigner.as_deref() {
         Some("tumbling") => {
             let size = length("size_ms", ms(o.size_ms), err);
@@ -1382,6 +1718,17 @@ fn assigner(i: usize, o: &RawOperator, err: &mut impl FnMut(&str, String)) -> Op
                     "session windows have a `gap_ms`, not a size".into(),
                 );
             }
+            // `EventTimeSessionWindows.withGap(gap)` and
+            // `ProcessingTimeSessionWindows.withGap(gap)` take no offset.
+            if let Some(SignedMillis(ms)) = o.offset_ms {
+                err(
+                    &at("offset_ms"),
+                    format!(
+                        "session windows have no offset (Flink's \
+                         EventTimeSessionWindows.withGap takes only the gap), got {ms} ms"
+                    ),
+                );
+            }
             Some(Assigner::Session { gap_ms: gap })
         }
         Some(other) => {
@@ -1414,11 +1761,11 @@ fn function(
         Some("reduce") => Some(WindowFunction::Reduce),
         Some("aggregate") => Some(WindowFunction::Aggregate {
             accumulator_bytes: match o.accumulator_bytes {
-                Some(Bytes(b)) if (1..=1 << 30).contains(&b) => b as u32,
+                Some(Bytes(b)) if (1..=MAX_RECORD_BYTES).contains(&b) => b as u32,
                 Some(Bytes(b)) => {
                     err(
                         &at("accumulator_bytes"),
-                        format!("must be 1 byte to 1 GiB, got {b}"),
+                        format!("must be 1 byte to 1 GiB (statecap's bound), got {b}"),
                     );
                     16
                 }

@@ -164,6 +164,18 @@ fn every_field_with_two_spellings_is_named_as_written() {
             "{k} = -1",
         ),
         (
+            "source",
+            ["jitter_ms", "jitter"],
+            "keys = 10",
+            "keys = 10\n{k} = \"400 d\"",
+        ),
+        (
+            "source",
+            ["out_of_orderness_ms", "out_of_orderness"],
+            "keys = 10",
+            "keys = 10\n{k} = \"-1 s\"",
+        ),
+        (
             "operator[0]",
             ["size_ms", "size"],
             "size = \"1 s\"",
@@ -200,6 +212,8 @@ fn every_field_with_two_spellings_is_named_as_written() {
             "{k} = 0",
         ),
     ];
+    // Every pair of spellings the parser knows is tested here.
+    assert_eq!(cases.len(), statecap::scenario::raw::SPELLINGS.len());
     for &(table, keys, from, to) in cases {
         for (k, other) in [(keys[0], keys[1]), (keys[1], keys[0])] {
             assert!(BASE.contains(from), "{from}");
@@ -273,6 +287,153 @@ fn a_missing_field_is_named_at_its_table() {
         let line = table.map_or(1, |t| line_of(&text, t));
         assert_eq!(e.line, Some(line), "{e}");
         assert!(e.message.contains("missing"), "{e}");
+    }
+}
+
+/// Every numeric field refuses what it cannot hold, naming itself at its
+/// line: values Flink refuses (with Flink's rule in the message), and
+/// those beyond statecap's own bounds (said to be statecap's).
+#[test]
+fn every_numeric_field_refuses_what_it_cannot_hold() {
+    const RICH: &str = r#"name = "rich"
+flink_version = "1.17"
+seed = 7
+
+[source]
+duration = "2 min"
+events_per_second = 250.5
+keys = 5000
+key_distribution = "zipf"
+zipf_exponent = 1.1
+key_type = "string"
+key_length = 8
+record_bytes = 300
+jitter_ms = "2 s"
+out_of_orderness = 500
+watermark_every_records = 10
+
+[job]
+parallelism = 3
+max_parallelism = 256
+
+[[operator]]
+name = "slide"
+kind = "window"
+assigner = "sliding"
+size = "1 min"
+slide = "10 s"
+offset_ms = 1000
+allowed_lateness = "5 s"
+function = "process"
+
+[[operator]]
+name = "sessions"
+kind = "window"
+assigner = "session"
+gap = "30 s"
+function = "aggregate"
+accumulator_bytes = 24
+
+[checkpoints]
+interval = "10 s"
+storage = "jobmanager"
+max_state_size = "5 mb"
+"#;
+    assert!(Scenario::parse(RICH, Path::new("t.toml")).is_ok());
+    let long = "9223372036854775807";
+    let cases: &[(&str, &[&str])] = &[
+        ("seed", &["-1"]),
+        ("duration", &["0", "\"-1 s\"", "\"0.5 ms\"", "\"40000 d\""]),
+        (
+            "events_per_second",
+            &["0", "-1", "nan", "inf", "-inf", "1e13"],
+        ),
+        ("keys", &["0", "-1"]),
+        ("zipf_exponent", &["0", "-1", "nan", "inf", "11"]),
+        ("key_length", &["0", "-1", "65536", "4294967296"]),
+        ("record_bytes", &["0", "-1", "\"1.5 gb\"", "\"2 gb\"", long]),
+        ("jitter_ms", &["\"-1 s\"", "\"366 d\"", long]),
+        ("out_of_orderness", &["\"-1 s\"", "\"366 d\"", long]),
+        ("watermark_every_records", &["0", "-1"]),
+        ("parallelism", &["0", "-1", "32769", long]),
+        ("max_parallelism", &["0", "-1", "32769", long]),
+        ("size", &["0", "\"-1 s\"", "\"366 d\"", long]),
+        ("slide", &["0", "\"-1 s\"", "\"2 min\"", "1"]),
+        ("offset_ms", &["\"-1 s\"", "\"10 s\"", long]),
+        ("allowed_lateness", &["\"-1 s\"", "-1"]),
+        ("gap", &["0", "\"-1 s\"", "\"366 d\"", long]),
+        ("accumulator_bytes", &["0", "\"2 gb\""]),
+        ("interval", &["0", "9", "\"-1 s\"", "\"1 ms\""]),
+        ("max_state_size", &["0", "-1", "\"2 gb\"", "\"1 tb\""]),
+    ];
+    let mut problems = Vec::new();
+    for &(key, values) in cases {
+        let line = line_of(RICH, &format!("{key} ="));
+        for v in values {
+            let text: String = RICH
+                .lines()
+                .enumerate()
+                .map(|(i, l)| {
+                    if i + 1 == line {
+                        format!("{key} = {v}\n")
+                    } else {
+                        format!("{l}\n")
+                    }
+                })
+                .collect();
+            let errs = match Scenario::parse(&text, Path::new("t.toml")) {
+                Ok(_) => {
+                    problems.push(format!("{key} = {v}: accepted"));
+                    continue;
+                }
+                Err(Error::Scenario(errs)) => errs,
+                Err(e) => {
+                    problems.push(format!("{key} = {v}: {e}"));
+                    continue;
+                }
+            };
+            if !errs
+                .iter()
+                .any(|e| e.field.ends_with(key) && e.line == Some(line))
+            {
+                problems.push(format!(
+                    "{key} = {v}: no error names `{key}` at line {line}: {errs:?}"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The scenario's checkpoint bound is the one the simulation keeps as a
+/// backstop, and a sweep point past it is invalid, named by its field.
+#[test]
+fn too_many_checkpoints_is_a_field_error_everywhere() {
+    use statecap::scenario::validate;
+    assert_eq!(
+        validate::MAX_CHECKPOINTS,
+        statecap::pipeline::MAX_CHECKPOINTS
+    );
+    let s = Scenario::load(&good()).unwrap();
+    let mut t = s.clone();
+    t.source.records = 1_000_000;
+    t.checkpoints = statecap::scenario::CheckpointTrigger::EveryRecords(1);
+    let broken = validate::check_scenario(&t).unwrap_err();
+    assert_eq!(broken[0].0, "checkpoints.every_records");
+    assert!(broken[0].1.contains("1000000 checkpoints"), "{broken:?}");
+    // The count is the simulation's, checkpoint for checkpoint.
+    for (records, eps, ms) in [(1000, 100.0, 10), (1001, 100.0, 10), (77_777, 333.3, 70)] {
+        let trigger = statecap::scenario::CheckpointTrigger::Interval(ms);
+        let mut u = s.clone();
+        u.source.records = records;
+        u.source.events_per_second = eps;
+        u.checkpoints = trigger;
+        let run = statecap::simulate(&u, &Default::default()).unwrap();
+        assert_eq!(
+            validate::checkpoint_count(trigger, records, eps),
+            run.result().operators[0].checkpoints.len() as u64,
+            "{records} records at {eps}/s, every {ms} ms"
+        );
     }
 }
 

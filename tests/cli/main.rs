@@ -19,7 +19,8 @@
 //! - `hostile_inputs`    what a one-mistake fixture cannot say: option values
 //!   (`--budget 0`, `--jobs 100000`, negative sizes), a sweep with no valid
 //!   point, files too large to be a scenario, every field's two spellings,
-//!   missing fields at their table.
+//!   missing fields at their table, every numeric field's bounds, the
+//!   checkpoint bound shared with the simulation.
 //! - `determinism`       the same scenario twice gives byte-identical outputs; a
 //!   different seed changes them.
 //! - `exports`           timeline.csv, summary.csv, summary.json, keygroups.csv:
