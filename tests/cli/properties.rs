@@ -246,13 +246,13 @@ prop_compose! {
         every in proptest::bool::ANY,
         step in any::<u64>(),
     ) -> Job {
-        // Two checkpoints or more: every 1 to records/2 records, or every 1 ms
-        // to half the played time.
+        // Two checkpoints or more: every 1 to records/2 records, or every 10 ms
+        // (Flink's MINIMAL_CHECKPOINT_TIME) to half the played time.
         let played_ms = records * 1000 / eps as u64;
         let trigger = if every {
             Trigger::EveryRecords(1 + step % (records / 2).max(1))
         } else {
-            Trigger::Interval(1 + step % (played_ms / 2).max(1))
+            Trigger::Interval(10 + step % (played_ms / 2).saturating_sub(10).max(1))
         };
         // Generated string keys spell `k` and the key's number.
         let key = match key {
