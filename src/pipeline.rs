@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::flink::ResolvedConfig;
 use crate::scenario::{Assigner, Scenario};
 use crate::sim::{self, OperatorSpec, RunStats, Snapshot, sampled::Sampler};
-use crate::workload::Workload;
+use crate::workload::{KeyLayout, Workload};
 
 /// Most checkpoints one run reports.
 pub const MAX_CHECKPOINTS: u64 = 200_000;
@@ -89,7 +89,12 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
         opts.configs
     };
     let mode = mode::resolve(s, opts.mode)?;
-    let workload = Workload::new(s).map_err(|e| match e {
+    let layout = if mode == Mode::Analytic {
+        KeyLayout::Keyless
+    } else {
+        KeyLayout::for_generated(s.source.keys, s.source.records)
+    };
+    let workload = Workload::with_layout(s, layout).map_err(|e| match e {
         // Name the scenario that uses the trace.
         Error::Trace {
             path,
@@ -232,9 +237,14 @@ fn play(
 ) -> RunStats {
     let (keys, total) = (&workload.keys, workload.records);
     match (mode, partitions) {
-        (Mode::Analytic, _) => {
-            sim::analytic::simulate(s, spec, keys, total, on_checkpoint, progress)
-        }
+        (Mode::Analytic, _) => sim::analytic::simulate(
+            s,
+            spec,
+            workload.occupancy().expect("analytic runs take generated input"),
+            total,
+            on_checkpoint,
+            progress,
+        ),
         (_, Some(owner)) => sim::simulate_partitioned(
             spec,
             keys,
