@@ -63,6 +63,14 @@ pub enum Command {
         /// among them. The result is the same, byte for byte, on any number.
         #[arg(long, short, value_name = "N")]
         jobs: Option<usize>,
+        /// Run even when the estimate is over the budget (10 s, 2 GiB): without
+        /// it, such a scenario is refused before it starts, with the numbers.
+        #[arg(long)]
+        ignore_budget: bool,
+        /// Write every row of timeline.csv (above 100,000 rows it is summarized:
+        /// the largest subtask of each checkpoint).
+        #[arg(long)]
+        full_timeline: bool,
     },
     /// Every backend option side by side on the same traffic, and the recommendation for your Flink version.
     #[command(after_help = COMPARE_HELP)]
@@ -88,6 +96,9 @@ pub enum Command {
         /// A flink-conf.yaml / config.yaml whose entries override the scenario's [flink_conf].
         #[arg(long, value_name = "FILE")]
         flink_conf: Option<PathBuf>,
+        /// Run even when the estimate is over the budget (10 s, 2 GiB).
+        #[arg(long)]
+        ignore_budget: bool,
     },
     /// Run a scenario over a grid of parameter values (in parallel on all cores) and find where it stops holding.
     #[command(after_help = sweep::HELP)]
@@ -177,8 +188,9 @@ fn simulated_line(run: &pipeline::Run) -> String {
         _ => "closed form".to_string(),
     };
     format!(
-        "simulated {} records in {secs:.3} s ({how})\n",
+        "simulated {} records in {secs:.3} s ({how}; estimated {} before the run)\n",
         report::group_digits(records),
+        run.plan.estimate.text(),
     )
 }
 
@@ -194,6 +206,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             budget,
             mode,
             jobs,
+            ignore_budget,
+            full_timeline,
         } => run_scenarios(
             &scenarios,
             flink_conf.as_deref(),
@@ -204,6 +218,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 progress: !no_progress && !quiet,
                 mode: mode.into(),
                 threads: jobs.unwrap_or(0),
+                budget: run_budget(ignore_budget),
+                full_timeline,
             },
         ),
         Command::Compare {
@@ -215,7 +231,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::Check {
             scenarios,
             flink_conf,
-        } => check(&scenarios, flink_conf.as_deref()),
+            ignore_budget,
+        } => check(&scenarios, flink_conf.as_deref(), run_budget(ignore_budget)),
         Command::Sweep(args) => sweep::command(args),
         Command::ExplainConfig {
             file,
@@ -277,6 +294,17 @@ struct RunFlags {
     progress: bool,
     mode: Mode,
     threads: usize,
+    budget: pipeline::Budget,
+    full_timeline: bool,
+}
+
+/// The budget a run is held to: none with `--ignore-budget`.
+fn run_budget(ignore: bool) -> pipeline::Budget {
+    if ignore {
+        pipeline::Budget::UNLIMITED
+    } else {
+        pipeline::Budget::DEFAULT
+    }
 }
 
 /// Records × operators, for the progress bar.
@@ -313,16 +341,22 @@ fn run_scenarios(
                         b.set_position(n);
                     }
                 },
+                budget: flags.budget,
             },
         )?;
         if let Some(b) = bar {
             b.finish_and_clear();
         }
         let result = run.result();
-        let files = report::render_outputs_with(s, result, &budgets)?;
+        let shape = report::timeline_shape(result, flags.full_timeline);
+        let files = report::render_outputs_shaped(s, result, &budgets, &shape)?;
         tables.push_str(&report::render_table(s, result));
         tables.push_str(&pipeline::mode::describe(run.mode, result.sampled_error));
         tables.push('\n');
+        if let Some(summary) = &shape.summary {
+            tables.push_str(summary);
+            tables.push('\n');
+        }
         tables.push_str(&simulated_line(&run));
         rendered.push((s.name.clone(), files));
     }
@@ -369,11 +403,19 @@ fn compare(scenario: &Path, out: &Path, bandwidth: &str, quiet: bool) -> Result<
 
 /// `statecap check`: the CI gate, 0 when every scenario holds, 1 when one
 /// will fail.
-fn check(paths: &[PathBuf], flink_conf: Option<&Path>) -> Result<i32, Error> {
+fn check(
+    paths: &[PathBuf],
+    flink_conf: Option<&Path>,
+    budget: pipeline::Budget,
+) -> Result<i32, Error> {
     let loaded = load_all(paths, flink_conf)?;
     let mut code = 0;
     for s in &loaded {
-        let r = pipeline::simulate(s, &RunOptions::default())?.into_result();
+        let options = RunOptions {
+            budget,
+            ..RunOptions::default()
+        };
+        let r = pipeline::simulate(s, &options)?.into_result();
         match report::compare::check_verdict(s, &r) {
             Ok(text) => println!("{text}"),
             Err(text) => {

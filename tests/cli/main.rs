@@ -33,6 +33,12 @@
 //!   crossings, every core, a progress bar only on a terminal.
 //! - `layers`            the house rule on the source: each module imports only
 //!   from its own floor or below; the library prints nothing and has no flags.
+//! - `budgets`           hostile or huge but valid inputs (2^32 to 10^15
+//!   declared keys, megabyte names, YAML alias bombs, a checkpoint every
+//!   millisecond or record, a thousand operators, `-j 100000`, sampled mode
+//!   on a full day of 10^8 keys) finish within 10 s and 2 GiB, measured per
+//!   process, or are refused up front with the numbers and the flag; the
+//!   touched-key layout gives the same snapshots as the declared one.
 //!
 //! The ground-truth cases live beside the repository in
 //! `../shared/ground-truth`; the tests that need them fail (never skip) when
@@ -40,6 +46,7 @@
 
 mod support;
 
+mod budgets;
 mod config_emit;
 mod determinism;
 mod explain_config;
