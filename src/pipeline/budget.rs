@@ -88,8 +88,11 @@ const REPLAY_NS: f64 = 2.0;
 /// One element-window assignment of an aligned (tumbling, sliding) window
 /// whose per-key state fits in the L2 cache, in L3, and beyond.
 const ALIGNED_NS: [f64; 3] = [12.0, 45.0, 110.0];
+/// Each further window of an element of a sliding window (its key group
+/// already in cache).
+const COPY_NS: f64 = 10.0;
 /// One element of a session window, by the same cache levels.
-const SESSION_NS: [f64; 3] = [150.0, 300.0, 700.0];
+const SESSION_NS: [f64; 3] = [150.0, 300.0, 500.0];
 /// Working sets at which the engines' costs step up (L2, L3).
 const CACHE_BYTES: [f64; 2] = [1.0 * (1 << 20) as f64, 16.0 * (1 << 20) as f64];
 /// A barrier: per key group and live window.
@@ -443,25 +446,30 @@ pub fn estimate(w: &Work, mode: Mode, layout: KeyLayout, threads: usize) -> Esti
             let mut engine_secs = 0.0;
             let mut barrier_secs = 0.0;
             for o in &w.ops {
-                let (per_element, engine_bytes, per_barrier) = if o.session {
+                // Per record: the first window's cost by the cache level of
+                // the hot keys' state, then each further window; what each
+                // thread's engine holds, and what the threads share.
+                let (per_record, per_thread, shared, per_barrier) = if o.session {
                     let live = o.live_keys.min(held);
                     let working = hot * 4.0 + live.min(hot) * SESSION_BYTES;
                     (
                         level(SESSION_NS, working),
-                        held * 4.0 + live * SESSION_BYTES * 2.0 + kgs * 64.0,
+                        held * 4.0 + kgs * 64.0,
+                        live * SESSION_BYTES * 2.0,
                         live * LIVE_KEY_NS[1],
                     )
                 } else {
                     let slots = o.live_windows + 1.0;
                     let working = hot * (2.0 + o.copies / 8.0 + o.per_key_bytes * o.copies);
                     (
-                        level(ALIGNED_NS, working),
+                        level(ALIGNED_NS, working) + (o.copies - 1.0) * COPY_NS,
                         slots * (held / 8.0 + held * o.per_key_bytes + kgs * 32.0),
+                        0.0,
                         slots * kgs * BARRIER_CELL_NS + o.live_keys.min(held) * LIVE_KEY_NS[0],
                     )
                 };
-                bytes += engine_bytes * threads as f64;
-                engine_secs += rec * o.copies * per_element * share;
+                bytes += per_thread * threads as f64 + shared;
+                engine_secs += rec * per_record * share;
                 barrier_secs += w.checkpoints as f64 * per_barrier * share;
             }
             // The producer's thread generates every record for each
