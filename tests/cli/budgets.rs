@@ -40,10 +40,13 @@ struct Measured {
 impl Measured {
     /// Asserts it stayed within [`SECONDS`] and [`BYTES`].
     fn within_budget(&self, what: &str) -> &Self {
+        let peak = match self.peak {
+            0 => "exited before its memory was sampled".to_string(),
+            p => format!("peak {:.1} MiB", p as f64 / (1 << 20) as f64),
+        };
         eprintln!(
-            "{what}: {:.2} s, peak {:.1} MiB, exit {:?}",
+            "{what}: {:.2} s, {peak}, exit {:?}",
             self.secs,
-            self.peak as f64 / (1 << 20) as f64,
             self.out.status.code()
         );
         assert!(
