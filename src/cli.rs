@@ -62,6 +62,14 @@ pub enum Command {
         /// are split among them. The result is the same, byte for byte, on any number.
         #[arg(long, short, value_name = "N", allow_negative_numbers = true)]
         jobs: Option<i64>,
+        /// Run even when the estimate is over the budget (10 s, 2 GiB): without
+        /// it, such a scenario is refused before it starts, with the numbers.
+        #[arg(long)]
+        ignore_budget: bool,
+        /// Write every row of timeline.csv (above 100,000 rows it is summarized:
+        /// the largest subtask of each checkpoint).
+        #[arg(long)]
+        full_timeline: bool,
     },
     /// Every backend option side by side on the same traffic, and the recommendation for your Flink version.
     #[command(after_help = COMPARE_HELP)]
@@ -87,6 +95,9 @@ pub enum Command {
         /// A flink-conf.yaml / config.yaml whose entries override the scenario's [flink_conf].
         #[arg(long, value_name = "FILE")]
         flink_conf: Option<PathBuf>,
+        /// Run even when the estimate is over the budget (10 s, 2 GiB).
+        #[arg(long)]
+        ignore_budget: bool,
     },
     /// Run a scenario over a grid of parameter values (in parallel on all cores) and find where it stops holding.
     #[command(after_help = sweep::HELP)]
@@ -177,8 +188,9 @@ fn simulated_line(run: &pipeline::Run) -> String {
         _ => "closed form".to_string(),
     };
     format!(
-        "simulated {} records in {secs:.3} s ({how})\n",
+        "simulated {} records in {secs:.3} s ({how}; estimated {} before the run)\n",
         report::group_digits(records),
+        run.plan.estimate.text(),
     )
 }
 
@@ -194,6 +206,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             budget,
             mode,
             jobs,
+            ignore_budget,
+            full_timeline,
         } => run_scenarios(
             &scenarios,
             flink_conf.as_deref(),
@@ -205,6 +219,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 mode: mode.into(),
                 // 0: every core.
                 threads: jobs.map(threads).transpose()?.unwrap_or(0),
+                budget: run_budget(ignore_budget),
+                full_timeline,
             },
         ),
         Command::Compare {
@@ -216,7 +232,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::Check {
             scenarios,
             flink_conf,
-        } => check(&scenarios, flink_conf.as_deref()),
+            ignore_budget,
+        } => check(&scenarios, flink_conf.as_deref(), run_budget(ignore_budget)),
         Command::Sweep(args) => sweep::command(args),
         Command::ExplainConfig {
             file,
@@ -275,6 +292,17 @@ struct RunFlags {
     progress: bool,
     mode: Mode,
     threads: usize,
+    budget: pipeline::Budget,
+    full_timeline: bool,
+}
+
+/// The budget a run is held to: none with `--ignore-budget`.
+fn run_budget(ignore: bool) -> pipeline::Budget {
+    if ignore {
+        pipeline::Budget::UNLIMITED
+    } else {
+        pipeline::Budget::DEFAULT
+    }
 }
 
 /// Records × operators, for the progress bar.
@@ -311,6 +339,7 @@ fn run_scenarios(
                         b.set_position(n);
                     }
                 },
+                budget: flags.budget,
             },
         )?;
         if let Some(b) = bar {
@@ -323,10 +352,15 @@ fn run_scenarios(
         if let Some(why) = statecap::plan::no_checkpoint(s, result) {
             eprintln!("warning: {}: {why}", s.name);
         }
-        let files = report::render_outputs_with(s, result, &budgets)?;
+        let shape = report::timeline_shape(result, flags.full_timeline);
+        let files = report::render_outputs_shaped(s, result, &budgets, &shape)?;
         tables.push_str(&report::render_table(s, result));
         tables.push_str(&report::mode_line(s, result));
         tables.push('\n');
+        if let Some(summary) = &shape.summary {
+            tables.push_str(summary);
+            tables.push('\n');
+        }
         tables.push_str(&simulated_line(&run));
         rendered.push((s.name.clone(), files));
     }
@@ -372,14 +406,22 @@ fn compare(scenario: &Path, out: &Path, bandwidth: &str, quiet: bool) -> Result<
 
 /// `statecap check`: the CI gate, 0 when every scenario holds, 1 when one
 /// will fail, 2 when one cannot be answered (no checkpoint inside the run).
-fn check(paths: &[PathBuf], flink_conf: Option<&Path>) -> Result<i32, Error> {
+fn check(
+    paths: &[PathBuf],
+    flink_conf: Option<&Path>,
+    budget: pipeline::Budget,
+) -> Result<i32, Error> {
     let loaded = load_all(paths, flink_conf)?;
     let mut code = 0;
     for s in &loaded {
         for line in code_over_file(s, flink_conf)? {
             println!("note: {line}");
         }
-        let r = pipeline::simulate(s, &RunOptions::default())?.into_result();
+        let options = RunOptions {
+            budget,
+            ..RunOptions::default()
+        };
+        let r = pipeline::simulate(s, &options)?.into_result();
         let verdict = report::compare::check_verdict(s, &r);
         println!("{}", verdict.text());
         code = code.max(verdict.exit_code());

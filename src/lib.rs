@@ -12,11 +12,13 @@
 //! plan      compare the backend options, recommend
 //!           sweep.rs: a grid of parameter values over all cores, crossings
 //! pipeline  simulate(&Scenario, &RunOptions) -> Run          (the one entry)
+//!           budget.rs: what a run costs; the mode, keys, threads that fit
 //! backend   Snapshot -> bytes per subtask, limits            heap.rs | rocksdb.rs
 //! sim       records -> state per key group at each barrier   window (aligned, session)
 //!           timeline.rs: barriers, watermarks, processing time, for every engine
 //!           analytic.rs, sampled.rs: the fast modes
-//! workload  keys, key groups, records (generated or a trace)
+//! workload  keys (declared, or only those touched), key groups, records
+//!           (generated or a trace)
 //! scenario  the scenario file, validated (file:line:field)
 //! flink     Flink's own rules: units, key groups, serializers, versions;
 //!           configuration: read (conf_file), resolve (config/), write (emit),

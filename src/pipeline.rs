@@ -10,9 +10,11 @@
 //! snapshot goes to every backend option's model, which turns it into bytes
 //! per subtask, and the checkpoint storage's limits give its status.
 
+pub mod budget;
 pub mod mode;
 pub mod result;
 
+pub use budget::Budget;
 pub use mode::Mode;
 pub use result::{CheckpointResult, OperatorResult, ScenarioResult};
 
@@ -38,6 +40,10 @@ pub struct RunOptions<'a> {
     pub configs: &'a [ResolvedConfig],
     /// Hears the records played so far, over all operators.
     pub progress: &'a dyn Fn(u64),
+    /// What the run may cost ([`Budget::DEFAULT`]: 10 s and 2 GiB); a
+    /// scenario that fits no way of running is refused before it starts
+    /// (see [`budget`]).
+    pub budget: Budget,
 }
 
 impl Default for RunOptions<'_> {
@@ -47,6 +53,7 @@ impl Default for RunOptions<'_> {
             threads: 0,
             configs: &[],
             progress: &|_| {},
+            budget: Budget::DEFAULT,
         }
     }
 }
@@ -64,6 +71,8 @@ pub struct Run {
     pub records: u64,
     /// Wall time of the simulation alone.
     pub elapsed: std::time::Duration,
+    /// How the run was chosen, and what it was estimated to cost.
+    pub plan: budget::Plan,
 }
 
 impl Run {
@@ -88,8 +97,9 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
     } else {
         opts.configs
     };
-    let mode = mode::resolve(s, opts.mode)?;
-    let workload = Workload::new(s).map_err(|e| match e {
+    let plan = budget::plan(s, opts.mode, opts.threads, configs.len(), &opts.budget)?;
+    let mode = plan.estimate.mode;
+    let workload = Workload::with_layout(s, plan.estimate.layout).map_err(|e| match e {
         // Name the scenario that uses the trace.
         Error::Trace {
             path,
@@ -102,7 +112,12 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
         },
         e => e,
     })?;
-    let threads = mode::threads_for(mode, workload.records, opts.threads);
+    // The plan's threads, fewer for a trace shorter than its size said;
+    // never more than key groups.
+    let threads = mode::threads_for(mode, workload.records, plan.estimate.threads)
+        .min(plan.estimate.threads)
+        .min(s.max_parallelism as usize)
+        .max(1);
     let layout = s.layout();
     let mut sampler = (mode == Mode::Sampled)
         .then(|| Sampler::new(sampling_weights(s, &workload), layout.clone()));
@@ -215,6 +230,7 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
         threads,
         records: workload.records,
         elapsed: started.elapsed(),
+        plan,
     })
 }
 
@@ -232,9 +248,16 @@ fn play(
 ) -> RunStats {
     let (keys, total) = (&workload.keys, workload.records);
     match (mode, partitions) {
-        (Mode::Analytic, _) => {
-            sim::analytic::simulate(s, spec, keys, total, on_checkpoint, progress)
-        }
+        (Mode::Analytic, _) => sim::analytic::simulate(
+            s,
+            spec,
+            workload
+                .occupancy()
+                .expect("analytic runs take generated input"),
+            total,
+            on_checkpoint,
+            progress,
+        ),
         (_, Some(owner)) => sim::simulate_partitioned(
             spec,
             keys,

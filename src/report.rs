@@ -93,46 +93,158 @@ fn csv_header<T: Serialize + Default>() -> std::result::Result<csv::StringRecord
         .unwrap_or_else(|| Ok(csv::StringRecord::new()))
 }
 
-/// `timeline.csv`: one row per checkpoint × operator × subtask.
+/// How `timeline.csv` holds a run: in full (one row per checkpoint ×
+/// operator × subtask) up to [`TIMELINE_ROWS`] rows, else summarized.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineShape {
+    /// Rows of the full table.
+    pub rows: u64,
+    /// Rows written.
+    pub written: u64,
+    /// How the table was summarized, if it was.
+    pub summary: Option<String>,
+    /// Every `stride`-th checkpoint of each operator is kept (1: all).
+    stride: usize,
+}
+
+pub use crate::pipeline::budget::TIMELINE_ROWS;
+
+/// The shape of `timeline.csv` for `r` (`full`: every row, however many).
+/// A summarized table keeps, of each checkpoint, the row of its largest
+/// subtask; if that is still more than [`TIMELINE_ROWS`] rows, only every
+/// `k`-th checkpoint of each operator (and its first failure, its peak and
+/// its last checkpoint).
+pub fn timeline_shape(r: &ScenarioResult, full: bool) -> TimelineShape {
+    let cps: u64 = r.operators.iter().map(|o| o.checkpoints.len() as u64).sum();
+    let rows: u64 = r
+        .operators
+        .iter()
+        .flat_map(|o| o.checkpoints.iter())
+        .map(|c| c.subtasks.len() as u64)
+        .sum();
+    if full || rows <= TIMELINE_ROWS {
+        return TimelineShape {
+            rows,
+            written: rows,
+            summary: None,
+            stride: 1,
+        };
+    }
+    let stride = cps.div_ceil(TIMELINE_ROWS).max(1) as usize;
+    let written: u64 = r
+        .operators
+        .iter()
+        .map(|o| {
+            let keep = kept(o, stride);
+            (0..o.checkpoints.len()).filter(|&k| keep(k)).count() as u64
+        })
+        .sum();
+    let which = if stride == 1 {
+        "the largest subtask of every checkpoint".to_string()
+    } else {
+        format!(
+            "the largest subtask of every {} checkpoint (and of each operator's first failure, \
+             peak and last checkpoint)",
+            ordinal(stride)
+        )
+    };
+    TimelineShape {
+        rows,
+        written,
+        summary: Some(format!(
+            "timeline.csv summarized: {} of {} rows, {which}; `statecap run --full-timeline` \
+             writes every row",
+            group_digits(written),
+            group_digits(rows)
+        )),
+        stride,
+    }
+}
+
+/// `2nd`, `3rd`, `10th`.
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, 11) | (2, 12) | (3, 13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// The checkpoints of `op` a summarized timeline keeps: every `stride`-th,
+/// the first failure, the peak and the last.
+fn kept(op: &OperatorResult, stride: usize) -> impl Fn(usize) -> bool + '_ {
+    let n = op.checkpoints.len();
+    let first_failed = op
+        .checkpoints
+        .iter()
+        .position(|c| matches!(c.status, CheckpointStatus::Failed { .. }));
+    move |k| k % stride == 0 || k + 1 == n || Some(k) == op.peak || Some(k) == first_failed
+}
+
+/// `timeline.csv`: one row per checkpoint × operator × subtask (summarized
+/// above [`TIMELINE_ROWS`] rows: see [`timeline_shape`]).
 pub fn timeline_csv(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
+    timeline_csv_shaped(s, r, &timeline_shape(r, false))
+}
+
+/// `timeline.csv` in `shape`.
+pub fn timeline_csv_shaped(
+    s: &Scenario,
+    r: &ScenarioResult,
+    shape: &TimelineShape,
+) -> Result<Vec<u8>> {
+    let summarized = shape.summary.is_some();
+    let stride = shape.stride;
     let lim = limit(s);
     // The heap format is replayed exactly; compression, RocksDB and a
     // closed-form (analytic) run are estimates. A row's range says how wide.
     let exact =
         s.config.backend.is_heap() && !s.compression && r.mode == crate::pipeline::Mode::Exact;
     let rows = r.operators.iter().flat_map(|op| {
-        op.checkpoints.iter().flat_map(move |cp| {
-            cp.subtasks.iter().map(move |st| TimelineRow {
-                checkpoint: cp.checkpoint,
-                records: cp.records,
-                time_ms: cp.time_ms,
-                watermark_ms: cp.watermark_ms,
-                operator: &op.name,
-                subtask: st.subtask,
-                key_group_start: st.key_group_start,
-                key_group_end: st.key_group_end,
-                backend: r.backend,
-                storage: r.storage,
-                state_bytes: st.state_bytes,
-                checkpointed_bytes: st.checkpointed_bytes,
-                checkpoint_status: cp.status.name(),
-                bytes_are: if exact && st.state_bytes_low == st.state_bytes_high {
-                    "exact"
-                } else {
-                    "estimate"
-                },
-                state_bytes_low: st.state_bytes_low,
-                state_bytes_high: st.state_bytes_high,
-                entries: st.entries,
-                timers: st.timers,
-                live_keys: st.live_keys,
-                live_windows: cp.live_windows,
-                nonempty_key_groups: st.nonempty_key_groups,
-                largest_key_group: st.largest_key_group,
-                largest_key_group_bytes: st.largest_key_group_bytes,
-                over_limit: lim.is_some_and(|l| st.state_bytes > l),
+        let keep = kept(op, stride);
+        op.checkpoints
+            .iter()
+            .enumerate()
+            .filter(move |&(k, _)| !summarized || keep(k))
+            .flat_map(move |(_, cp)| {
+                let top = cp.max_subtask().subtask;
+                cp.subtasks
+                    .iter()
+                    .filter(move |st| !summarized || st.subtask == top)
+                    .map(move |st| TimelineRow {
+                        checkpoint: cp.checkpoint,
+                        records: cp.records,
+                        time_ms: cp.time_ms,
+                        watermark_ms: cp.watermark_ms,
+                        operator: &op.name,
+                        subtask: st.subtask,
+                        key_group_start: st.key_group_start,
+                        key_group_end: st.key_group_end,
+                        backend: r.backend,
+                        storage: r.storage,
+                        state_bytes: st.state_bytes,
+                        checkpointed_bytes: st.checkpointed_bytes,
+                        checkpoint_status: cp.status.name(),
+                        bytes_are: if exact && st.state_bytes_low == st.state_bytes_high {
+                            "exact"
+                        } else {
+                            "estimate"
+                        },
+                        state_bytes_low: st.state_bytes_low,
+                        state_bytes_high: st.state_bytes_high,
+                        entries: st.entries,
+                        timers: st.timers,
+                        live_keys: st.live_keys,
+                        live_windows: cp.live_windows,
+                        nonempty_key_groups: st.nonempty_key_groups,
+                        largest_key_group: st.largest_key_group,
+                        largest_key_group_bytes: st.largest_key_group_bytes,
+                        over_limit: lim.is_some_and(|l| st.state_bytes > l),
+                    })
             })
-        })
     });
     csv_bytes("timeline.csv", rows)
 }
@@ -294,6 +406,15 @@ pub fn mode_line(s: &Scenario, r: &ScenarioResult) -> String {
 /// `summary.json`: the scenario's configuration as Flink resolves it, and per
 /// operator the peaks and every failure with Flink's message.
 pub fn summary_json(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
+    summary_json_shaped(s, r, &timeline_shape(r, false))
+}
+
+/// `summary.json`, saying how `timeline.csv` was written (`shape`).
+pub fn summary_json_shaped(
+    s: &Scenario,
+    r: &ScenarioResult,
+    shape: &TimelineShape,
+) -> Result<Vec<u8>> {
     let ops: Vec<serde_json::Value> = r
         .operators
         .iter()
@@ -341,6 +462,11 @@ pub fn summary_json(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
         "mode_error": match bytes_accuracy(s, r) {
             Some(b) => format!("{}; {b}", crate::pipeline::mode::error_text(r.mode, r.sampled_error)),
             None => crate::pipeline::mode::error_text(r.mode, r.sampled_error),
+        },
+        "timeline": {
+            "rows": shape.rows,
+            "rows_written": shape.written,
+            "summarized": shape.summary,
         },
     });
     let mut out = serde_json::to_vec_pretty(&v).map_err(|e| Error::output("summary.json", e))?;
@@ -390,10 +516,21 @@ pub fn render_outputs_with(
     r: &ScenarioResult,
     budgets: &[chart::Limit],
 ) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    render_outputs_shaped(s, r, budgets, &timeline_shape(r, false))
+}
+
+/// [`render_outputs_with`], with `timeline.csv` in `shape` (see
+/// [`timeline_shape`]).
+pub fn render_outputs_shaped(
+    s: &Scenario,
+    r: &ScenarioResult,
+    budgets: &[chart::Limit],
+    shape: &TimelineShape,
+) -> Result<Vec<(&'static str, Vec<u8>)>> {
     let mut files = vec![
-        ("timeline.csv", timeline_csv(s, r)?),
+        ("timeline.csv", timeline_csv_shaped(s, r, shape)?),
         ("summary.csv", summary_csv(s, r)?),
-        ("summary.json", summary_json(s, r)?),
+        ("summary.json", summary_json_shaped(s, r, shape)?),
         ("keygroups.csv", keygroups_csv(s, r)?),
     ];
     files.extend(html::outputs(s, r, budgets)?);

@@ -7,13 +7,15 @@
 
 mod generate;
 pub mod occupancy;
+mod touched;
 mod trace;
 
 pub use generate::Generator;
+pub use touched::KeyMap;
 pub use trace::Trace;
 
 use crate::error::Result;
-use crate::flink::key_group::{int_hash, key_group_of_hash, long_hash, string_hash};
+use crate::flink::key_group::{int_hash, key_group_of_hash, long_hash};
 use crate::flink::serializer::{java_string_bytes, string_bytes};
 use crate::scenario::{KeyType, Scenario};
 
@@ -105,28 +107,111 @@ impl KeySpace {
     }
     /// Key space of generated keys `0..n` of `key_type`.
     pub fn generated(n: u64, key_type: KeyType, max_parallelism: u32) -> Self {
-        let key_group = (0..n)
-            .map(|i| key_group_of_hash(generated_key_hash(i, key_type), max_parallelism) as u16)
+        KeySpace::of_ids(0..n, key_type, max_parallelism)
+    }
+
+    /// Key space of the generated keys `ids`, in order: dense id `d` is the
+    /// `d`-th of `ids`.
+    pub fn of_ids(
+        ids: impl IntoIterator<Item = u64>,
+        key_type: KeyType,
+        max_parallelism: u32,
+    ) -> Self {
+        let hash = KeyHasher::new(key_type);
+        let key_group = ids
+            .into_iter()
+            .map(|i| key_group_of_hash(hash.hash(i), max_parallelism) as u16)
             .collect();
-        let key_bytes = match key_type {
-            KeyType::Long => KeyBytes::Fixed(8),
-            KeyType::Int => KeyBytes::Fixed(4),
-            KeyType::String(len) => KeyBytes::Fixed(string_bytes(len as u64) as u32),
-        };
         KeySpace {
             key_group,
-            key_bytes,
+            key_bytes: generated_key_bytes(key_type),
         }
+    }
+
+    /// A key space that holds no key (a closed-form run needs only the
+    /// keys' size).
+    pub fn keyless(key_type: KeyType) -> Self {
+        KeySpace {
+            key_group: Vec::new(),
+            key_bytes: generated_key_bytes(key_type),
+        }
+    }
+}
+
+/// Serialized size of every generated key of `key_type`.
+pub fn generated_key_bytes(key_type: KeyType) -> KeyBytes {
+    match key_type {
+        KeyType::Long => KeyBytes::Fixed(8),
+        KeyType::Int => KeyBytes::Fixed(4),
+        KeyType::String(len) => KeyBytes::Fixed(string_bytes(len as u64) as u32),
     }
 }
 
 /// Java hashCode of generated key `i`: `Long i`, `Integer i`, or the string
 /// `"k"` followed by `i` zero-padded to the key length.
 pub fn generated_key_hash(i: u64, key_type: KeyType) -> i32 {
-    match key_type {
-        KeyType::Long => long_hash(i as i64),
-        KeyType::Int => int_hash(i as i32),
-        KeyType::String(len) => string_hash(&generated_string_key(i, len)),
+    KeyHasher::new(key_type).hash(i)
+}
+
+/// The Java hashCode of generated keys without building them: for string
+/// keys, `String.hashCode` of `"k"`, the zero padding and the digits,
+/// with the padding's contribution precomputed per digit count.
+#[derive(Debug, Clone)]
+pub struct KeyHasher {
+    key_type: KeyType,
+    /// Per number of digits `d` (index), for a string key: the hash of
+    /// `"k"` and its `len - 1 - d` zeros, and `31^d`.
+    prefix: Vec<(i32, i32)>,
+}
+
+impl KeyHasher {
+    /// Hashes keys of `key_type`.
+    pub fn new(key_type: KeyType) -> Self {
+        let prefix = match key_type {
+            KeyType::String(len) => {
+                let width = (len as usize).saturating_sub(1);
+                (0..=20usize)
+                    .map(|d| {
+                        let mut h: i32 = b'k' as i32;
+                        for _ in 0..width.saturating_sub(d) {
+                            h = h.wrapping_mul(31).wrapping_add(b'0' as i32);
+                        }
+                        let pow = (0..d).fold(1i32, |p, _| p.wrapping_mul(31));
+                        (h, pow)
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        KeyHasher { key_type, prefix }
+    }
+
+    /// The Java hashCode of generated key `i`.
+    #[inline]
+    pub fn hash(&self, i: u64) -> i32 {
+        match self.key_type {
+            KeyType::Long => long_hash(i as i64),
+            KeyType::Int => int_hash(i as i32),
+            KeyType::String(_) => {
+                let mut digits = [0u8; 20];
+                let mut n = i;
+                let mut d = 0;
+                loop {
+                    digits[19 - d] = b'0' + (n % 10) as u8;
+                    d += 1;
+                    n /= 10;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                let (prefix, pow) = self.prefix[d];
+                let mut tail: i32 = 0;
+                for &c in &digits[20 - d..] {
+                    tail = tail.wrapping_mul(31).wrapping_add(c as i32);
+                }
+                prefix.wrapping_mul(pow).wrapping_add(tail)
+            }
+        }
     }
 }
 
@@ -197,6 +282,41 @@ pub enum Input {
     Generated(Box<Generator>),
     /// Replayed from a trace held in memory.
     Trace(TraceCursor),
+    /// Replayed from records generated once for every operator.
+    Recorded(RecordedCursor),
+}
+
+/// Generated records held in memory, to be played by every operator of a
+/// scenario without generating them again.
+#[derive(Debug, Default)]
+pub struct Recorded {
+    keys: Vec<u32>,
+    ts: Vec<i64>,
+    bytes: Vec<u32>,
+}
+
+/// Scenarios of several operators and at most this many records generate
+/// them once ([`Recorded`], 16 bytes a record) and replay them.
+pub const RECORD_ONCE_MAX: u64 = 1 << 22;
+
+impl Recorded {
+    /// Every record `input` plays.
+    fn record(mut input: Input) -> Recorded {
+        let mut r = Recorded::default();
+        let mut b = Batch::new();
+        while input.fill(&mut b) > 0 {
+            r.keys.extend_from_slice(&b.keys);
+            r.ts.extend_from_slice(&b.ts);
+            r.bytes.extend_from_slice(&b.bytes);
+        }
+        r
+    }
+}
+
+/// Reads recorded records batch by batch.
+pub struct RecordedCursor {
+    rec: std::sync::Arc<Recorded>,
+    pos: usize,
 }
 
 /// Reads a loaded trace batch by batch.
@@ -227,6 +347,57 @@ impl Input {
                 c.pos += n;
                 n
             }
+            Input::Recorded(c) => {
+                let n = (c.rec.keys.len() - c.pos).min(BATCH);
+                let (r, at) = (&c.rec, c.pos);
+                batch.keys.extend_from_slice(&r.keys[at..at + n]);
+                batch.ts.extend_from_slice(&r.ts[at..at + n]);
+                batch.bytes.extend_from_slice(&r.bytes[at..at + n]);
+                c.pos += n;
+                n
+            }
+        }
+    }
+}
+
+/// How the keys of generated input are held while a scenario is played.
+/// Every layout gives the same result, byte for byte; they differ in what
+/// they cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyLayout {
+    /// Every declared key `0..keys` is a dense id (2 bytes each for its key
+    /// group, and what the engines keep per key).
+    Declared,
+    /// Only the keys the records touch: drawn ahead from the seed (the key
+    /// stream is its own), numbered in order of first appearance, and the
+    /// generator maps each drawn key to its number. Memory follows the
+    /// records, not the declared key space.
+    Touched,
+    /// No key table at all: the closed-form (analytic) mode needs only the
+    /// key distribution.
+    Keyless,
+}
+
+/// Above this many declared keys, and when the records touch at most one
+/// key in [`TOUCHED_RATIO`], [`KeyLayout::Touched`] is the layout
+/// [`Workload::new`] picks.
+pub const TOUCHED_MIN_KEYS: u64 = 1 << 22;
+
+/// See [`TOUCHED_MIN_KEYS`].
+pub const TOUCHED_RATIO: u64 = 16;
+
+/// Most keys a run can hold (dense ids are 32-bit).
+pub const MAX_HELD_KEYS: u64 = 1 << 32;
+
+impl KeyLayout {
+    /// The layout that costs least for generated input of `keys` declared
+    /// keys and `records` records: touched when the records can reach at
+    /// most a small share of a large key space.
+    pub fn for_generated(keys: u64, records: u64) -> KeyLayout {
+        if keys > TOUCHED_MIN_KEYS && keys / TOUCHED_RATIO >= records {
+            KeyLayout::Touched
+        } else {
+            KeyLayout::Declared
         }
     }
 }
@@ -234,35 +405,93 @@ impl Input {
 /// The stream of one scenario: its key space and a way to play it (as many
 /// times as there are operators).
 pub struct Workload {
-    /// All keys.
+    /// The keys held (see [`KeyLayout`]).
     pub keys: KeySpace,
     /// Records that will be played.
     pub records: u64,
+    /// How the keys are held.
+    pub layout: KeyLayout,
     source: WorkloadSource,
+    /// The key distribution's occupancy (generated input), built once.
+    occupancy: std::sync::OnceLock<occupancy::Occupancy>,
 }
 
 enum WorkloadSource {
-    Generated(Box<Scenario>),
+    /// The scenario, the touched keys' numbers (if only those are held),
+    /// and the records generated once (several operators).
+    Generated(
+        Box<Scenario>,
+        Option<std::sync::Arc<KeyMap>>,
+        Option<std::sync::Arc<Recorded>>,
+    ),
     Trace(std::sync::Arc<Trace>),
 }
 
 impl Workload {
-    /// Builds the key space and loads the trace, if any.
+    /// Builds the key space (in the layout [`KeyLayout::for_generated`]
+    /// picks) and loads the trace, if any.
     pub fn new(s: &Scenario) -> Result<Workload> {
-        match &s.source.trace {
+        Workload::with_layout(s, KeyLayout::for_generated(s.source.keys, s.source.records))
+    }
+
+    /// Builds the key space in `layout` (generated input; a trace holds the
+    /// keys it has) and loads the trace, if any.
+    pub fn with_layout(s: &Scenario, layout: KeyLayout) -> Result<Workload> {
+        let src = &s.source;
+        match &src.trace {
             Some(path) => {
-                let t = Trace::load(path, s.source.key_type, s.source.records, s.max_parallelism)?;
+                let t = Trace::load(path, src.key_type, src.records, s.max_parallelism)?;
                 Ok(Workload {
                     keys: t.key_space.clone(),
                     records: t.keys.len() as u64,
+                    layout: KeyLayout::Declared,
                     source: WorkloadSource::Trace(std::sync::Arc::new(t)),
+                    occupancy: std::sync::OnceLock::new(),
                 })
             }
-            None => Ok(Workload {
-                keys: KeySpace::generated(s.source.keys, s.source.key_type, s.max_parallelism),
-                records: s.source.records,
-                source: WorkloadSource::Generated(Box::new(s.clone())),
-            }),
+            None => {
+                let (keys, map) = match layout {
+                    KeyLayout::Declared => (
+                        KeySpace::generated(src.keys, src.key_type, s.max_parallelism),
+                        None,
+                    ),
+                    KeyLayout::Touched => {
+                        let (map, ids) = KeyMap::draw(s);
+                        let keys = KeySpace::of_ids(ids, src.key_type, s.max_parallelism);
+                        (keys, Some(std::sync::Arc::new(map)))
+                    }
+                    KeyLayout::Keyless => (KeySpace::keyless(src.key_type), None),
+                };
+                let mut w = Workload {
+                    keys,
+                    records: src.records,
+                    layout,
+                    source: WorkloadSource::Generated(Box::new(s.clone()), map, None),
+                    occupancy: std::sync::OnceLock::new(),
+                };
+                if s.operators.len() > 1
+                    && src.records <= RECORD_ONCE_MAX
+                    && layout != KeyLayout::Keyless
+                {
+                    let rec = std::sync::Arc::new(Recorded::record(w.input()));
+                    if let WorkloadSource::Generated(_, _, r) = &mut w.source {
+                        *r = Some(rec);
+                    }
+                }
+                Ok(w)
+            }
+        }
+    }
+
+    /// The occupancy of the key distribution over the scenario's key
+    /// groups (generated input; `None` for a trace), built on first use.
+    pub fn occupancy(&self) -> Option<&occupancy::Occupancy> {
+        match &self.source {
+            WorkloadSource::Generated(s, ..) => Some(
+                self.occupancy
+                    .get_or_init(|| occupancy::Occupancy::new(s, s.max_parallelism as usize)),
+            ),
+            WorkloadSource::Trace(_) => None,
         }
     }
 
@@ -280,7 +509,7 @@ impl Workload {
             WorkloadSource::Trace(t) => {
                 t.bytes.iter().map(|&b| b as f64).sum::<f64>() / t.bytes.len().max(1) as f64
             }
-            WorkloadSource::Generated(_) => s.source.record_bytes.mean(),
+            WorkloadSource::Generated(..) => s.source.record_bytes.mean(),
         }
     }
 
@@ -289,8 +518,12 @@ impl Workload {
     pub fn key_group_weights(&self, max_parallelism: u32) -> Vec<f64> {
         let kgs = max_parallelism as usize;
         match &self.source {
-            WorkloadSource::Generated(s) => {
-                let occ = occupancy::Occupancy::new(s, &self.keys, kgs);
+            WorkloadSource::Generated(s, ..) if s.max_parallelism == max_parallelism => {
+                let occ = self.occupancy().expect("generated input");
+                (0..kgs).map(|g| occ.share(g)).collect()
+            }
+            WorkloadSource::Generated(s, ..) => {
+                let occ = occupancy::Occupancy::new(s, kgs);
                 (0..kgs).map(|g| occ.share(g)).collect()
             }
             WorkloadSource::Trace(t) => {
@@ -308,10 +541,14 @@ impl Workload {
     pub fn key_group_distinct(&self, max_parallelism: u32, n: f64) -> Vec<f64> {
         let kgs = max_parallelism as usize;
         match &self.source {
-            WorkloadSource::Generated(s) => {
-                let occ = occupancy::Occupancy::new(s, &self.keys, kgs);
+            WorkloadSource::Generated(s, ..) => {
                 let mut out = vec![0.0; kgs];
-                occ.distinct(n, &mut out);
+                if s.max_parallelism == max_parallelism {
+                    let occ = self.occupancy().expect("generated input");
+                    occ.distinct(n, &mut out);
+                } else {
+                    occupancy::Occupancy::new(s, kgs).distinct(n, &mut out);
+                }
                 out
             }
             WorkloadSource::Trace(t) => {
@@ -330,7 +567,13 @@ impl Workload {
     /// A fresh input from the first record.
     pub fn input(&self) -> Input {
         match &self.source {
-            WorkloadSource::Generated(s) => Input::Generated(Box::new(Generator::new(s))),
+            WorkloadSource::Generated(_, _, Some(rec)) => Input::Recorded(RecordedCursor {
+                rec: rec.clone(),
+                pos: 0,
+            }),
+            WorkloadSource::Generated(s, map, None) => {
+                Input::Generated(Box::new(Generator::new(s).with_touched(map.clone())))
+            }
             WorkloadSource::Trace(t) => Input::from_trace(t.clone()),
         }
     }
@@ -339,6 +582,7 @@ impl Workload {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flink::key_group::string_hash;
 
     #[test]
     fn clock_counts_records_before_a_time() {
@@ -355,6 +599,29 @@ mod tests {
             let n = c.records_before(t);
             assert!(c.at(n) >= t && (n == 0 || c.at(n - 1) < t));
         }
+    }
+
+    #[test]
+    fn generated_key_hashes_equal_the_hash_of_the_key() {
+        for len in [1, 2, 6, 12, 30] {
+            let h = KeyHasher::new(KeyType::String(len));
+            for i in [
+                0u64,
+                1,
+                9,
+                10,
+                42,
+                99_999,
+                123_456_789,
+                u32::MAX as u64,
+                1 << 40,
+            ] {
+                let key = generated_string_key(i, len);
+                assert_eq!(h.hash(i), string_hash(&key), "{key}");
+            }
+        }
+        let h = KeyHasher::new(KeyType::Long);
+        assert_eq!(h.hash(1 << 40), long_hash(1 << 40));
     }
 
     #[test]

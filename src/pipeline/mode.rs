@@ -144,12 +144,14 @@ pub const PARALLEL_MIN_RECORDS: u64 = 1 << 20;
 /// `threads` (0: every core, or one inside a rayon pool, which already
 /// uses them). Only exact runs of [`PARALLEL_MIN_RECORDS`] or more and
 /// sampled runs are split; the analytic mode is closed form on one thread.
+/// Never more than [`super::budget::MAX_THREADS`].
 pub fn threads_for(mode: Mode, records: u64, threads: usize) -> usize {
     let available = match threads {
         0 if rayon::current_thread_index().is_some() => 1,
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
-    };
+    }
+    .min(super::budget::MAX_THREADS);
     match mode {
         Mode::Sampled => available.max(1),
         Mode::Exact if records >= PARALLEL_MIN_RECORDS => available.max(1),

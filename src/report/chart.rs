@@ -196,12 +196,8 @@ pub(crate) fn panel_operators(r: &crate::pipeline::ScenarioResult) -> Vec<usize>
 
 /// What a chart of panels says when it leaves operators out.
 pub(crate) fn panels_note(shown: usize, operators: usize) -> Option<String> {
-    (shown < operators).then(|| {
-        format!(
-            "{shown} of {operators} operators drawn (failing first, then the largest); \
-             summary.csv has every one"
-        )
-    })
+    (shown < operators)
+        .then(|| format!("{shown} of {operators} operators drawn, the failing then the largest"))
 }
 
 // ---------------------------------------------------------------- style

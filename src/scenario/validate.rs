@@ -295,8 +295,9 @@ fn one_of<'s>(value: &'s str, allowed: &[&str]) -> Result<&'s str, String> {
     }
 }
 
-/// Largest number of keys statecap's exact mode tracks.
-const MAX_KEYS: u64 = 1 << 32;
+/// Most declared keys: 10^15. A run holds only the keys its records touch
+/// (at most 2^32), so the declared key space may be as large as real ids.
+const MAX_KEYS: u64 = 1_000_000_000_000_000;
 
 /// Longest window size, slide or gap, jitter and out-of-orderness: 365
 /// days (statecap's bound; Flink takes any positive `long` of ms).
@@ -380,7 +381,7 @@ pub fn check_played_time(records: u64, eps: f64) -> Result<(), String> {
     }
 }
 
-/// `source.keys`: 1 to 2^32 distinct keys.
+/// `source.keys`: 1 to 10^15 distinct keys.
 pub fn check_keys(keys: u64) -> Result<(), String> {
     match keys {
         0 => Err("must be at least 1".into()),

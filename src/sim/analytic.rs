@@ -23,23 +23,24 @@ use crate::flink::serializer::{TIME_WINDOW_BYTES, timer_bytes};
 use crate::scenario::{Assigner, Scenario, TimeCharacteristic, WindowFunction};
 use crate::sim::timeline::{Head, TimeSink, Timeline};
 use crate::sim::{OperatorSpec, RunStats, Snapshot};
-use crate::workload::KeySpace;
+use crate::workload::generated_key_bytes;
 use crate::workload::occupancy::{Moments, Occupancy};
 use std::collections::HashMap;
 
 /// Plays one operator in closed form: the expected snapshots at the same
 /// barriers as the exact simulator's; `progress` hears of every record at
 /// the end.
+/// `occ` is the occupancy of the scenario's key distribution over its key
+/// groups (see [`crate::workload::Workload::occupancy`]).
 pub fn simulate(
     s: &Scenario,
     spec: &OperatorSpec,
-    keys: &KeySpace,
+    occ: &Occupancy,
     total_records: u64,
     on_checkpoint: &mut dyn FnMut(&Snapshot),
     progress: &dyn Fn(u64),
 ) -> RunStats {
-    let occ = Occupancy::new(s, keys, spec.max_parallelism as usize);
-    let stats = analytic(s, spec, keys, &occ, total_records, on_checkpoint);
+    let stats = analytic(s, spec, occ, total_records, on_checkpoint);
     progress(total_records);
     stats
 }
@@ -118,7 +119,6 @@ fn phi(z: f64) -> f64 {
 fn analytic(
     s: &Scenario,
     spec: &OperatorSpec,
-    keys: &KeySpace,
     occ: &Occupancy,
     total: u64,
     on_checkpoint: &mut dyn FnMut(&Snapshot),
@@ -148,7 +148,7 @@ fn analytic(
     };
     let shift = jitter / 2;
     let mean_bytes = s.source.record_bytes.mean();
-    let key_bytes = keys.key_bytes.get(0);
+    let key_bytes = generated_key_bytes(s.source.key_type).get(0);
     let tb = timer_bytes(key_bytes) as f64;
     // Bytes of an entry besides its elements, and per element.
     let (entry_fixed, per_element) = match op.function {

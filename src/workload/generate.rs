@@ -2,11 +2,12 @@
 //! seed with named, portable generators (PCG-64 MCG), one stream per
 //! quantity so that changing the jitter does not change the keys.
 
-use super::{BATCH, Batch, Clock};
+use super::{BATCH, Batch, Clock, KeyMap};
 use crate::scenario::{KeyDistribution, Scenario, SizeDistribution};
 use rand::{Rng, RngExt, SeedableRng};
 use rand_distr::{Distribution, LogNormal, Normal, Zipf};
 use rand_pcg::Pcg64Mcg;
+use std::sync::Arc;
 use strength_reduce::StrengthReducedU64;
 
 const KEY_STREAM: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -40,6 +41,8 @@ pub struct Generator {
     size_rng: Pcg64Mcg,
     keys: KeyDraw,
     sizes: SizeDraw,
+    /// Drawn key → dense id, when only the touched keys are held.
+    touched: Option<Arc<KeyMap>>,
 }
 
 impl Generator {
@@ -91,16 +94,51 @@ impl Generator {
             size_rng: Pcg64Mcg::seed_from_u64(s.seed ^ SIZE_STREAM),
             keys,
             sizes,
+            touched: None,
+        }
+    }
+
+    /// Emits the dense ids of `map` (keys drawn ahead by
+    /// [`KeyMap::draw`]) instead of the declared ids, when given.
+    pub(super) fn with_touched(mut self, map: Option<Arc<KeyMap>>) -> Self {
+        self.touched = map;
+        self
+    }
+
+    /// Draws the keys of the next `n` records only (the key stream, as
+    /// [`Generator::fill`] draws it) into `f`, as declared ids.
+    pub(super) fn draw_keys(&mut self, n: u64, mut f: impl FnMut(u64)) {
+        for _ in 0..n {
+            f(self.draw_key());
+        }
+    }
+
+    #[inline(always)]
+    fn draw_key(&mut self) -> u64 {
+        match &self.keys {
+            KeyDraw::Uniform(k) => self.key_rng.random_range(0..*k),
+            KeyDraw::Zipf(z) => (z.sample(&mut self.key_rng) as u64).max(1) - 1,
         }
     }
 
     pub(super) fn fill(&mut self, b: &mut Batch) -> usize {
+        // One branch per batch: each loop is monomorphized, the declared
+        // one as it always was.
+        match self.touched.take() {
+            None => self.fill_with(b, |k| k as u32),
+            Some(map) => {
+                let n = self.fill_with(b, |k| map.get(k));
+                self.touched = Some(map);
+                n
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn fill_with(&mut self, b: &mut Batch, dense: impl Fn(u64) -> u32) -> usize {
         let n = (self.end - self.next).min(BATCH as u64) as usize;
         for _ in 0..n {
-            let key = match &self.keys {
-                KeyDraw::Uniform(k) => self.key_rng.random_range(0..*k),
-                KeyDraw::Zipf(z) => (z.sample(&mut self.key_rng) as u64).max(1) - 1,
-            };
+            let key = self.draw_key();
             let mut ts = match self.tick.as_mut() {
                 Some(t) => t.next(),
                 None => self.clock.at(self.next),
@@ -114,7 +152,7 @@ impl Generator {
                 SizeDraw::Normal(d, lo, hi) => clamp(d.sample(&mut self.size_rng), *lo, *hi),
                 SizeDraw::LogNormal(d, lo, hi) => clamp(d.sample(&mut self.size_rng), *lo, *hi),
             };
-            b.keys.push(key as u32);
+            b.keys.push(dense(key));
             b.ts.push(ts);
             b.bytes.push(bytes);
             self.next += 1;

@@ -73,7 +73,7 @@ impl Trace {
             .flexible(true)
             .trim(csv::Trim::All)
             .comment(Some(b'#'))
-            .from_reader(r);
+            .from_reader(Lines::new(r));
         let mut rec = csv::ByteRecord::new();
         let (mut ck, mut ct, mut cb) = (0usize, 1usize, 2usize);
         let mut first = true;
@@ -91,7 +91,7 @@ impl Trace {
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
+                    let line = e.position().map_or(0, |p| csv.get_mut().line_at(p.byte()));
                     return Err(match e.kind() {
                         csv::ErrorKind::Io(_) => Error::Trace {
                             path: path.to_path_buf(),
@@ -102,7 +102,10 @@ impl Trace {
                     });
                 }
             }
-            let line = rec.position().map_or(0, |p| p.line());
+            // csv's own line count falls behind after blank lines and on
+            // CRLF ends: the line is counted from the record's byte offset.
+            let end = csv.position().byte();
+            let line = csv.get_mut().line_ending_at(end);
             if first {
                 first = false;
                 let f0 =
@@ -260,6 +263,81 @@ fn parse_num<T: std::str::FromStr>(b: &[u8]) -> Option<T> {
     std::str::from_utf8(b).ok()?.parse().ok()
 }
 
+/// A reader that counts the lines of what it has read, so that a record's
+/// byte offset gives its line (1-based): the offsets of the line ends (`\r`,
+/// `\n`) read ahead of the records are kept until a record passes them.
+struct Lines<R> {
+    inner: R,
+    /// Bytes read so far.
+    read: u64,
+    /// Newlines before the last offset asked for.
+    passed: u64,
+    /// Offsets of `\r` and `\n` read but not yet passed (`true`: `\n`).
+    ahead: std::collections::VecDeque<(u64, bool)>,
+}
+
+impl<R: Read> Lines<R> {
+    fn new(inner: R) -> Self {
+        Lines {
+            inner,
+            read: 0,
+            passed: 0,
+            ahead: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// The line of the record that ends at `end` (the reader's position
+    /// once the record is read; asked in increasing order): the newlines
+    /// before it, its own terminator aside. Blank lines, comments and CRLF
+    /// ends before the record do not matter.
+    fn line_ending_at(&mut self, end: u64) -> u64 {
+        let mut terminator = 0;
+        while let Some(&(pos, newline)) = self.ahead.front() {
+            if pos >= end {
+                break;
+            }
+            if newline {
+                self.passed += 1;
+                terminator = u64::from(pos + 1 == end);
+            }
+            self.ahead.pop_front();
+        }
+        self.passed + 1 - terminator
+    }
+
+    /// The line of the record csv places at `offset` (offsets asked for
+    /// never decrease). csv may place a record at the line end before it
+    /// (CRLF ends, blank lines): a record never starts with `\r` or `\n`,
+    /// so line ends at its offset are passed too.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let mut at = offset;
+        while let Some(&(pos, newline)) = self.ahead.front() {
+            if pos > at {
+                break;
+            }
+            if pos == at {
+                at += 1;
+            }
+            self.passed += u64::from(newline);
+            self.ahead.pop_front();
+        }
+        self.passed + 1
+    }
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' || b == b'\r' {
+                self.ahead.push_back((self.read + i as u64, b == b'\n'));
+            }
+        }
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,6 +375,24 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_line_is_named_after_blank_lines_crlf_and_comments() {
+        // Line 6 is the bad record in each: blank lines, CRLF ends, a
+        // comment, a header, in every combination counted as a text editor
+        // counts them.
+        for text in [
+            "key,ts_ms,bytes\n1,0,10\n\n\n2,1,10\n3,x,10\n",
+            "key,ts_ms,bytes\r\n1,0,10\r\n\r\n\r\n2,1,10\r\n3,x,10\r\n",
+            "\n\n# a comment\n1,0,10\n\r\n3,x,10\n",
+            "\r\n\r\n\r\n\r\n\r\n3,x,10",
+            "#\n# two\n\n#\r\n\n1,x,10\n",
+            "#\r\n\r\n#\r\n\r\n\r\n3,x\r\n",
+        ] {
+            let e = read(text, KeyType::Long).unwrap_err().to_string();
+            assert!(e.contains("t.csv:6"), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
     fn string_keys_use_java_hash_and_size() {
         let t = read("user_1,0,10\nhello,1,10\n", KeyType::String(6)).unwrap();
         assert_eq!(t.key_space.key_group, vec![53, 35]); // murmur("user_1") = 127964213; % 128 = 53
@@ -306,3 +402,4 @@ mod tests {
         ));
     }
 }
+

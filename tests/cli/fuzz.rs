@@ -91,14 +91,6 @@ const KNOWN: &[Known] = &[
                    UTF-8 says neither line nor byte (tests/data/fuzz/not_utf8.toml)",
     },
     Known {
-        target: "trace",
-        kind: Kind::Contract,
-        signature: "refused at an earlier line than the bad record's",
-        fixed_by: "open, src/workload/trace.rs: a bad record's line is csv's record position, \
-                   which falls behind after blank lines and on CRLF line ends \
-                   (tests/data/fuzz/trace_crlf.toml, trace_blank_line.toml)",
-    },
-    Known {
         target: "conf",
         kind: Kind::Abort,
         signature: "stack overflow",
@@ -2151,6 +2143,14 @@ impl Target for TraceTarget {
             }
             Err(e) => {
                 let shown = e.to_string();
+                // A run over the budget is refused before the trace is
+                // read (its cost is worked out from the file's size), at
+                // the scenario file: the reader is not what answered.
+                if matches!(e, Error::Limit(_))
+                    && shown.starts_with(&format!("{}: over budget", path.display()))
+                {
+                    return Outcome::refused(true);
+                }
                 let (named, located) = names_file(&shown, &[&trace]);
                 let mut o = Outcome::refused(located);
                 if !named {

@@ -53,6 +53,12 @@
 //!   `no_checkpoint`, every CSV keeps its header.
 //! - `layers`            the house rule on the source: each module imports only
 //!   from its own floor or below; the library prints nothing and has no flags.
+//! - `budgets`           hostile or huge but valid inputs (2^32 to 10^15
+//!   declared keys, megabyte names, YAML alias bombs, a checkpoint every
+//!   millisecond or record, a thousand operators, `-j 100000`, sampled mode
+//!   on a full day of 10^8 keys) finish within 10 s and 2 GiB, measured per
+//!   process, or are refused up front with the numbers and the flag; the
+//!   touched-key layout gives the same snapshots as the declared one.
 //! - `fuzz`              generated inputs on stable Rust (proptest): mutated
 //!   scenarios through the parser, traces through the reader, Flink
 //!   configuration files through every version's reader and `explain`, and
@@ -73,6 +79,7 @@ mod support;
 
 mod accuracy;
 mod code_over_file;
+mod budgets;
 mod config_emit;
 mod determinism;
 mod explain_config;
