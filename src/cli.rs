@@ -85,6 +85,9 @@ pub enum Command {
         /// Print nothing (outputs are still written).
         #[arg(long, short)]
         quiet: bool,
+        /// Run even when the estimate is over the budget (10 s, 2 GiB).
+        #[arg(long)]
+        ignore_budget: bool,
     },
     /// The CI gate: exit 1 when the job as configured will fail a checkpoint, 0 when it holds.
     #[command(after_help = CHECK_HELP)]
@@ -228,7 +231,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             out,
             bandwidth,
             quiet,
-        } => compare(&scenario, &out, &bandwidth, quiet),
+            ignore_budget,
+        } => compare(&scenario, &out, &bandwidth, quiet, run_budget(ignore_budget)),
         Command::Check {
             scenarios,
             flink_conf,
@@ -297,7 +301,7 @@ struct RunFlags {
 }
 
 /// The budget a run is held to: none with `--ignore-budget`.
-fn run_budget(ignore: bool) -> pipeline::Budget {
+pub(crate) fn run_budget(ignore: bool) -> pipeline::Budget {
     if ignore {
         pipeline::Budget::UNLIMITED
     } else {
@@ -379,11 +383,17 @@ fn run_scenarios(
 
 /// `statecap compare`: every backend option of the version on the same
 /// traffic, the recommendation and its configuration.
-fn compare(scenario: &Path, out: &Path, bandwidth: &str, quiet: bool) -> Result<i32, Error> {
+fn compare(
+    scenario: &Path,
+    out: &Path,
+    bandwidth: &str,
+    quiet: bool,
+    budget: pipeline::Budget,
+) -> Result<i32, Error> {
     let bw = positive_size("--bandwidth", bandwidth)? as f64;
     let s = Scenario::load(scenario)?;
     let bar = progress_bar(records_to_play(&s), !quiet, &s.name);
-    let cmp = statecap::plan::compare(&s, bw, &|n| {
+    let cmp = statecap::plan::compare(&s, bw, budget, &|n| {
         if let Some(b) = &bar {
             b.set_position(n);
         }

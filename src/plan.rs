@@ -323,7 +323,12 @@ pub fn summarize_option(
 }
 
 /// Simulates the scenario once and compares every option.
-pub fn compare(s: &Scenario, bandwidth: f64, progress: &dyn Fn(u64)) -> Result<Comparison> {
+pub fn compare(
+    s: &Scenario,
+    bandwidth: f64,
+    budget: pipeline::Budget,
+    progress: &dyn Fn(u64),
+) -> Result<Comparison> {
     let opts = options_for(s);
     let configs: Vec<ResolvedConfig> = opts.iter().map(|o| o.config.clone()).collect();
     let results = pipeline::simulate(
@@ -331,6 +336,7 @@ pub fn compare(s: &Scenario, bandwidth: f64, progress: &dyn Fn(u64)) -> Result<C
         &RunOptions {
             configs: &configs,
             progress,
+            budget,
             ..RunOptions::default()
         },
     )?
@@ -794,7 +800,7 @@ interval = "2 s"
 
     /// Every RocksDB option (file storage) made to fail: what is left.
     fn without_rocksdb(s: &Scenario) -> Comparison {
-        let mut cmp = compare(s, 1e8, &|_| {}).unwrap();
+        let mut cmp = compare(s, 1e8, Default::default(), &|_| {}).unwrap();
         for (o, opt) in cmp.options.iter_mut().zip(options_for(s)) {
             if opt.config.backend == Backend::RocksDb {
                 o.holds = false;
@@ -807,7 +813,7 @@ interval = "2 s"
     #[test]
     fn a_rocksdb_job_goes_to_jobmanager_storage_only_when_the_state_fits() {
         let s = rocksdb_job();
-        let cmp = compare(&s, 1e8, &|_| {}).unwrap();
+        let cmp = compare(&s, 1e8, Default::default(), &|_| {}).unwrap();
         assert_eq!(
             cmp.options[current_option(&s, &options_for(&s)).unwrap()].option,
             "rocksdb incremental"

@@ -52,6 +52,10 @@ pub struct SweepArgs {
     /// exact, sampled, analytic or auto (per point, as `run` picks).
     #[arg(long, value_enum, default_value_t = ModeArg::Auto)]
     mode: ModeArg,
+    /// Run every point even when its estimate is over the budget (10 s, 2 GiB
+    /// a point): without it, such a point is an `error` row with the numbers.
+    #[arg(long)]
+    ignore_budget: bool,
 }
 
 /// Runs `statecap sweep`; returns the exit code.
@@ -77,7 +81,8 @@ pub fn command(a: SweepArgs) -> Result<i32, Error> {
         indicatif::ProgressBar::hidden()
     };
     let mode = a.mode.into();
-    let go = || sweep::run(&base, vary.clone(), mode, &|| bar.inc(1));
+    let budget = super::run_budget(a.ignore_budget);
+    let go = || sweep::run(&base, vary.clone(), mode, budget, &|| bar.inc(1));
     let result = match jobs {
         Some(j) => rayon::ThreadPoolBuilder::new()
             .num_threads(j)

@@ -736,7 +736,7 @@ fn refusal(
         }
     }
     m.push_str(&format!(
-        ";\n  fewer records, checkpoints or operators fit; `statecap run` or `check` \
+        ";\n  fewer records, checkpoints or operators fit; `statecap run`, `check`, `compare` or `sweep` \
          {OVERRIDE_FLAG} runs it anyway"
     ));
     m

@@ -18,7 +18,7 @@ use crate::backend::CheckpointStatus;
 use crate::error::{Error, Result};
 use crate::flink::default_max_parallelism;
 use crate::flink::units::parse_duration_ms;
-use crate::pipeline::{self, Mode, RunOptions};
+use crate::pipeline::{self, Budget, Mode, RunOptions};
 use crate::scenario::validate;
 use crate::scenario::{Assigner, CheckpointTrigger, Scenario};
 use rayon::prelude::*;
@@ -467,7 +467,13 @@ pub fn point_scenario(
     Ok(s)
 }
 
-fn run_point(base: &Scenario, vary: &[Vary], values: &[f64], mode: Mode) -> Point {
+fn run_point(
+    base: &Scenario,
+    vary: &[Vary],
+    values: &[f64],
+    mode: Mode,
+    budget: Budget,
+) -> Point {
     let t0 = std::time::Instant::now();
     let mut pt = Point {
         values: values.to_vec(),
@@ -493,21 +499,19 @@ fn run_point(base: &Scenario, vary: &[Vary], values: &[f64], mode: Mode) -> Poin
     pt.records = s.source.records;
     pt.parallelism = s.parallelism;
     pt.max_parallelism = s.max_parallelism;
-    let used = match pipeline::mode::resolve(&s, mode) {
-        Ok(m) => m,
-        Err(e) => {
-            pt.status = Status::Invalid(e.to_string());
-            return pt;
-        }
-    };
-    pt.mode = used.name();
+    // `auto` is left to the run: it picks the mode that fits the budget.
+    pt.mode = mode.name();
     let run = pipeline::simulate(
         &s,
         &RunOptions {
-            mode: used,
+            mode,
+            budget,
             ..Default::default()
         },
     );
+    if let Ok(r) = &run {
+        pt.mode = r.mode.name();
+    }
     match run.map(pipeline::Run::into_result) {
         Err(e) => pt.status = Status::Error(e.to_string()),
         Ok(r) => {
@@ -545,13 +549,19 @@ fn run_point(base: &Scenario, vary: &[Vary], values: &[f64], mode: Mode) -> Poin
 
 /// Runs every point of the grid in parallel on the current rayon pool;
 /// `tick` is called as each point finishes (a progress bar's step).
-pub fn run(base: &Scenario, vary: Vec<Vary>, mode: Mode, tick: &(dyn Fn() + Sync)) -> Sweep {
+pub fn run(
+    base: &Scenario,
+    vary: Vec<Vary>,
+    mode: Mode,
+    budget: Budget,
+    tick: &(dyn Fn() + Sync),
+) -> Sweep {
     let t0 = std::time::Instant::now();
     let g = grid(&vary);
     let points: Vec<Point> = g
         .par_iter()
         .map(|values| {
-            let p = run_point(base, &vary, values, mode);
+            let p = run_point(base, &vary, values, mode, budget);
             tick();
             p
         })

@@ -525,7 +525,7 @@ interval = "1 s"
         )
         .unwrap();
         let vary = vec![Vary::parse("parallelism=4,8").unwrap()];
-        let sw = crate::plan::sweep::run(&base, vary, Mode::Exact, &|| {});
+        let sw = crate::plan::sweep::run(&base, vary, Mode::Exact, Default::default(), &|| {});
         assert!(sw.points.iter().all(|p| p.status.name() == "invalid"));
         let c = chart(&sw, 0, &[]);
         assert_eq!(c.lines.len(), 1);

@@ -126,6 +126,34 @@ impl<'a> Locator<'a> {
         out
     }
 
+    /// Line and column of `field` read from the lines of the text: the
+    /// key in its table (the first of an array of tables), else the
+    /// table's header, else the top of the file.
+    fn line_of(&self, field: &str) -> (usize, usize) {
+        let (table, key) = match field.rsplit_once('.') {
+            Some((t, k)) => (t.split('[').next().unwrap_or(""), k),
+            None => ("", field.split('[').next().unwrap_or(field)),
+        };
+        let mut current = "";
+        let mut header = None;
+        for (i, line) in self.text.lines().enumerate() {
+            let t = line.trim_start();
+            let col = line.chars().count() - t.chars().count() + 1;
+            if t.starts_with('[') {
+                current = t.trim_end().trim_matches(|c| c == '[' || c == ']').trim();
+                if current == table && header.is_none() {
+                    header = Some((i + 1, col));
+                }
+                continue;
+            }
+            let written = t.split('=').next().unwrap_or("").trim().trim_matches('"');
+            if current == table && t.contains('=') && written == key {
+                return (i + 1, col);
+            }
+        }
+        header.unwrap_or((1, 1))
+    }
+
     fn error(&self, field: &str, message: impl Into<String>) -> ScenarioError {
         let field = self.spelled(field);
         let mut message = message.into();
@@ -154,7 +182,12 @@ impl<'a> Locator<'a> {
                 (Some(l), Some(c))
             }
             None if self.doc.is_some() => (Some(1), Some(1)),
-            None => (None, None),
+            // The text is TOML but not to the span-keeping reader (an
+            // integer above i64::MAX): found by reading its lines.
+            None => {
+                let (l, c) = self.line_of(&field);
+                (Some(l), Some(c))
+            }
         };
         ScenarioError {
             path: self.path.to_path_buf(),

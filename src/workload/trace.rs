@@ -93,9 +93,11 @@ impl Trace {
                 Err(e) => {
                     let line = e.position().map_or(0, |p| csv.get_mut().line_at(p.byte()));
                     return Err(match e.kind() {
+                        // A corrupt or truncated file fails where it was
+                        // being read: the line after the last one read whole.
                         csv::ErrorKind::Io(_) => Error::Trace {
                             path: path.to_path_buf(),
-                            line: None,
+                            line: Some(csv.get_mut().lines_read() + 1),
                             message: format!("cannot read: {e}"),
                         },
                         _ => bad(line, format!("not CSV: {e}")),
@@ -225,10 +227,11 @@ impl Trace {
             bytes.push(b as u32);
         }
         if keys.is_empty() {
+            let end = csv.get_mut().lines_read().max(1);
             return Err(Error::Trace {
                 path: path.to_path_buf(),
-                line: None,
-                message: "the trace has no records".into(),
+                line: Some(end),
+                message: format!("the trace ends at line {end} without a record"),
             });
         }
         let key_bytes = match key_type {
@@ -284,6 +287,11 @@ impl<R: Read> Lines<R> {
             passed: 0,
             ahead: std::collections::VecDeque::new(),
         }
+    }
+
+    /// Newlines read so far (the lines read whole).
+    fn lines_read(&self) -> u64 {
+        self.passed + self.ahead.iter().filter(|&&(_, newline)| newline).count() as u64
     }
 
     /// The line of the record that ends at `end` (the reader's position

@@ -715,3 +715,54 @@ fn the_library_holds_every_caller_to_the_budget_unless_lifted() {
     assert_eq!(lifted.estimate.mode, Mode::Sampled);
     assert!(lifted.estimate.seconds > SECONDS);
 }
+
+#[test]
+fn each_sweep_point_is_held_to_the_budget_and_auto_falls_back() {
+    let _one = serial();
+    let file = manifest_dir().join("scenarios/daily_rollup_1e8_keys_full_day.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = |extra: &[&str]| {
+        let mut args: Vec<&std::ffi::OsStr> = vec![
+            "sweep".as_ref(),
+            file.as_os_str(),
+            "--vary".as_ref(),
+            "parallelism=32,64".as_ref(),
+            "--out".as_ref(),
+            dir.path().as_os_str(),
+            "-q".as_ref(),
+        ];
+        args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
+        statecap_measured(&args)
+    };
+    let csv = || {
+        std::fs::read_to_string(dir.path().join("daily_rollup_1e8_keys_full_day-sweep/sweep.csv"))
+            .unwrap()
+    };
+    // auto: each point too heavy for the exact mode runs analytic.
+    let m = sweep(&[]);
+    m.within_budget("sweep auto over the full day");
+    assert_eq!(m.code(), Some(0), "{}", stderr(&m.out));
+    let text = csv();
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(
+        text.lines().skip(1).all(|l| l.contains("analytic") && !l.contains("error")),
+        "{text}"
+    );
+    // The sampled mode fits no point: each is an error row naming the
+    // estimate and the flag.
+    let m = sweep(&["--mode", "sampled"]);
+    m.within_budget("sweep sampled over the full day");
+    let text = csv();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let notes: Vec<String> = rows
+        .records()
+        .map(|r| r.unwrap().get(13).unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(notes.len(), 2, "{text}");
+    assert!(
+        notes
+            .iter()
+            .all(|n| n.contains("over budget") && n.contains("--ignore-budget")),
+        "{text}"
+    );
+}
