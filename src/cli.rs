@@ -101,6 +101,11 @@ pub enum Command {
         /// Run even when the estimate is over the budget (10 s, 2 GiB).
         #[arg(long)]
         ignore_budget: bool,
+        /// text for people; json for scripts; junit (JUnit XML) for any CI
+        /// server's test report; github for GitHub Actions annotations on the
+        /// scenario line that decides the outcome.
+        #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+        format: FormatArg,
     },
     /// Run a scenario over a grid of parameter values (in parallel on all cores) and find where it stops holding.
     #[command(after_help = sweep::HELP)]
@@ -132,7 +137,9 @@ inside the played records (nothing to check: play longer or checkpoint more ofte
 Examples:
   statecap check scenarios/seed_flink16_memory_backend.toml            # exits 1
   statecap check scenarios/seed_flink16_memory_backend.toml \\
-      --flink-conf reports/seed_flink16_memory_backend-compare/recommended-flink-conf.yaml   # exits 0";
+      --flink-conf reports/seed_flink16_memory_backend-compare/recommended-flink-conf.yaml   # exits 0
+  statecap check scenarios/*.toml --format junit > statecap-junit.xml   # JUnit XML test report
+  statecap check scenarios/*.toml --format github   # ::error file=…,line=…:: on the deciding line";
 
 /// `explain-config`: what a Flink configuration file really gives.
 const EXPLAIN_HELP: &str = "\
@@ -144,6 +151,30 @@ would refuse the file (or it cannot be read).
 Examples:
   statecap explain-config conf/flink-conf.yaml --flink-version 1.6.2
   statecap explain-config conf/config.yaml --flink-version 2.0";
+
+/// `check --format`: how verdicts are written (see [`report::ci::Format`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    /// One paragraph per scenario.
+    Text,
+    /// One JSON document.
+    Json,
+    /// JUnit XML (Jenkins, GitLab, Azure Pipelines, CircleCI test reports).
+    Junit,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+impl From<FormatArg> for report::ci::Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Text => report::ci::Format::Text,
+            FormatArg::Json => report::ci::Format::Json,
+            FormatArg::Junit => report::ci::Format::Junit,
+            FormatArg::Github => report::ci::Format::Github,
+        }
+    }
+}
 
 /// `--mode`: how a scenario is simulated (see [`Mode`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -237,7 +268,13 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             scenarios,
             flink_conf,
             ignore_budget,
-        } => check(&scenarios, flink_conf.as_deref(), run_budget(ignore_budget)),
+            format,
+        } => check(
+            &scenarios,
+            flink_conf.as_deref(),
+            run_budget(ignore_budget),
+            format.into(),
+        ),
         Command::Sweep(args) => sweep::command(args),
         Command::ExplainConfig {
             file,
@@ -420,23 +457,30 @@ fn check(
     paths: &[PathBuf],
     flink_conf: Option<&Path>,
     budget: pipeline::Budget,
+    format: report::ci::Format,
 ) -> Result<i32, Error> {
     let loaded = load_all(paths, flink_conf)?;
-    let mut code = 0;
+    let options = RunOptions {
+        budget,
+        ..RunOptions::default()
+    };
+    let mut runs = Vec::with_capacity(loaded.len());
     for s in &loaded {
-        for line in code_over_file(s, flink_conf)? {
-            println!("note: {line}");
-        }
-        let options = RunOptions {
-            budget,
-            ..RunOptions::default()
-        };
-        let r = pipeline::simulate(s, &options)?.into_result();
-        let verdict = report::compare::check_verdict(s, &r);
-        println!("{}", verdict.text());
-        code = code.max(verdict.exit_code());
+        let notes = code_over_file(s, flink_conf)?;
+        runs.push((notes, pipeline::simulate(s, &options)?.into_result()));
     }
-    Ok(code)
+    let gates: Vec<report::ci::Gate> = loaded
+        .iter()
+        .zip(&runs)
+        .map(|(s, (notes, r))| report::ci::Gate {
+            scenario: s,
+            result: r,
+            verdict: report::compare::check_verdict(s, r),
+            notes: notes.clone(),
+        })
+        .collect();
+    print!("{}", report::ci::render(format, &gates));
+    Ok(report::ci::exit_code(&gates))
 }
 
 /// Where the scenario's `[state]` / `[checkpoints]` (the job's code) win

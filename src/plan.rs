@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::flink::config::{DEFAULT_MAX_STATE_SIZE, TimerStore, default_inline_threshold};
 use crate::flink::emit::{Emitted, Wanted, emit};
 use crate::flink::serializer::{header_bytes, key_group_framing, registered_states};
+use crate::flink::units::group_digits;
 use crate::flink::{Backend, FlinkVersion, ResolvedConfig, Storage};
 use crate::pipeline::{self, RunOptions, ScenarioResult};
 use crate::scenario::{Assigner, CheckpointTrigger, Scenario, WindowFunction};
@@ -630,8 +631,8 @@ pub fn no_checkpoint(s: &Scenario, r: &ScenarioResult) -> Option<String> {
         ),
         CheckpointTrigger::EveryRecords(n) => format!(
             "no checkpoint falls inside the {} records played: the first barrier is after {} records",
-            thousands(played),
-            thousands(n)
+            group_digits(played),
+            group_digits(n)
         ),
     };
     let who = if empty.len() == r.operators.len() {
@@ -642,18 +643,6 @@ pub fn no_checkpoint(s: &Scenario, r: &ScenarioResult) -> Option<String> {
     Some(format!("{why}{who}; play longer or checkpoint more often"))
 }
 
-/// `1,856,400`.
-fn thousands(n: u64) -> String {
-    let d = n.to_string();
-    let mut out = String::new();
-    for (i, c) in d.chars().enumerate() {
-        if i > 0 && (d.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// `10 s`, `10.2 s`, `1.5 min`: [`crate::flink::units::human_duration_ms`]
 /// without a trailing `.0`.

@@ -5,6 +5,7 @@
 //! are [`sweep`]'s.
 
 pub mod chart;
+pub mod ci;
 pub mod compare;
 mod format;
 pub mod html;

@@ -291,6 +291,14 @@ impl Scenario {
         &self.name
     }
 
+    /// Line and column (1-based) where the file writes `field`
+    /// (`checkpoints.storage`, `operator[0].size`, `flink_conf.state.backend`),
+    /// or `None` when it does not write it.
+    pub fn written_at(&self, field: &str) -> Option<(usize, usize)> {
+        let text = read_text(&self.path).ok()?;
+        validate::written_at(&text, &self.path, field)
+    }
+
     /// An error about `field` of this scenario (`name`,
     /// `operator[0].size_ms`…), located in its file as validation locates
     /// its own (the file is read again; without it, no line).

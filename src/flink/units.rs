@@ -77,6 +77,19 @@ pub fn parse_duration_ms(text: &str) -> Result<u64, String> {
     Ok(v as u64)
 }
 
+/// Thousands separators, as every table and message writes counts: `62,000`.
+pub fn group_digits(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Formats bytes for people: `5.0 MiB`, `812 B`.
 pub fn human_bytes(b: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];

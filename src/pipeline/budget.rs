@@ -29,6 +29,7 @@
 use super::mode::{self, Mode};
 use crate::error::{Error, Result};
 use crate::flink::serializer::ValueLayout;
+use crate::flink::units::group_digits as group;
 use crate::flink::units::human_bytes;
 use crate::scenario::{
     Assigner, KeyDistribution, KeyType, Scenario, TimeCharacteristic, WindowOperator,
@@ -535,18 +536,6 @@ fn level(ns: [f64; 3], working: f64) -> f64 {
     }
 }
 
-/// Thousands separators: `62,000`.
-fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// `8.6e9`.
 fn compact(x: f64) -> String {

@@ -81,10 +81,27 @@ pub fn resolve(s: &Scenario, mode: Mode) -> Result<Mode> {
         Mode::Sampled => Ok(Mode::Sampled),
         Mode::Analytic => match ineligible(s) {
             None => Ok(Mode::Analytic),
-            Some(why) => Err(Error::Limit(format!(
-                "{}: --mode analytic: {why}; use --mode exact or auto",
-                s.path.display()
-            ))),
+            // At the line that makes it ineligible: the trace, or the
+            // first session window.
+            Some(why) => {
+                let field = match s.operators.iter().position(|op| {
+                    matches!(op.assigner, Assigner::Session { .. })
+                }) {
+                    Some(i) if s.source.trace.is_none() => format!("operator[{i}].assigner"),
+                    _ => "source.trace".to_string(),
+                };
+                let e = s.error_at(
+                    &field,
+                    format!("--mode analytic: {why}; use --mode exact or auto"),
+                );
+                match e.line {
+                    Some(_) => Err(Error::Scenario(vec![e])),
+                    None => Err(Error::Limit(format!(
+                        "{}: --mode analytic: {why}; use --mode exact or auto",
+                        s.path.display()
+                    ))),
+                }
+            }
         },
         // A trace is played exactly (its length is known only once read).
         Mode::Auto => Ok(

@@ -4,18 +4,7 @@
 use crate::flink::units::human_duration_ms;
 use crate::scenario::{Assigner, Scenario, TimeCharacteristic, WindowFunction};
 
-/// Thousands separators: `62,000`.
-pub fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::flink::units::group_digits as group;
 
 /// Where an operator is described.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

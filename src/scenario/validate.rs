@@ -205,6 +205,13 @@ pub(super) fn locate(text: &str, path: &Path, field: &str, message: String) -> S
     Locator::new(text, path).error(field, message)
 }
 
+/// Where the scenario `text` writes `field` (1-based line and column), if
+/// it does.
+pub(super) fn written_at(text: &str, path: &Path, field: &str) -> Option<(usize, usize)> {
+    let loc = Locator::new(text, path);
+    loc.span(field).map(|s| loc.line_col(s.start))
+}
+
 /// 1-based line and column (in characters) of byte `offset` of `text`.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());

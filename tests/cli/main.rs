@@ -59,6 +59,9 @@
 //!   on a full day of 10^8 keys) finish within 10 s and 2 GiB, measured per
 //!   process, or are refused up front with the numbers and the flag; the
 //!   touched-key layout gives the same snapshots as the declared one.
+//! - `ci_formats`        `check --format text|json|junit|github`: the same
+//!   verdicts and exit codes in each; JUnit XML valid against Jenkins'
+//!   junit-10.xsd (xmllint); workflow commands on the deciding line.
 //! - `fuzz`              generated inputs on stable Rust (proptest): mutated
 //!   scenarios through the parser, traces through the reader, Flink
 //!   configuration files through every version's reader and `explain`, and
@@ -80,6 +83,7 @@ mod support;
 mod accuracy;
 mod code_over_file;
 mod budgets;
+mod ci_formats;
 mod config_emit;
 mod determinism;
 mod explain_config;
