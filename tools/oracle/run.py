@@ -77,6 +77,7 @@ PARAM_DEFAULTS = {
     "allowed_lateness_ms": 0,
     "function_kind": "process",  # process | aggregate | reduce
     "checkpoint_interval_ms": 100,
+    "operator": "window",  # window | process | dedup | interval_join | join | process_window
 }
 
 SCENARIO_COLS = ["scenario_id", "flink_version"] + [
@@ -85,11 +86,12 @@ SCENARIO_COLS = ["scenario_id", "flink_version"] + [
     "zipf_s", "seed", "records", "phase_records", "events_per_sec_event_time", "payload_bytes",
     "payload_mode", "ts_jitter_ms", "out_of_orderness_ms", "wm_every", "window_kind",
     "window_size_ms", "window_slide_ms", "session_gap_ms", "allowed_lateness_ms", "function_kind",
+    "job",  # the scenario's operator parameter (job shape); measurement rows' "operator" is the measured keyed operator
 ]
 
 MEAS_COLS = SCENARIO_COLS + [
     "checkpoint_id", "checkpoint_status", "boundary_first", "phase", "records_emitted",
-    "event_time_ms", "watermark_ms", "subtask_index", "key_group_start", "key_group_end",
+    "event_time_ms", "watermark_ms", "operator", "subtask_index", "key_group_start", "key_group_end",
     "keyed_state_bytes", "checkpointed_bytes", "raw_keyed_bytes", "managed_operator_bytes",
     "raw_operator_bytes", "subtask_state_bytes", "stats_state_bytes", "stats_checkpointed_bytes",
     "header_bytes", "inline_bytes", "file_bytes", "nonempty_key_groups", "handle_kinds",
@@ -193,6 +195,7 @@ def scenario_row(sc, version):
                 effective_default_max_parallelism(int(sc["parallelism"]))
             continue
         row[c] = fmt(sc.get(c, ""))
+    row["job"] = sc.get("operator") or "window"
     if row["max_parallelism"] in ("", "-1"):
         row["max_parallelism"] = "default"
     wk = sc["window_kind"]
@@ -295,9 +298,8 @@ def run_scenario(sc, version, jars, build, results, tmp_root, heap, keep_tmp=Fal
             continue
         args.append(f"{k}={fmt(v)}")
     for k, v in sc.items():
-        if k.startswith("flink.") or k in ("phase_timeout_ms", "job_timeout_ms", "inline_threshold",
-                                           "tolerable_failed_checkpoints", "checkpoint_min_pause_ms",
-                                           "t0_ms", "write_trace"):
+        # every other scenario key is a job parameter too (operator shapes: list_cap, ttl_ms, b_*, ...)
+        if k not in PARAM_DEFAULTS and k not in ("id", "wall_timeout_s", "note") and v not in ("", None):
             args.append(f"{k}={fmt(v)}")
     log_file = os.path.join(out_dir, "flink.log")
     cmd = (["java", f"-Xmx{heap}", "-XX:+UseParallelGC"] + JVM_OPTS +
@@ -340,7 +342,7 @@ def run_scenario(sc, version, jars, build, results, tmp_root, heap, keep_tmp=Fal
         row = dict(base)
         row.update(r)
         row["boundary_first"] = fmt(first.get(r["records_emitted"]) == r["checkpoint_id"])
-        f = fails.get((int(r["checkpoint_id"]), int(r["subtask_index"])))
+        f = fails.get((int(r["checkpoint_id"]), int(r["subtask_index"]))) if r.get("operator", "window") == "window" else None
         if f:
             row["failure_state_size"] = f["state_size"]
             row["failure_max_size"] = f["max_size"]
@@ -386,7 +388,7 @@ def run_scenario(sc, version, jars, build, results, tmp_root, heap, keep_tmp=Fal
     rdir = os.path.join(results, "runs", sid)
     shutil.rmtree(rdir, ignore_errors=True)
     os.makedirs(rdir)
-    for fn in ("source_log.csv", "run_info.txt", "stdout.txt", "handles.tsv"):
+    for fn in ("source_log.csv", "run_info.txt", "stdout.txt", "handles.tsv", "states.tsv"):
         if os.path.exists(os.path.join(out_dir, fn)):
             shutil.copyfile(os.path.join(out_dir, fn), os.path.join(rdir, fn))
     with open(os.path.join(rdir, "params.json"), "w") as f:
