@@ -118,6 +118,15 @@ pub enum Command {
         /// The Flink version that reads it, e.g. 1.6.2, 1.20, 2.0.
         #[arg(long, value_name = "V")]
         flink_version: String,
+        /// A dynamic property, as `flink run -D` or the launch scripts take it
+        /// (applied over the file and FLINK_PROPERTIES); repeatable.
+        #[arg(short = 'D', value_name = "KEY=VALUE", allow_hyphen_values = true)]
+        dynamic: Vec<String>,
+        /// The FLINK_PROPERTIES value of the official Docker image (`key: value`
+        /// lines, appended to the file, so they win over it), e.g.
+        /// --flink-properties "$FLINK_PROPERTIES".
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+        flink_properties: Option<String>,
     },
 }
 
@@ -279,8 +288,15 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::ExplainConfig {
             file,
             flink_version,
+            dynamic,
+            flink_properties,
         } => {
-            let e = statecap::flink::explain::explain_file(&file, &flink_version)?;
+            let e = statecap::flink::explain::explain_file_with(
+                &file,
+                &flink_version,
+                flink_properties.as_deref(),
+                &dynamic,
+            )?;
             // A closed pipe (`| head`) is not an error worth a panic.
             let _ = std::io::Write::write_all(&mut std::io::stdout(), e.to_string().as_bytes());
             if let Some(line) = e.error_line() {

@@ -79,7 +79,7 @@ impl ConfFormat {
 /// changes what the file means.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileNote {
-    /// 1-based line.
+    /// 1-based line (0: the file as a whole).
     pub line: usize,
     /// The key concerned, if the line has one.
     pub key: Option<String>,
@@ -103,13 +103,87 @@ pub struct ConfFile {
     pub notes: Vec<FileNote>,
     /// Why this version does not read this file at all, if it does not.
     pub not_read: Option<String>,
+    /// Entries set outside the file, in the order Flink applied them
+    /// (see [`ConfFile::overlay`]).
+    pub overrides: Vec<Override>,
     lines: BTreeMap<String, usize>,
+}
+
+/// An entry set outside the file: a line of `FLINK_PROPERTIES` or a `-D`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    /// Where it comes from: `FLINK_PROPERTIES line 2`, `-D`.
+    pub origin: String,
+    /// The key.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+    /// The value it replaced and where that was set, if it replaced one.
+    pub replaced: Option<(String, String)>,
 }
 
 impl ConfFile {
     /// The 1-based line that set `key` (the last one, when set twice).
     pub fn line_of(&self, key: &str) -> Option<usize> {
         self.lines.get(key).copied()
+    }
+
+    /// Where `key` was set: `line 12`, `FLINK_PROPERTIES line 2` or `-D`
+    /// (the last that set it).
+    pub fn origin_of(&self, key: &str) -> Option<String> {
+        match self.overrides.iter().rev().find(|o| o.key == key) {
+            Some(o) => Some(o.origin.clone()),
+            None => self.line_of(key).map(|l| format!("line {l}")),
+        }
+    }
+
+    /// Lays the entries set outside the file over it, in the order Flink
+    /// applies them: first the lines of `FLINK_PROPERTIES` (the official
+    /// Docker image's entrypoint appends them to the configuration file, so
+    /// they win over the file's own lines), then every `-D key=value`
+    /// (dynamic properties: the launchers, `flink run -D` and
+    /// `jobmanager.sh`/`taskmanager.sh`, apply them over the loaded file),
+    /// later ones winning. Each key keeps its first place in the file's
+    /// report; its line is no longer the one that decides.
+    pub fn overlay(&mut self, flink_properties: Option<&str>, dynamic: &[String]) -> Result<()> {
+        let mut sets: Vec<(String, String, String)> = Vec::new();
+        if let Some(text) = flink_properties {
+            let (entries, lines, _) = parse_legacy(text);
+            let mut ordered: Vec<(usize, String)> =
+                lines.into_iter().map(|(k, l)| (l, k)).collect();
+            ordered.sort();
+            for (l, k) in ordered {
+                let v = entries[&k].clone();
+                sets.push((format!("FLINK_PROPERTIES line {l}"), k, v));
+            }
+        }
+        for d in dynamic {
+            let Some((k, v)) = d.split_once('=') else {
+                return Err(Error::usage(
+                    "-D",
+                    format!("'{d}' is not key=value (e.g. -D state.backend.type=rocksdb)"),
+                ));
+            };
+            let (k, v) = (k.trim(), v.trim());
+            if k.is_empty() {
+                return Err(Error::usage("-D", format!("'{d}' has no key")));
+            }
+            sets.push(("-D".to_string(), k.to_string(), v.to_string()));
+        }
+        for (origin, key, value) in sets {
+            let replaced = self
+                .entries
+                .get(&key)
+                .map(|old| (old.clone(), self.origin_of(&key).unwrap_or_default()));
+            self.entries.insert(key.clone(), value.clone());
+            self.overrides.push(Override {
+                origin,
+                key,
+                value,
+                replaced,
+            });
+        }
+        Ok(())
     }
 
     /// Parses `text` as the file at `path` (its name picks the format; for
@@ -127,7 +201,8 @@ impl ConfFile {
             notes.insert(
                 0,
                 FileNote {
-                    line: 1,
+                    // About the file, not a line of it.
+                    line: 0,
                     key: None,
                     message: format!(
                         "Flink reads only files named flink-conf.yaml or config.yaml; this one is \
@@ -149,6 +224,7 @@ impl ConfFile {
             entries,
             notes,
             not_read,
+            overrides: Vec::new(),
             lines,
         })
     }
@@ -376,6 +452,22 @@ pub fn parse_legacy(text: &str) -> Parsed {
                 ),
             });
         }
+        if let Some((glued, other)) = fused_entry(value) {
+            notes.push(FileNote {
+                line: n,
+                key: Some(key.to_string()),
+                message: format!(
+                    "the value holds another entry, '{other}': a line break is missing; \
+                     Flink reads one key '{key}' with the value '{value}', and '{other}' is \
+                     not set{}; split the line",
+                    if glued.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ('{key}' is meant to be '{glued}')")
+                    }
+                ),
+            });
+        }
         if let Some(prev) = lines.get(key) {
             notes.push(FileNote {
                 line: n,
@@ -387,6 +479,43 @@ pub fn parse_legacy(text: &str) -> Parsed {
         lines.insert(key.to_string(), n);
     }
     (entries, lines, notes)
+}
+
+/// Two entries glued on one line (`fs.s3a.path.style.access: truejobmanager.rpc.address: jobmanager`):
+/// the value's text before the second entry's key, and that entry
+/// (`jobmanager.rpc.address: jobmanager`). The second key is the longest
+/// dotted Flink-style key (`word.word…`) ending right before `: `; where the
+/// glued text runs into it without a separator, the split is where a key
+/// Flink knows begins, else at the first dotted word.
+pub fn fused_entry(value: &str) -> Option<(String, String)> {
+    let at = value.find(": ")?;
+    let before = &value[..at];
+    let token_start = before
+        .rfind(|c: char| c.is_whitespace())
+        .map_or(0, |i| i + 1);
+    let token = &before[token_start..];
+    let keyish = |t: &str| {
+        t.contains('.')
+            && !t.starts_with('.')
+            && !t.ends_with('.')
+            && t.starts_with(|c: char| c.is_ascii_lowercase())
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+            && !t.split('.').any(str::is_empty)
+    };
+    if !keyish(token) {
+        return None;
+    }
+    // Where the key starts: the first suffix a Flink version knows, else
+    // the first segment boundary that leaves a dotted key.
+    let starts = token.char_indices().map(|(i, _)| i);
+    let split = starts
+        .clone()
+        .find(|&i| super::config::catalog::known_anywhere(&token[i..]))
+        .unwrap_or(0);
+    let glued = format!("{}{}", &value[..token_start], &token[..split]);
+    let other = format!("{}{}", &token[split..], &value[at..]);
+    Some((glued.trim().to_string(), other.trim().to_string()))
 }
 
 /// A YAML node with the line it starts on.

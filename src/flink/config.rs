@@ -29,6 +29,7 @@
 //!   also says where every value came from (a key, the job, a default) and
 //!   what Flink would warn about, for `statecap explain-config`.
 
+pub mod catalog;
 mod keys;
 mod model;
 mod resolve;

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 use crate::flink::FlinkVersion;
 use crate::flink::conf_file::{self, ConfFile, ConfFormat};
+use crate::flink::config::catalog;
 use crate::flink::config::{
     self, Backend, ConfError, Explicit, KeyStatus, Resolution, Setting, Severity, Source, Storage,
 };
@@ -55,6 +56,8 @@ pub struct Explanation {
     /// and SQL (`None` when Flink would refuse it).
     pub written: Option<Emitted>,
     lines: BTreeMap<String, usize>,
+    /// Where each key was set: `line 12`, `FLINK_PROPERTIES line 2`, `-D`.
+    origins: BTreeMap<String, String>,
 }
 
 impl Explanation {
@@ -98,11 +101,24 @@ impl Explanation {
 /// Reads `path` as Flink `version` (`"1.6.2"`, `"2.0"`) reads it and
 /// explains it: what `statecap explain-config` prints.
 pub fn explain_file(path: &Path, version: &str) -> crate::Result<Explanation> {
+    explain_file_with(path, version, None, &[])
+}
+
+/// [`explain_file`], with what is set outside the file laid over it in the
+/// order Flink applies it: the lines of `FLINK_PROPERTIES`, then each
+/// `-D key=value` (see [`ConfFile::overlay`]).
+pub fn explain_file_with(
+    path: &Path,
+    version: &str,
+    flink_properties: Option<&str>,
+    dynamic: &[String],
+) -> crate::Result<Explanation> {
     let v: FlinkVersion = version.parse().map_err(|e| Error::Config {
         path: path.to_path_buf(),
         message: format!("--flink-version: {e}"),
     })?;
-    let conf = conf_file::load(path, v)?;
+    let mut conf = conf_file::load(path, v)?;
+    conf.overlay(flink_properties, dynamic)?;
     Ok(explain(&conf, v))
 }
 
@@ -135,12 +151,15 @@ pub fn explain(conf: &ConfFile, version: FlinkVersion) -> Explanation {
     }
     for n in &conf.notes {
         traps.push(Trap {
-            severity: if n.message.contains("is set again") || n.message.contains("set twice") {
+            severity: if n.line == 0
+                || n.message.contains("is set again")
+                || n.message.contains("set twice")
+            {
                 Severity::Note
             } else {
                 Severity::Warning
             },
-            line: Some(n.line),
+            line: (n.line > 0).then_some(n.line),
             key: n.key.clone(),
             message: n.message.clone(),
         });
@@ -180,7 +199,27 @@ pub fn explain(conf: &ConfFile, version: FlinkVersion) -> Explanation {
             ),
         });
     }
-    if conf.format == ConfFormat::Legacy && version.at_least(1, 19) && version.major == 1 {
+    let operator_file = conf
+        .entries
+        .keys()
+        .any(|k| k.starts_with("kubernetes.operator."));
+    if operator_file {
+        traps.push(Trap {
+            severity: Severity::Note,
+            line: None,
+            key: None,
+            message: "kubernetes.operator.* keys: this looks like the Flink Kubernetes \
+                      Operator's own configuration, which the operator reads (as \
+                      flink-conf.yaml, whatever the Flink version of its jobs); a job's \
+                      settings go in its FlinkDeployment's spec.flinkConfiguration"
+                .into(),
+        });
+    }
+    if conf.format == ConfFormat::Legacy
+        && version.at_least(1, 19)
+        && version.major == 1
+        && !operator_file
+    {
         traps.push(Trap {
             severity: Severity::Note,
             line: None,
@@ -188,6 +227,21 @@ pub fn explain(conf: &ConfFile, version: FlinkVersion) -> Explanation {
             message: "flink-conf.yaml is deprecated from 1.19 and not read by Flink 2.x: \
                       move to config.yaml (bin/migrate-config-file.sh in 1.20)"
                 .into(),
+        });
+    }
+    for o in &conf.overrides {
+        let message = match &o.replaced {
+            Some((old, at)) => format!(
+                "{} sets '{}: {}' over '{old}' ({at})",
+                o.origin, o.key, o.value
+            ),
+            None => format!("{} sets '{}: {}'", o.origin, o.key, o.value),
+        };
+        traps.push(Trap {
+            severity: Severity::Note,
+            line: None,
+            key: Some(o.key.clone()),
+            message,
         });
     }
     traps.sort_by_key(|t| (t.severity, t.line.unwrap_or(0)));
@@ -208,6 +262,11 @@ pub fn explain(conf: &ConfFile, version: FlinkVersion) -> Explanation {
             .entries
             .keys()
             .filter_map(|k| conf.line_of(k).map(|l| (k.clone(), l)))
+            .collect(),
+        origins: conf
+            .entries
+            .keys()
+            .filter_map(|k| conf.origin_of(k).map(|o| (k.clone(), o)))
             .collect(),
     }
 }
@@ -238,6 +297,7 @@ fn key_traps(conf: &ConfFile, version: FlinkVersion, traps: &mut Vec<Trap>) {
                 .flat_map(|k| std::iter::once(k.key).chain(k.deprecated.iter().copied()))
         })
         .collect();
+    let mut unknown = 0usize;
     for (key, value) in &conf.entries {
         let line = conf.line_of(key);
         let push = |traps: &mut Vec<Trap>, severity, message| {
@@ -248,6 +308,17 @@ fn key_traps(conf: &ConfFile, version: FlinkVersion, traps: &mut Vec<Trap>) {
                 message,
             })
         };
+        if let Some(var) = template_variable(value) {
+            push(
+                traps,
+                Severity::Warning,
+                format!(
+                    "'{value}' holds the template variable {var}, not rendered: Flink does not \
+                     expand variables in its configuration file and reads the text as written; \
+                     render the file (envsubst, Helm, the operator) before Flink reads it"
+                ),
+            );
+        }
         match config::key_status(key, version) {
             KeyStatus::Current(_) => {}
             KeyStatus::Deprecated { setting, key: new } => {
@@ -303,6 +374,40 @@ fn key_traps(conf: &ConfFile, version: FlinkVersion, traps: &mut Vec<Trap>) {
                     ),
                 );
             }
+            KeyStatus::Unknown if passes_through(key, version) => {}
+            KeyStatus::Unknown if catalog::knows(version, key).is_some() => {
+                if catalog::knows(version, key) == Some(true) {
+                    continue;
+                }
+                unknown += 1;
+                if unknown > MAX_UNKNOWN_NAMED {
+                    continue;
+                }
+                let elsewhere: Vec<String> = catalog::versions()
+                    .into_iter()
+                    .filter(|v| {
+                        v.parse::<FlinkVersion>()
+                            .is_ok_and(|fv| catalog::knows(fv, key) == Some(true))
+                    })
+                    .collect();
+                let known = match elsewhere.as_slice() {
+                    [] => String::new(),
+                    [one] => format!(" (Flink {one} knows it)"),
+                    [first, .., last] => format!(" (Flink {first} to {last} know it)"),
+                };
+                let near = match catalog::closest(version, key) {
+                    Some(n) => format!(" (did you mean '{n}'?)"),
+                    None => String::new(),
+                };
+                push(
+                    traps,
+                    Severity::Warning,
+                    format!(
+                        "Flink {version} has no key '{key}'{known} and ignores it without a \
+                         word{near}"
+                    ),
+                );
+            }
             KeyStatus::Unknown => {
                 let looks_like_state = key.starts_with("state.")
                     || key.starts_with("execution.checkpointing.")
@@ -333,6 +438,52 @@ fn key_traps(conf: &ConfFile, version: FlinkVersion, traps: &mut Vec<Trap>) {
             }
         }
     }
+    if unknown > MAX_UNKNOWN_NAMED {
+        traps.push(Trap {
+            severity: Severity::Warning,
+            line: None,
+            key: None,
+            message: format!(
+                "{} more keys Flink {version} does not know (the first {MAX_UNKNOWN_NAMED} are \
+                 named above)",
+                unknown - MAX_UNKNOWN_NAMED
+            ),
+        });
+    }
+}
+
+/// Unknown keys named one by one; the rest are counted.
+const MAX_UNKNOWN_NAMED: usize = 50;
+
+/// Keys read by file-system plugins, metric reporters, deployment modules
+/// or Hadoop rather than by a `ConfigOption` of Flink's distribution: not
+/// checked against the catalog.
+const PASS_THROUGH: &[&str] = &[
+    "fs.", "s3.", "s3a.", "s3p.", "presto.s3.", "gs.", "oss.", "azure.", "metrics.reporter.",
+    "yarn.", "kubernetes.", "flink.hadoop.", "flink.yarn.", "hadoop.", "table.", "sql-gateway.",
+    "security.", "env.", "python.",
+];
+
+/// Also `restart-strategy*` before 1.10, which reads them as plain strings
+/// (`RestartStrategyOptions` is from 1.10).
+fn passes_through(key: &str, version: FlinkVersion) -> bool {
+    PASS_THROUGH.iter().any(|p| key.starts_with(p))
+        || (!version.at_least(1, 10) && key.starts_with("restart-strategy"))
+}
+
+/// The first `${NAME}` (or `$NAME` at the start of the value) in `value`: a
+/// template left unrendered.
+fn template_variable(value: &str) -> Option<&str> {
+    if let Some(i) = value.find("${") {
+        let end = value[i..].find('}').map_or(value.len(), |j| i + j + 1);
+        return Some(&value[i..end]);
+    }
+    let rest = value.strip_prefix('$')?;
+    let name_len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    (name_len > 0 && rest.starts_with(|c: char| c.is_ascii_uppercase() || c == '_'))
+        .then(|| &value[..1 + name_len])
 }
 
 /// Traps that depend on what the configuration resolved to.
@@ -520,10 +671,10 @@ impl fmt::Display for Explanation {
                 for d in &rows {
                     let from = match &d.source {
                         Source::Key { key, deprecated } => {
-                            let line = self_line(self, key);
+                            let at = self.origins.get(key.as_str());
                             format!(
                                 "from '{key}'{}{}",
-                                line.map(|l| format!(" (line {l})")).unwrap_or_default(),
+                                at.map(|o| format!(" ({o})")).unwrap_or_default(),
                                 if *deprecated { ", deprecated name" } else { "" }
                             )
                         }
@@ -608,9 +759,6 @@ impl fmt::Display for Explanation {
     }
 }
 
-fn self_line(e: &Explanation, key: &str) -> Option<usize> {
-    e.lines.get(key).copied()
-}
 
 #[cfg(test)]
 mod tests {
@@ -675,6 +823,137 @@ mod tests {
             "1.9",
         );
         assert_eq!(e.traps_about("did you mean").len(), 1, "{e}");
+    }
+
+    #[test]
+    fn a_line_fusing_two_entries_is_called_out() {
+        // A missing line break, as in a file written by a template that
+        // dropped a newline.
+        let e = explain_text(
+            "fs.s3a.path.style.access: truejobmanager.rpc.address: jobmanager\n\
+             state.backend: rocksdb\n",
+            "flink-conf.yaml",
+            "1.17",
+        );
+        let t = e.traps_about("the value holds another entry");
+        assert_eq!(t.len(), 1, "{e}");
+        assert_eq!(t[0].line, Some(1));
+        assert!(t[0].message.contains("jobmanager.rpc.address: jobmanager"), "{e}");
+        // Values with a colon that is not an entry are left alone.
+        let e = explain_text(
+            "state.checkpoints.dir: s3://bucket/cp\nenv.java.opts: -Da=b: c\n",
+            "flink-conf.yaml",
+            "1.17",
+        );
+        assert!(e.traps_about("the value holds another entry").is_empty(), "{e}");
+    }
+
+    #[test]
+    fn unrendered_template_variables_are_called_out() {
+        let e = explain_text(
+            "state.backend: ${STATE_BACKEND}\nstate.checkpoints.dir: $CHECKPOINT_DIR\n\
+             execution.checkpointing.interval: 10 s\n",
+            "flink-conf.yaml",
+            "1.17",
+        );
+        let t = e.traps_about("not rendered");
+        assert_eq!(t.len(), 2, "{e}");
+        assert!(t.iter().any(|t| t.message.contains("${STATE_BACKEND}")));
+        assert!(t.iter().any(|t| t.message.contains("$CHECKPOINT_DIR")));
+    }
+
+    #[test]
+    fn a_renamed_file_gets_one_note_about_the_file_not_a_line() {
+        let e = explain_text("state.backend: rocksdb\n", "flink-conf-prod.yaml", "1.17");
+        let t = e.traps_about("Flink reads only files named");
+        assert_eq!(t.len(), 1);
+        assert_eq!((t[0].severity, t[0].line), (Severity::Note, None));
+    }
+
+    #[test]
+    fn an_operator_configuration_is_not_told_to_migrate() {
+        let text = "kubernetes.operator.reconcile.interval: 15 s\n\
+                    kubernetes.operator.metrics.reporter.slf4j.interval: 5 MINUTE\n";
+        let e = explain_text(text, "flink-conf.yaml", "1.20");
+        assert!(e.traps_about("move to config.yaml").is_empty(), "{e}");
+        assert_eq!(e.traps_about("Kubernetes Operator").len(), 1, "{e}");
+        let e = explain_text("state.backend: rocksdb\n", "flink-conf.yaml", "1.20");
+        assert_eq!(e.traps_about("move to config.yaml").len(), 1, "{e}");
+    }
+
+    #[test]
+    fn flink_properties_then_dynamic_properties_win_over_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("flink-conf.yaml");
+        std::fs::write(
+            &path,
+            "state.backend: hashmap\nstate.checkpoints.dir: file:///cp\n\
+             execution.checkpointing.interval: 10 s\n",
+        )
+        .unwrap();
+        let props = "state.backend: filesystem\nstate.backend.incremental: true";
+        // FLINK_PROPERTIES over the file.
+        let e = explain_file_with(&path, "1.17", Some(props), &[]).unwrap();
+        let r = e.outcome.as_ref().unwrap();
+        assert_eq!(r.config.backend, crate::flink::Backend::HashMap, "{e}");
+        assert!(e.to_string().contains("FLINK_PROPERTIES line 1"), "{e}");
+        // -D over both.
+        let e = explain_file_with(
+            &path,
+            "1.17",
+            Some(props),
+            &["state.backend=rocksdb".to_string()],
+        )
+        .unwrap();
+        let r = e.outcome.as_ref().unwrap();
+        assert_eq!(r.config.backend, crate::flink::Backend::RocksDb, "{e}");
+        assert!(
+            e.traps_about("-D sets 'state.backend: rocksdb' over 'filesystem' (FLINK_PROPERTIES line 1)")
+                .len()
+                == 1,
+            "{e}"
+        );
+        // A -D without '=' is a usage error.
+        assert!(explain_file_with(&path, "1.17", None, &["state.backend".into()]).is_err());
+    }
+
+    #[test]
+    fn keys_the_version_does_not_know_are_named_with_the_closest_it_does() {
+        let text = "execution.checkpointing.enabled: true\n\
+                    taskmanager.numberOfTaskManagers: 3\n\
+                    taskmanager.numberOfTaskSlot: 4\n\
+                    taskmanager.numberOfTaskSlots: 4\n\
+                    parallelism.default: 8\n\
+                    fs.s3a.endpoint: http://minio:9000\n";
+        let e = explain_text(text, "flink-conf.yaml", "1.20");
+        let unknown = e.traps_about("has no key");
+        let keys: Vec<&str> = unknown.iter().filter_map(|t| t.key.as_deref()).collect();
+        assert_eq!(
+            keys,
+            [
+                "execution.checkpointing.enabled",
+                "taskmanager.numberOfTaskManagers",
+                "taskmanager.numberOfTaskSlot"
+            ],
+            "{e}"
+        );
+        assert!(
+            unknown[2].message.contains("did you mean 'taskmanager.numberOfTaskSlots'?"),
+            "{e}"
+        );
+        // A key of another version says which versions know it.
+        let e = explain_text(
+            "jobmanager.adaptive-batch-scheduler.max-parallelism: 64\n",
+            "flink-conf.yaml",
+            "1.13",
+        );
+        let t = e.traps_about("has no key");
+        assert!(t.len() == 1 && t[0].message.contains("know it)"), "{e}");
+        // Thousands of unknown keys: fifty named, the rest counted.
+        let many: String = (0..2000).map(|i| format!("no.such.key{i}: 1\n")).collect();
+        let e = explain_text(&many, "flink-conf.yaml", "1.20");
+        assert_eq!(e.traps_about("has no key").len(), MAX_UNKNOWN_NAMED);
+        assert_eq!(e.traps_about("1950 more keys").len(), 1);
     }
 
     #[test]
