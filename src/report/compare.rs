@@ -191,11 +191,22 @@ pub fn outputs(s: &Scenario, cmp: &Comparison, plan: &Plan) -> Result<Vec<(Strin
             bytes: crate::flink::config::DEFAULT_MAX_STATE_SIZE,
         }],
     };
+    let marks = cmp
+        .options
+        .iter()
+        .enumerate()
+        .map(|(i, o)| chart::comparison::Mark {
+            fails: (o.failed_checkpoints > 0).then(|| chart::comparison::fails_text(o)),
+            recommended: i == plan.recommended,
+            limited: o.storage == "jobmanager",
+        })
+        .collect();
     let c = chart::comparison::ComparisonChart::new(
-        format!("{}: backend options (per subtask)", s.name),
+        format!("{}: backend options, per subtask", s.name),
         &rows,
         limits,
-    );
+    )
+    .with_marks(marks);
     let mut files = vec![
         ("compare.csv".to_string(), compare_csv(cmp)?),
         (

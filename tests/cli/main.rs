@@ -59,6 +59,8 @@
 //!   on a full day of 10^8 keys) finish within 10 s and 2 GiB, measured per
 //!   process, or are refused up front with the numbers and the flag; the
 //!   touched-key layout gives the same snapshots as the declared one.
+//! - `chart_labels`      compare.svg and comparison.svg: no text over a text or
+//!   a bar, the limit only across the rows it bounds, the decision marked.
 //! - `ci_formats`        `check --format text|json|junit|github`: the same
 //!   verdicts and exit codes in each; JUnit XML valid against Jenkins'
 //!   junit-10.xsd (xmllint); workflow commands on the deciding line.
@@ -83,6 +85,7 @@ mod support;
 mod accuracy;
 mod code_over_file;
 mod budgets;
+mod chart_labels;
 mod ci_formats;
 mod config_emit;
 mod determinism;
