@@ -77,8 +77,13 @@ fn bars(svg: &str) -> Vec<(f64, f64, f64, f64)> {
         ) else {
             continue;
         };
-        // The white background is not a bar.
-        if w >= 1000.0 {
+        // The white background and the legend's box (white, or an outline)
+        // are not bars; neither are the legend's swatches (18 × 10).
+        if w >= 1000.0
+            || tag.contains("fill=\"#FFFFFF\"")
+            || tag.contains("fill=\"none\"")
+            || (w == 18.0 && h == 10.0)
+        {
             continue;
         }
         out.push((x, y, x + w, y + h));
@@ -212,4 +217,25 @@ fn the_run_comparison_chart_is_readable() {
             .unwrap();
     assert_readable(&svg, "comparison.svg");
     assert!(labels(&svg).iter().any(|l| l.text.starts_with("FAILS")));
+}
+
+#[test]
+fn the_skew_and_timeline_charts_are_readable() {
+    let d = tempfile::tempdir().unwrap();
+    let seed = manifest_dir().join("scenarios/seed_flink16_memory_backend.toml");
+    let o = statecap([
+        "run".as_ref(),
+        seed.as_os_str(),
+        "--out".as_ref(),
+        d.path().as_os_str(),
+        "-q".as_ref(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for name in ["skew", "timeline"] {
+        let svg = std::fs::read_to_string(
+            d.path().join(format!("seed_flink16_memory_backend/{name}.svg")),
+        )
+        .unwrap();
+        assert_readable(&svg, &format!("{name}.svg"));
+    }
 }

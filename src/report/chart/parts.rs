@@ -125,12 +125,14 @@ pub(super) fn in_view(limits: &[Limit], lo: u64, hi: u64) -> InView<'_> {
 }
 
 /// Which end of a horizontal line its label sits above.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum LabelAt {
     /// Just right of the left end, left-aligned.
     Start,
-    /// At the right end, right-aligned.
-    End,
+    /// In the band above the data, at this height (data units; the top of
+    /// the text), right-aligned and marked `- -` in the line's color: for
+    /// panels whose bars reach the line, so that the label lies on none.
+    Above(f64),
 }
 
 /// A dashed horizontal line across `x` at `y` (`dash`: pixels drawn,
@@ -151,14 +153,14 @@ pub(super) fn dashed_rule<DB: DrawingBackend>(
         dash.1,
         color.stroke_width(2),
     ))?;
-    let (tx, h) = match at {
-        LabelAt::Start => (x.0 + (x.1 - x.0) * 0.005, HPos::Left),
-        LabelAt::End => (x.1, HPos::Right),
+    let (tx, ty, h, v, text) = match at {
+        LabelAt::Start => (x.0 + (x.1 - x.0) * 0.005, y, HPos::Left, VPos::Bottom, text),
+        LabelAt::Above(top) => (x.1, top, HPos::Right, VPos::Top, format!("- - {text}")),
     };
     chart.draw_series(std::iter::once(Text::new(
         text,
-        (tx, y),
-        font(size).color(&color).pos(Pos::new(h, VPos::Bottom)),
+        (tx, ty),
+        font(size).color(&color).pos(Pos::new(h, v)),
     )))?;
     Ok(())
 }

@@ -169,8 +169,11 @@ fn subtasks<DB: DrawingBackend>(
     let top_i = p.subtask_bytes.iter().position(|&b| b == top).unwrap_or(0);
     let view = parts::in_view(limits, 0, top.max(1));
     let ymax = view.high;
-    let ys = ByteScale::for_max(ymax as f64 * 1.15);
-    let y1 = ys.of(ymax) * 1.15;
+    // Room above the tallest bar and the limits for their labels: a band
+    // of a fifth of the panel per label.
+    let labels = view.shown.len() as f64;
+    let ys = ByteScale::for_max(ymax as f64 * (1.1 + 0.12 * labels));
+    let y1 = ys.of(ymax) * (1.08 + 0.12 * labels);
     let mean = p.subtask_bytes.iter().sum::<u64>() as f64 / n.max(1) as f64;
     let caption = format!(
         "operator '{}', checkpoint {}: bytes per subtask (largest: subtask {top_i}, {}, {:.2}x the mean)",
@@ -194,20 +197,27 @@ fn subtasks<DB: DrawingBackend>(
         }
     })?;
     let x = (-0.5, n as f64 - 0.5);
-    parts::limit_lines(&mut chart, &view.shown, x, |b| ys.of(b), 13, LabelAt::End)?;
+    for (k, l) in view.shown.iter().enumerate() {
+        let c = super::LIMIT_COLORS[k % super::LIMIT_COLORS.len()];
+        let at = LabelAt::Above(y1 * (1.0 - 0.1 * k as f64));
+        parts::dashed_rule(&mut chart, x, ys.of(l.bytes), (10, 6), c, (l.text(), 13), at)?;
+    }
     Ok(())
 }
 
 fn key_groups<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &SkewPanel) -> DrawResult<DB> {
     let n = p.key_group_bytes.len();
     let top = p.key_group_bytes.iter().copied().max().unwrap_or(0).max(1);
-    let ys = ByteScale::for_max(top as f64 * 1.1);
-    let y1 = ys.of(top) * 1.1;
+    let ys = ByteScale::for_max(top as f64 * 1.25);
+    let y1 = ys.of(top) * 1.22;
     let mean = p.key_group_bytes.iter().sum::<u64>() as f64 / n.max(1) as f64;
     let bk = buckets(&p.key_group_bytes);
     let merged = bk.len() < n;
+    let heaviest = p.key_group_bytes.iter().position(|&b| b == top).unwrap_or(0);
+    let owner = p.key_group_subtask.get(heaviest).copied().unwrap_or(0);
     let caption = format!(
-        "bytes per key group ({n} key groups{}; heaviest {}, {:.2}x the mean)",
+        "bytes per key group ({n} key groups{}; heaviest of the job: key group {heaviest} of \
+         subtask {owner}, {}, {:.2}x the mean)",
         if merged {
             format!(", heaviest of every {} drawn", n.div_ceil(bk.len()))
         } else {
@@ -218,7 +228,7 @@ fn key_groups<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &SkewPanel) 
     );
     let axis = IndexAxis {
         n,
-        desc: "key group (alternating shades: owning subtask)",
+        desc: "key group (shade changes with the owning subtask: 0 dark, 1 light, 2 dark, …)",
         ticks: None,
         whole_only: false,
     };
@@ -235,7 +245,7 @@ fn key_groups<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &SkewPanel) 
         (8, 5),
         GREY,
         (format!("mean {}", human_bytes(mean as u64)), 13),
-        LabelAt::End,
+        LabelAt::Above(y1),
     )?;
     Ok(())
 }
