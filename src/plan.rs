@@ -165,6 +165,9 @@ pub struct OptionSummary {
     pub headroom: f64,
     /// No checkpoint fails and the memory fits.
     pub holds: bool,
+    /// The limit `headroom` is measured against: `JobManager limit 5.0 MiB`,
+    /// `task heap 384.0 MiB`, or empty when none bounds the option.
+    pub headroom_against: String,
 }
 
 /// Options side by side.
@@ -225,6 +228,7 @@ pub fn summarize_option(
         fails_first: String::new(),
         headroom: 1.0,
         holds: true,
+        headroom_against: String::new(),
     };
     let mut uploads = 0u64;
     let mut first_fail: Option<(u64, String)> = None;
@@ -302,10 +306,20 @@ pub fn summarize_option(
     let mut headroom: f64 = 1.0;
     if let Storage::JobManager { max_state_size } = opt.config.storage {
         headroom = headroom.min(1.0 - sum.peak_subtask_bytes as f64 / max_state_size as f64);
+        sum.headroom_against = format!(
+            "JobManager limit {}",
+            crate::flink::units::human_bytes(max_state_size)
+        );
     }
     if heap {
-        headroom =
-            headroom.min(1.0 - sum.tm_memory_bytes as f64 / memory::DEFAULT_TASK_HEAP as f64);
+        let of_heap = 1.0 - sum.tm_memory_bytes as f64 / memory::DEFAULT_TASK_HEAP as f64;
+        if of_heap < headroom {
+            headroom = of_heap;
+            sum.headroom_against = format!(
+                "task heap {}",
+                crate::flink::units::human_bytes(memory::DEFAULT_TASK_HEAP)
+            );
+        }
         if sum.tm_memory_bytes > memory::DEFAULT_TASK_HEAP && first_fail.is_none() {
             first_fail = Some((
                 0,
@@ -473,11 +487,19 @@ pub fn plan(s: &Scenario, cmp: &Comparison) -> Result<Plan> {
         }
     }
     reasons.push(format!(
-        "{} holds: peak subtask {} (total {}), {:.0}% headroom, TaskManager memory ~{}",
+        "{} holds: peak subtask {} (total {}), {}, TaskManager memory ~{}",
         chosen.option,
         crate::flink::units::human_bytes(chosen.peak_subtask_bytes),
         crate::flink::units::human_bytes(chosen.peak_total_bytes),
-        chosen.headroom * 100.0,
+        if chosen.headroom_against.is_empty() {
+            "no per-subtask limit".to_string()
+        } else {
+            format!(
+                "{:.0}% headroom against the {}",
+                chosen.headroom * 100.0,
+                chosen.headroom_against
+            )
+        },
         crate::flink::units::human_bytes(chosen.tm_memory_bytes)
     ));
     if on_rocksdb && jm(pick) {

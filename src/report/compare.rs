@@ -35,7 +35,7 @@ pub fn render_table(s: &Scenario, cmp: &Comparison) -> String {
         .max(22);
     let _ = writeln!(
         out,
-        "{:<w$} {:>12} {:>23} {:>11} {:>11} {:>10} {:>9} {:>9}  fails first",
+        "{:<w$} {:>12} {:>23} {:>11} {:>11} {:>10} {:>9} {:>24}  fails first",
         "option",
         "peak subtask",
         "(range)",
@@ -57,7 +57,7 @@ pub fn render_table(s: &Scenario, cmp: &Comparison) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<w$} {:>12} {:>23} {:>11} {:>11} {:>10} {:>8.1}s {:>9}  {}",
+            "{:<w$} {:>12} {:>23} {:>11} {:>11} {:>10} {:>8.1}s {:>24}  {}",
             o.option,
             human_bytes(o.peak_subtask_bytes),
             range,
@@ -65,7 +65,11 @@ pub fn render_table(s: &Scenario, cmp: &Comparison) -> String {
             human_bytes(o.upload_per_checkpoint),
             human_bytes(o.tm_memory_bytes),
             o.snapshot_seconds,
-            pct(o.headroom),
+            if o.headroom_against.is_empty() {
+                "no limit per subtask".to_string()
+            } else {
+                format!("{} of {}", pct(o.headroom), short_limit(&o.headroom_against))
+            },
             if o.holds {
                 "holds".to_string()
             } else {
@@ -76,7 +80,9 @@ pub fn render_table(s: &Scenario, cmp: &Comparison) -> String {
     let _ = writeln!(
         out,
         "TM memory: JVM heap of the window state for heap backends (EST), managed memory for RocksDB; \
-         snapshot: serialize + upload at the assumed bandwidth; RocksDB bytes are estimates with a range."
+         snapshot: serialize + upload at the assumed bandwidth; RocksDB bytes are estimates with a range; \
+         headroom: what is left of the tighter of the JobManager limit (JM) and the default task heap (heap) \
+         at the peak subtask."
     );
     out
 }
@@ -159,6 +165,13 @@ pub fn conf_file(s: &Scenario, plan: &Plan) -> Vec<u8> {
             s.name, s.flink_version, plan.option
         ))
         .into_bytes()
+}
+
+/// `JM 5.0 MiB` / `heap 384.0 MiB` for the table's headroom column.
+fn short_limit(against: &str) -> String {
+    against
+        .replace("JobManager limit", "JM")
+        .replace("task heap", "heap")
 }
 
 /// `compare.csv`.
