@@ -15,12 +15,14 @@
 pub mod analytic;
 mod operator;
 pub mod parallel;
+mod process;
 pub mod sampled;
 pub mod timeline;
 mod window;
 
 pub use parallel::{partition, simulate_partitioned};
 pub use timeline::Barriers;
+pub use process::heap_format as keyed_heap_format;
 pub use window::value_layout;
 
 use operator::{Operator, OperatorUser, with_operator};
@@ -231,6 +233,7 @@ fn drive<E: Operator>(
             break;
         }
         let (keys, all_ts, all_bytes) = (&batch.keys[..n], &batch.ts[..n], &batch.bytes[..n]);
+        let subs = &batch.sub[..];
         for (c, chunk) in keys.chunks(CHUNK).enumerate() {
             let kg_chunk = &mut kg_buf[..chunk.len()];
             direct.engine.key_groups(chunk, kg_chunk);
@@ -243,6 +246,7 @@ fn drive<E: Operator>(
                     kg as usize,
                     ts,
                     all_bytes[i] as u64,
+                    subs.get(i).copied().unwrap_or(crate::workload::NO_SUB_KEY),
                     line.watermark(),
                     &mut direct.stats,
                 );

@@ -46,6 +46,13 @@ pub fn ineligible(s: &Scenario) -> Option<String> {
         return Some("its input is a trace (traces are always simulated exactly)".into());
     }
     for op in &s.operators {
+        if let Some(k) = &op.keyed {
+            return Some(format!(
+                "operator '{}' is a {} operator (exact only)",
+                op.name,
+                k.kind.name()
+            ));
+        }
         if let Assigner::Session { .. } = op.assigner {
             return Some(format!(
                 "operator '{}' uses session windows (exact only)",
