@@ -165,6 +165,7 @@ pub struct RawSource {
     pub watermark_every_records: Option<Count>,
     pub trace: Option<String>,
     pub payload: Option<String>,
+    pub seed: Option<u64>,
     pub processing_time: Option<String>,
     #[serde(alias = "processing_lag")]
     pub processing_lag_ms: Option<SignedMillis>,

@@ -804,6 +804,19 @@ pub(super) fn parse_with(
     let mut quiet = |_: &str, _: String| {};
 
     let flink_version = top_level(&raw, &mut err);
+    // `[source] seed` (format v2) is the generator's seed, as the top-level one.
+    if let (Some(a), Some(b)) = (raw.seed, raw.source.as_ref().and_then(|s| s.seed))
+        && a != b
+    {
+        err(
+            "source.seed",
+            format!("{b} differs from the top-level seed {a}: give one"),
+        );
+    }
+    let seed = raw
+        .seed
+        .or(raw.source.as_ref().and_then(|s| s.seed))
+        .unwrap_or(0);
     let source = match &raw.source {
         Some(s) => source(s, path, &mut err),
         None => {
@@ -875,7 +888,7 @@ pub(super) fn parse_with(
         name: raw.name.expect("checked"),
         description: raw.description,
         flink_version: flink_version.expect("checked"),
-        seed: raw.seed.unwrap_or(0),
+        seed,
         source,
         parallelism,
         max_parallelism,
