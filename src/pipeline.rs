@@ -182,7 +182,9 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
             heap_format: op.keyed.as_ref().map(sim::keyed_heap_format),
         };
         if op.keyed.is_some()
-            && let Some(c) = configs.iter().find(|c| !c.backend.is_heap() || s.compression)
+            && let Some(c) = configs
+                .iter()
+                .find(|c| !c.backend.is_heap() || s.compression)
         {
             return Err(Error::Limit(format!(
                 "{}: operator '{}' (kind = \"{}\") is simulated on the heap backend without \
@@ -191,7 +193,11 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
                 op.name,
                 op.kind_name(),
                 c.backend.short_name(),
-                if s.compression { " with compression" } else { "" }
+                if s.compression {
+                    " with compression"
+                } else {
+                    ""
+                }
             )));
         }
         let mut per_option: Vec<OptionRun> = configs

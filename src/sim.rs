@@ -21,8 +21,8 @@ pub mod timeline;
 mod window;
 
 pub use parallel::{partition, simulate_partitioned};
-pub use timeline::Barriers;
 pub use process::heap_format as keyed_heap_format;
+pub use timeline::Barriers;
 pub use window::value_layout;
 
 use operator::{Operator, OperatorUser, with_operator};

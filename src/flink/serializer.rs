@@ -166,7 +166,6 @@ pub fn declared_state_meta_bytes(state: DeclaredState, name: &str, ttl: bool) ->
     serializers + name_bytes + if ttl { TTL_META_BYTES } else { 0 }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

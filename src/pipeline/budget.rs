@@ -536,7 +536,6 @@ fn level(ns: [f64; 3], working: f64) -> f64 {
     }
 }
 
-
 /// `8.6e9`.
 fn compact(x: f64) -> String {
     if x < 1e6 {

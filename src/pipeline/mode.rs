@@ -110,9 +110,11 @@ pub fn resolve(s: &Scenario, mode: Mode) -> Result<Mode> {
             // At the line that makes it ineligible: the trace, or the
             // first session window.
             Some(why) => {
-                let field = match s.operators.iter().position(|op| {
-                    matches!(op.assigner, Assigner::Session { .. })
-                }) {
+                let field = match s
+                    .operators
+                    .iter()
+                    .position(|op| matches!(op.assigner, Assigner::Session { .. }))
+                {
                     Some(i) if s.source.trace.is_none() => format!("operator[{i}].assigner"),
                     _ => "source.trace".to_string(),
                 };

@@ -119,10 +119,7 @@ fn describe_keyed(k: &crate::scenario::KeyedOperator) -> String {
         })
         .collect();
     let timer = match &k.timer {
-        Some(t) => format!(
-            "; event-time timer +{}",
-            human_duration_ms(t.delay_ms)
-        ),
+        Some(t) => format!("; event-time timer +{}", human_duration_ms(t.delay_ms)),
         None => String::new(),
     };
     format!(

@@ -1712,7 +1712,10 @@ fn operator(
         Some(k @ ("join" | "interval_join")) => {
             err(
                 &at("kind"),
-                format!("\"{k}\" (two inputs) is not simulated yet; {}", one_of(k, &kinds).unwrap_err()),
+                format!(
+                    "\"{k}\" (two inputs) is not simulated yet; {}",
+                    one_of(k, &kinds).unwrap_err()
+                ),
             );
             return None;
         }
@@ -1747,7 +1750,10 @@ fn operator(
         ("ttl_visibility", o.ttl_visibility.is_some()),
         ("ttl_cleanup", o.ttl_cleanup.is_some()),
         ("ttl_cleanup_size", o.ttl_cleanup_size.is_some()),
-        ("ttl_query_time_after_entries", o.ttl_query_time_after_entries.is_some()),
+        (
+            "ttl_query_time_after_entries",
+            o.ttl_query_time_after_entries.is_some(),
+        ),
     ] {
         if set {
             err(
@@ -2026,7 +2032,10 @@ fn keyed_operator(
         if set {
             err(
                 &at(f),
-                format!("only window operators have this field, not kind = \"{}\"", kind.name()),
+                format!(
+                    "only window operators have this field, not kind = \"{}\"",
+                    kind.name()
+                ),
             );
         }
     }
@@ -2079,12 +2088,16 @@ fn keyed_operator(
                 ("ttl_visibility", o.ttl_visibility.is_some()),
                 ("ttl_cleanup", o.ttl_cleanup.is_some()),
                 ("ttl_cleanup_size", o.ttl_cleanup_size.is_some()),
-                ("ttl_query_time_after_entries", o.ttl_query_time_after_entries.is_some()),
+                (
+                    "ttl_query_time_after_entries",
+                    o.ttl_query_time_after_entries.is_some(),
+                ),
             ] {
                 if set {
                     err(
                         &at(f),
-                        "a process operator's TTL is set per state, in its [[operator.state]]".into(),
+                        "a process operator's TTL is set per state, in its [[operator.state]]"
+                            .into(),
                     );
                 }
             }
@@ -2117,21 +2130,34 @@ fn keyed_operator(
                         0
                     }
                     None => {
-                        err(&tat("delay"), "missing: the timer's delay after the record's timestamp".into());
+                        err(
+                            &tat("delay"),
+                            "missing: the timer's delay after the record's timestamp".into(),
+                        );
                         0
                     }
                 };
                 let mut clears = Vec::new();
                 for name in t.clears.iter().flatten() {
-                    match o.state.iter().position(|s| s.name.as_deref() == Some(name.as_str())) {
+                    match o
+                        .state
+                        .iter()
+                        .position(|s| s.name.as_deref() == Some(name.as_str()))
+                    {
                         Some(j) => clears.push(j),
                         None => err(
                             &tat("clears"),
-                            format!("'{}' is not a declared [[operator.state]] name", shown(name)),
+                            format!(
+                                "'{}' is not a declared [[operator.state]] name",
+                                shown(name)
+                            ),
                         ),
                     }
                 }
-                Some(EventTimer { delay_ms: delay, clears })
+                Some(EventTimer {
+                    delay_ms: delay,
+                    clears,
+                })
             });
             (states, timer)
         }
@@ -2139,7 +2165,10 @@ fn keyed_operator(
     // The placeholders of the window fields (nothing reads them for a
     // keyed operator).
     Some(WindowOperator {
-        name: o.name.clone().unwrap_or_else(|| format!("{}{i}", kind.name())),
+        name: o
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{}{i}", kind.name())),
         assigner: Assigner::Tumbling {
             size_ms: 1,
             offset_ms: 0,
@@ -2173,7 +2202,10 @@ fn keyed_state(
         }
         Some(n) => n.to_string(),
         None => {
-            err(&f("name"), "missing: the state's name (as Flink's state descriptor names it)".into());
+            err(
+                &f("name"),
+                "missing: the state's name (as Flink's state descriptor names it)".into(),
+            );
             String::new()
         }
     };
@@ -2195,11 +2227,36 @@ fn keyed_state(
     };
     let kind = match st.kind.as_deref() {
         Some("value") => {
-            forbid("element", st.element.is_some(), "only list states have elements", err);
-            forbid("element_bytes", st.element_bytes.is_some(), "only list states have elements", err);
-            forbid("max_elements", st.max_elements.is_some(), "only list states have elements", err);
-            forbid("map_key", st.map_key.is_some(), "only map states have map keys", err);
-            forbid("map_keys", st.map_keys.is_some(), "only map states have map keys", err);
+            forbid(
+                "element",
+                st.element.is_some(),
+                "only list states have elements",
+                err,
+            );
+            forbid(
+                "element_bytes",
+                st.element_bytes.is_some(),
+                "only list states have elements",
+                err,
+            );
+            forbid(
+                "max_elements",
+                st.max_elements.is_some(),
+                "only list states have elements",
+                err,
+            );
+            forbid(
+                "map_key",
+                st.map_key.is_some(),
+                "only map states have map keys",
+                err,
+            );
+            forbid(
+                "map_keys",
+                st.map_keys.is_some(),
+                "only map states have map keys",
+                err,
+            );
             let vb = match st.value_bytes {
                 Some(Bytes(b @ (1 | 8))) => b as u32,
                 Some(Bytes(b)) => {
@@ -2219,9 +2276,24 @@ fn keyed_state(
             StateKind::Value { value_bytes: vb }
         }
         Some("list") => {
-            forbid("value_bytes", st.value_bytes.is_some(), "a list state has elements, not a value", err);
-            forbid("map_key", st.map_key.is_some(), "only map states have map keys", err);
-            forbid("map_keys", st.map_keys.is_some(), "only map states have map keys", err);
+            forbid(
+                "value_bytes",
+                st.value_bytes.is_some(),
+                "a list state has elements, not a value",
+                err,
+            );
+            forbid(
+                "map_key",
+                st.map_key.is_some(),
+                "only map states have map keys",
+                err,
+            );
+            forbid(
+                "map_keys",
+                st.map_keys.is_some(),
+                "only map states have map keys",
+                err,
+            );
             match (st.element.as_deref(), st.element_bytes) {
                 (Some("record"), None) => {}
                 (_, Some(_)) => err(
@@ -2242,19 +2314,40 @@ fn keyed_state(
                 None => None,
             };
             if write != StateWrite::EveryRecord {
-                err(&f("write"), "a list state is written on every record".into());
+                err(
+                    &f("write"),
+                    "a list state is written on every record".into(),
+                );
             }
             StateKind::List { max_elements }
         }
         Some("map") => {
-            forbid("element", st.element.is_some(), "only list states have elements", err);
-            forbid("element_bytes", st.element_bytes.is_some(), "only list states have elements", err);
-            forbid("max_elements", st.max_elements.is_some(), "only list states have elements", err);
+            forbid(
+                "element",
+                st.element.is_some(),
+                "only list states have elements",
+                err,
+            );
+            forbid(
+                "element_bytes",
+                st.element_bytes.is_some(),
+                "only list states have elements",
+                err,
+            );
+            forbid(
+                "max_elements",
+                st.max_elements.is_some(),
+                "only list states have elements",
+                err,
+            );
             let prefix = match &st.map_key {
                 Some(mk) => {
                     match mk.column.as_deref() {
                         Some("sub_key") => {}
-                        Some(other) => err(&f("map_key.column"), one_of(other, &["sub_key"]).unwrap_err()),
+                        Some(other) => err(
+                            &f("map_key.column"),
+                            one_of(other, &["sub_key"]).unwrap_err(),
+                        ),
                         None => err(&f("map_key.column"), "missing: column = \"sub_key\"".into()),
                     }
                     match mk.kind.as_deref() {
@@ -2269,7 +2362,10 @@ fn keyed_state(
                     }
                     let p = mk.prefix.clone().unwrap_or_default();
                     if p.len() > 1000 || !p.is_ascii() {
-                        err(&f("map_key.prefix"), "must be at most 1000 ASCII characters".into());
+                        err(
+                            &f("map_key.prefix"),
+                            "must be at most 1000 ASCII characters".into(),
+                        );
                     }
                     p
                 }
@@ -2285,7 +2381,10 @@ fn keyed_state(
                 }
                 Some(Count(n)) => n as u32,
                 None => {
-                    err(&f("map_keys"), "missing: the number of distinct sub-keys".into());
+                    err(
+                        &f("map_keys"),
+                        "missing: the number of distinct sub-keys".into(),
+                    );
                     1
                 }
             };
@@ -2298,7 +2397,10 @@ fn keyed_state(
                 None => err(&f("value_bytes"), "missing: 8 (Long)".into()),
             }
             if write != StateWrite::EveryRecord {
-                err(&f("write"), "a map state is written (put) on every record".into());
+                err(
+                    &f("write"),
+                    "a map state is written (put) on every record".into(),
+                );
             }
             StateKind::Map {
                 prefix,
@@ -2307,11 +2409,17 @@ fn keyed_state(
             }
         }
         Some(other) => {
-            err(&f("kind"), one_of(other, &["value", "list", "map"]).unwrap_err());
+            err(
+                &f("kind"),
+                one_of(other, &["value", "list", "map"]).unwrap_err(),
+            );
             return None;
         }
         None => {
-            err(&f("kind"), "missing: kind = \"value\", \"list\" or \"map\"".into());
+            err(
+                &f("kind"),
+                "missing: kind = \"value\", \"list\" or \"map\"".into(),
+            );
             return None;
         }
     };
@@ -2333,7 +2441,10 @@ fn ttl(at: &str, t: RawTtl<'_>, err: &mut impl FnMut(&str, String)) -> Option<Tt
             ("ttl_visibility", t.ttl_visibility.is_some()),
             ("ttl_cleanup", t.ttl_cleanup.is_some()),
             ("ttl_cleanup_size", t.ttl_cleanup_size.is_some()),
-            ("ttl_query_time_after_entries", t.ttl_query_time_after_entries.is_some()),
+            (
+                "ttl_query_time_after_entries",
+                t.ttl_query_time_after_entries.is_some(),
+            ),
         ] {
             if set {
                 err(&f(x), "set without `ttl` (the state's time to live)".into());
@@ -2361,7 +2472,11 @@ fn ttl(at: &str, t: RawTtl<'_>, err: &mut impl FnMut(&str, String)) -> Option<Tt
         Some(other) => {
             err(
                 &f("ttl_visibility"),
-                one_of(other, &["NeverReturnExpired", "ReturnExpiredIfNotCleanedUp"]).unwrap_err(),
+                one_of(
+                    other,
+                    &["NeverReturnExpired", "ReturnExpiredIfNotCleanedUp"],
+                )
+                .unwrap_err(),
             );
             false
         }
@@ -2393,7 +2508,13 @@ fn ttl(at: &str, t: RawTtl<'_>, err: &mut impl FnMut(&str, String)) -> Option<Tt
                 &f("ttl_cleanup"),
                 one_of(
                     other,
-                    &["none", "full_snapshot", "incremental", "compaction_filter", "default"],
+                    &[
+                        "none",
+                        "full_snapshot",
+                        "incremental",
+                        "compaction_filter",
+                        "default",
+                    ],
                 )
                 .unwrap_err(),
             );
@@ -2402,9 +2523,10 @@ fn ttl(at: &str, t: RawTtl<'_>, err: &mut impl FnMut(&str, String)) -> Option<Tt
     };
     match (cleanup, t.ttl_cleanup) {
         (_, Some("incremental")) => {}
-        _ if t.ttl_cleanup_size.is_some() => {
-            err(&f("ttl_cleanup_size"), "only ttl_cleanup = \"incremental\" has a size".into())
-        }
+        _ if t.ttl_cleanup_size.is_some() => err(
+            &f("ttl_cleanup_size"),
+            "only ttl_cleanup = \"incremental\" has a size".into(),
+        ),
         _ => {}
     }
     if t.ttl_query_time_after_entries.is_some() && t.ttl_cleanup != Some("compaction_filter") {

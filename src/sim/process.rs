@@ -29,7 +29,7 @@
 //! record's, which one partition alone would not know.
 
 use crate::flink::serializer::{
-    DeclaredState, KEYED_HEADER_BASE_BYTES, KEY_GROUP_ID_BYTES, PER_STATE_FRAMING_BYTES,
+    DeclaredState, KEY_GROUP_ID_BYTES, KEYED_HEADER_BASE_BYTES, PER_STATE_FRAMING_BYTES,
     TTL_TIMESTAMP_BYTES, VOID_NAMESPACE_BYTES, declared_state_meta_bytes, string_bytes,
 };
 use crate::scenario::{KeyedOperator, StateKind, StateWrite, TtlCleanup};
@@ -64,7 +64,10 @@ pub fn heap_format(op: &KeyedOperator) -> (u64, u64) {
         header += declared_state_meta_bytes(DeclaredState::VoidTimers, q, false);
     }
     let states = op.states.len() as u64 + TIMER_QUEUES.len() as u64;
-    (header, KEY_GROUP_ID_BYTES + states * PER_STATE_FRAMING_BYTES)
+    (
+        header,
+        KEY_GROUP_ID_BYTES + states * PER_STATE_FRAMING_BYTES,
+    )
 }
 
 /// A state's TTL, at run time.
@@ -151,7 +154,11 @@ impl<'k> Process<'k> {
                     return_expired: t.return_expired,
                     full_snapshot: t.cleanup == TtlCleanup::FullSnapshot,
                 });
-                let ts_bytes = if ttl.is_some() { TTL_TIMESTAMP_BYTES } else { 0 };
+                let ts_bytes = if ttl.is_some() {
+                    TTL_TIMESTAMP_BYTES
+                } else {
+                    0
+                };
                 let store = match &s.kind {
                     StateKind::Value { value_bytes } => Store::Value {
                         value_bytes: *value_bytes as u64 + ts_bytes,
@@ -361,7 +368,9 @@ impl Operator for Process<'_> {
         self.advance(watermark, stats);
         let now = self.now;
         // cleanupFullSnapshot leaves out what is expired at the checkpoint.
-        let kept = |ttl: Option<Ttl>, s: i64| !(ttl.is_some_and(|t| t.full_snapshot) && expired(ttl, s, now));
+        let kept = |ttl: Option<Ttl>, s: i64| {
+            !(ttl.is_some_and(|t| t.full_snapshot) && expired(ttl, s, now))
+        };
         for k in 0..self.key_group.len() {
             let kg = self.key_group[k] as usize;
             let key_bytes = self.key_bytes.get(k as u32);
@@ -370,7 +379,11 @@ impl Operator for Process<'_> {
             let mut entries = 0u64;
             for st in &self.states {
                 let ttl = st.ttl;
-                let ts_bytes = if ttl.is_some() { TTL_TIMESTAMP_BYTES } else { 0 };
+                let ts_bytes = if ttl.is_some() {
+                    TTL_TIMESTAMP_BYTES
+                } else {
+                    0
+                };
                 match &st.store {
                     Store::Value {
                         value_bytes, stamp, ..
@@ -482,10 +495,7 @@ mod tests {
             return_expired: false,
             cleanup: TtlCleanup::None,
         });
-        let with_ttl = all
-            .into_iter()
-            .map(|s| KeyedState { ttl, ..s })
-            .collect();
+        let with_ttl = all.into_iter().map(|s| KeyedState { ttl, ..s }).collect();
         assert_eq!(heap_format(&op(with_ttl)).0, 2709);
     }
 

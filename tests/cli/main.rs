@@ -85,9 +85,9 @@
 mod support;
 
 mod accuracy;
-mod code_over_file;
 mod budgets;
 mod ci_formats;
+mod code_over_file;
 mod config_emit;
 mod determinism;
 mod explain_config;

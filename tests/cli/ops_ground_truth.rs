@@ -54,8 +54,7 @@ fn covered(r: &std::collections::BTreeMap<String, String>) -> bool {
 /// Every difference between the simulation of `case` and `rows`.
 fn differences(case: &str, rows: &[Row]) -> (usize, Vec<String>) {
     let path = root().join("cases").join(case).join("scenario.toml");
-    let scenario =
-        Scenario::load(&path).unwrap_or_else(|e| panic!("{case}: does not load: {e}"));
+    let scenario = Scenario::load(&path).unwrap_or_else(|e| panic!("{case}: does not load: {e}"));
     let result = statecap::simulate(&scenario, &Default::default())
         .map(statecap::Run::into_result)
         .unwrap_or_else(|e| panic!("{case}: does not simulate: {e}"));
@@ -89,7 +88,10 @@ fn differences(case: &str, rows: &[Row]) -> (usize, Vec<String>) {
             };
             compared += 1;
             if cp.checkpoint != e.checkpoint {
-                diffs.push(format!("{at}: checkpoint {} (Flink {})", cp.checkpoint, e.checkpoint));
+                diffs.push(format!(
+                    "{at}: checkpoint {} (Flink {})",
+                    cp.checkpoint, e.checkpoint
+                ));
             }
             if (st.key_group_start, st.key_group_end) != (e.key_group_start, e.key_group_end) {
                 diffs.push(format!(
@@ -144,7 +146,12 @@ fn process_and_dedup_heap_bytes_and_status_equal_flinks() {
         diffs.is_empty(),
         "{} of {compared} rows differ from real Flink:\n  {}",
         diffs.len(),
-        diffs.iter().take(40).cloned().collect::<Vec<_>>().join("\n  ")
+        diffs
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n  ")
     );
     eprintln!("{} cases, {compared} rows, all equal", cases.len());
 }
@@ -180,5 +187,49 @@ fn the_cases_not_simulated_are_refused_at_their_field() {
         };
         assert!(e.contains(field), "{case}: {e}");
         assert!(e.contains("scenario.toml:"), "{case}: no line: {e}");
+    }
+}
+
+/// The README's commented dedup and process examples, uncommented, parse
+/// (with the README's own scenario, on the heap backend).
+#[test]
+fn the_readme_examples_of_each_kind_parse() {
+    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
+    let at = readme.find("## The scenario file").unwrap();
+    let block = &readme[at..];
+    let start = block.find("# A deduplication operator").unwrap();
+    let end = block[start..].find("\n[state]").unwrap() + start;
+    let examples = &block[start..end];
+    let (dedup, process) = examples
+        .split_once("# A KeyedProcessFunction")
+        .expect("both examples");
+    let head = "name = \"x\"\nflink_version = \"1.20\"\nseed = 1\n[source]\nrecords = 1000\n\
+                events_per_second = 1000\nkeys = 10\nrecord_bytes = 117\n\
+                processing_time = \"event_time\"\nprocessing_lag_ms = 0\n[job]\nparallelism = 2\n";
+    let tail = "[state]\nbackend = \"hashmap\"\n[checkpoints]\nevery_records = 500\n";
+    for (kind, ex) in [("dedup", dedup), ("process", process)] {
+        let body: String = ex
+            .lines()
+            .filter(|l| l.starts_with("# ") && !l.starts_with("# A ") && !l.starts_with("#   "))
+            .map(|l| {
+                let l = &l[2..];
+                // Drop the trailing comment, keep the TOML.
+                match l.find("  #") {
+                    Some(i) if !l.trim_start().starts_with('#') => l[..i].trim_end().to_string(),
+                    _ => l.to_string(),
+                }
+            })
+            .filter(|l| {
+                !l.trim_start().starts_with('#') && !l.contains("ttl_query_time_after_entries")
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let text = format!("{head}{body}\n{tail}");
+        let s = Scenario::parse(&text, std::path::Path::new("readme.toml"))
+            .unwrap_or_else(|e| panic!("{kind}: {e}\n{text}"));
+        assert_eq!(s.operators[0].kind_name(), kind);
+        let r = statecap::simulate(&s, &Default::default()).unwrap();
+        assert_eq!(r.mode, statecap::pipeline::Mode::Exact);
+        assert_eq!(r.result().operators[0].checkpoints.len(), 2);
     }
 }

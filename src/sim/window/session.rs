@@ -314,7 +314,8 @@ impl<V: ValueModel> Operator for Sessions<'_, V> {
         kg: usize,
         ts: i64,
         bytes: u64,
-        _sub_key: u32,        watermark: i64,
+        _sub_key: u32,
+        watermark: i64,
         stats: &mut RunStats,
     ) {
         self.history.record(kg);
