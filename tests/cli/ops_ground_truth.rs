@@ -233,3 +233,44 @@ fn the_readme_examples_of_each_kind_parse() {
         assert_eq!(r.result().operators[0].checkpoints.len(), 2);
     }
 }
+
+/// Bad values in the new fields are errors at their file, line and field.
+#[test]
+fn bad_values_in_the_new_fields_are_named_at_their_line() {
+    let text = "name = \"x\"\nflink_version = \"1.20\"\nseed = 1\n\
+[source]\nrecords = 1000\nevents_per_second = 1000\nkeys = 10\nrecord_bytes = 117\n\
+processing_time = \"wall_clock\"\n\
+[job]\nparallelism = 2\n\
+[[operator]]\nname = \"p\"\nkind = \"process\"\nparallelism = 3\n\
+timer = { time = \"event\", delay = \"1 s\", clears = [\"nope\"] }\n\
+[[operator.state]]\nname = \"a\"\nkind = \"value\"\nvalue_bytes = 4\n\
+[[operator.state]]\nname = \"b\"\nkind = \"list\"\nelement = \"record\"\nttl = \"1 s\"\nttl_update = \"OnWrite\"\nttl_cleanup = \"incremental\"\n\
+[[operator.state]]\nname = \"c\"\nkind = \"set\"\n\
+[state]\nbackend = \"hashmap\"\n[checkpoints]\nevery_records = 500\n";
+    let e = match Scenario::parse(text, std::path::Path::new("bad.toml")) {
+        Err(statecap::Error::Scenario(e)) => e,
+        other => panic!("{other:?}"),
+    };
+    let line_of = |needle: &str| text.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
+    for (field, at) in [
+        ("source.processing_time", line_of("processing_time")),
+        ("operator[0].parallelism", line_of("parallelism = 3")),
+        ("operator[0].timer.clears", line_of("timer =")),
+        (
+            "operator[0].state[0].value_bytes",
+            line_of("value_bytes = 4"),
+        ),
+        ("operator[0].state[1].ttl_update", line_of("ttl_update")),
+        ("operator[0].state[1].ttl_cleanup", line_of("ttl_cleanup")),
+        ("operator[0].state[2].kind", line_of("kind = \"set\"")),
+    ] {
+        let Some(err) = e.iter().find(|x| x.field == field) else {
+            panic!("no error at {field}: {e:?}");
+        };
+        assert_eq!(err.line, Some(at), "{field}: {err:?}");
+        assert!(
+            err.to_string().starts_with(&format!("bad.toml:{at}:")),
+            "{err}"
+        );
+    }
+}
