@@ -1,4 +1,5 @@
-//! The discrete-event simulation of one keyed window operator: records in
+//! The discrete-event simulation of one keyed operator (a window, or a
+//! process / dedup operator with declared state, `process.rs`): records in
 //! order, watermarks, timers, window firing and purging, checkpoint
 //! barriers; at every barrier, the per-key-group contents of the operator's
 //! keyed state, in the bytes Flink's heap snapshot writes.
