@@ -47,6 +47,10 @@ pub struct BackendJob {
     pub payload: PayloadKind,
     /// Timers on the heap (`state.backend.rocksdb.timer-service.factory: HEAP`).
     pub heap_timers: bool,
+    /// The heap snapshot's header and per-key-group framing when the
+    /// operator is not a window (a process or dedup operator's declared
+    /// states); `None`: the window operator's.
+    pub heap_format: Option<(u64, u64)>,
 }
 
 /// A backend's bytes for one operator, checkpoint after checkpoint (a

@@ -272,7 +272,13 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             bandwidth,
             quiet,
             ignore_budget,
-        } => compare(&scenario, &out, &bandwidth, quiet, run_budget(ignore_budget)),
+        } => compare(
+            &scenario,
+            &out,
+            &bandwidth,
+            quiet,
+            run_budget(ignore_budget),
+        ),
         Command::Check {
             scenarios,
             flink_conf,

@@ -15,6 +15,7 @@
 //!           budget.rs: what a run costs; the mode, keys, threads that fit
 //! backend   Snapshot -> bytes per subtask, limits            heap.rs | rocksdb.rs
 //! sim       records -> state per key group at each barrier   window (aligned, session)
+//!           process.rs: process and dedup operators (declared state, timers, TTL)
 //!           timeline.rs: barriers, watermarks, processing time, for every engine
 //!           analytic.rs, sampled.rs: the fast modes
 //! workload  keys (declared, or only those touched), key groups, records

@@ -118,6 +118,13 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
         .min(plan.estimate.threads)
         .min(s.max_parallelism as usize)
         .max(1);
+    // Process and dedup operators run on one thread: their checkpoint's
+    // processing time is the last record's, over all key groups.
+    let threads = if s.operators.iter().any(|o| o.keyed.is_some()) {
+        1
+    } else {
+        threads
+    };
     let layout = s.layout();
     let mut sampler = (mode == Mode::Sampled)
         .then(|| Sampler::new(sampling_weights(s, &workload), layout.clone()));
@@ -172,7 +179,27 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
             compression: s.compression,
             payload: s.source.payload,
             heap_timers: s.timer_service == crate::scenario::TimerService::Heap,
+            heap_format: op.keyed.as_ref().map(sim::keyed_heap_format),
         };
+        if op.keyed.is_some()
+            && let Some(c) = configs
+                .iter()
+                .find(|c| !c.backend.is_heap() || s.compression)
+        {
+            return Err(Error::Limit(format!(
+                "{}: operator '{}' (kind = \"{}\") is simulated on the heap backend without \
+                 snapshot compression only, not on {}{}",
+                s.path.display(),
+                op.name,
+                op.kind_name(),
+                c.backend.short_name(),
+                if s.compression {
+                    " with compression"
+                } else {
+                    ""
+                }
+            )));
+        }
         let mut per_option: Vec<OptionRun> = configs
             .iter()
             .map(|c| OptionRun {

@@ -665,7 +665,6 @@ pub fn no_checkpoint(s: &Scenario, r: &ScenarioResult) -> Option<String> {
     Some(format!("{why}{who}; play longer or checkpoint more often"))
 }
 
-
 /// `10 s`, `10.2 s`, `1.5 min`: [`crate::flink::units::human_duration_ms`]
 /// without a trailing `.0`.
 fn short_duration(ms: i64) -> String {

@@ -76,6 +76,9 @@ pub struct Source {
     pub trace: Option<PathBuf>,
     /// How compressible record payloads are (snapshot compression, RocksDB).
     pub payload: PayloadKind,
+    /// Processing time of a record minus its timestamp (`processing_lag_ms`:
+    /// the TTL clock of keyed operators with state TTL).
+    pub processing_lag_ms: i64,
 }
 
 /// How compressible record payloads are.
@@ -196,6 +199,125 @@ pub struct WindowOperator {
     pub allowed_lateness_ms: i64,
     /// The window function.
     pub function: WindowFunction,
+    /// A keyed operator of another kind (`kind = "process"` or `"dedup"`):
+    /// its declared state. `None` for a window; when set, `assigner`,
+    /// `allowed_lateness_ms` and `function` are placeholders nothing reads
+    /// for it (the simulator's `with_operator` picks its file by this).
+    pub keyed: Option<KeyedOperator>,
+}
+
+impl WindowOperator {
+    /// Its kind as the scenario file names it.
+    pub fn kind_name(&self) -> &'static str {
+        self.keyed.as_ref().map_or("window", |k| k.kind.name())
+    }
+}
+
+/// A keyed operator that is not a window: a `KeyedProcessFunction` with
+/// declared state (`kind = "process"`) or the deduplication pattern
+/// (`kind = "dedup"`: one `ValueState<Boolean>` "seen").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyedOperator {
+    /// Which kind the file declared.
+    pub kind: KeyedKind,
+    /// The declared states, in declaration order (the snapshot's order).
+    pub states: Vec<KeyedState>,
+    /// An event-time timer registered per record, if any.
+    pub timer: Option<EventTimer>,
+    /// Processing time of a record = its timestamp + this (`[source]
+    /// processing_lag_ms`; `processing_time = "event_time"`).
+    pub processing_lag_ms: i64,
+}
+
+/// The kinds of [`KeyedOperator`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyedKind {
+    Process,
+    Dedup,
+}
+
+impl KeyedKind {
+    /// As the scenario file names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyedKind::Process => "process",
+            KeyedKind::Dedup => "dedup",
+        }
+    }
+}
+
+/// One declared keyed state (`[[operator.state]]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyedState {
+    /// Flink's state name (written in the snapshot header).
+    pub name: String,
+    /// What it holds.
+    pub kind: StateKind,
+    /// When it is written.
+    pub write: StateWrite,
+    /// Its TTL, if any.
+    pub ttl: Option<Ttl>,
+}
+
+/// What a declared state holds (the serializers statecap knows the
+/// header of: `Long` / `Boolean` values, lists of the input record,
+/// maps of `String` sub-keys to `Long`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateKind {
+    /// `ValueState`: `value_bytes` = 8 (`Long`) or 1 (`Boolean`).
+    Value { value_bytes: u32 },
+    /// `ListState` of the input record; with `max_elements`, the newest
+    /// that many are kept (append; when full, clear and re-add).
+    List { max_elements: Option<u32> },
+    /// `MapState<String, Long>`: `put(prefix + sub_key, ts)`.
+    Map {
+        prefix: String,
+        map_keys: u32,
+        value_bytes: u32,
+    },
+}
+
+/// When a declared state is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateWrite {
+    /// Every record of the key (value: `update`; list: append; map: `put`).
+    EveryRecord,
+    /// Read on every record, written when absent (value states).
+    FirstPerKey,
+}
+
+/// State TTL (`StateTtlConfig`) on processing time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ttl {
+    /// Time to live.
+    pub ttl_ms: i64,
+    /// `OnReadAndWrite` (else `OnCreateAndWrite`).
+    pub update_on_read: bool,
+    /// `ReturnExpiredIfNotCleanedUp` (else `NeverReturnExpired`).
+    pub return_expired: bool,
+    /// The cleanup strategy.
+    pub cleanup: TtlCleanup,
+}
+
+/// The TTL cleanup strategies statecap simulates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TtlCleanup {
+    /// `disableCleanupInBackground()`: expired values stay until read or
+    /// overwritten (`cleanupInRocksdbCompactFilter` is the same on heap).
+    None,
+    /// `cleanupFullSnapshot()`: a checkpoint leaves expired values out.
+    FullSnapshot,
+}
+
+/// `registerEventTimeTimer(ts + delay_ms)` per record; when it fires, the
+/// states at `clears` (indices into the operator's states) of that key are
+/// cleared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventTimer {
+    /// After the record's timestamp.
+    pub delay_ms: i64,
+    /// Indices of the states cleared when it fires.
+    pub clears: Vec<usize>,
 }
 
 /// RocksDB's timer service.

@@ -1,4 +1,5 @@
-//! The discrete-event simulation of one keyed window operator: records in
+//! The discrete-event simulation of one keyed operator (a window, or a
+//! process / dedup operator with declared state, `process.rs`): records in
 //! order, watermarks, timers, window firing and purging, checkpoint
 //! barriers; at every barrier, the per-key-group contents of the operator's
 //! keyed state, in the bytes Flink's heap snapshot writes.
@@ -15,11 +16,13 @@
 pub mod analytic;
 mod operator;
 pub mod parallel;
+mod process;
 pub mod sampled;
 pub mod timeline;
 mod window;
 
 pub use parallel::{partition, simulate_partitioned};
+pub use process::heap_format as keyed_heap_format;
 pub use timeline::Barriers;
 pub use window::value_layout;
 
@@ -231,6 +234,7 @@ fn drive<E: Operator>(
             break;
         }
         let (keys, all_ts, all_bytes) = (&batch.keys[..n], &batch.ts[..n], &batch.bytes[..n]);
+        let subs = &batch.sub[..];
         for (c, chunk) in keys.chunks(CHUNK).enumerate() {
             let kg_chunk = &mut kg_buf[..chunk.len()];
             direct.engine.key_groups(chunk, kg_chunk);
@@ -243,6 +247,7 @@ fn drive<E: Operator>(
                     kg as usize,
                     ts,
                     all_bytes[i] as u64,
+                    subs.get(i).copied().unwrap_or(crate::workload::NO_SUB_KEY),
                     line.watermark(),
                     &mut direct.stats,
                 );

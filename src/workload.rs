@@ -12,7 +12,7 @@ mod trace;
 
 pub use generate::Generator;
 pub use touched::KeyMap;
-pub use trace::Trace;
+pub use trace::{NO_SUB_KEY, Trace};
 
 use crate::error::Result;
 use crate::flink::key_group::{int_hash, key_group_of_hash, long_hash};
@@ -33,6 +33,8 @@ pub struct Batch {
     pub bytes: Vec<u32>,
     /// Key groups of `keys`, when looked up ahead (else empty).
     pub kgs: Vec<u16>,
+    /// Sub-keys of a trace's `sub_key` column (else empty).
+    pub sub: Vec<u32>,
 }
 
 impl Batch {
@@ -43,6 +45,7 @@ impl Batch {
             ts: Vec::with_capacity(BATCH),
             bytes: Vec::with_capacity(BATCH),
             kgs: Vec::new(),
+            sub: Vec::new(),
         }
     }
     /// Records in the batch.
@@ -58,6 +61,7 @@ impl Batch {
         self.ts.clear();
         self.bytes.clear();
         self.kgs.clear();
+        self.sub.clear();
     }
     /// Looks up the key group of every key into `kgs`.
     pub fn look_up_key_groups(&mut self, key_group: &[u16]) {
@@ -344,6 +348,9 @@ impl Input {
                 batch.keys.extend_from_slice(&t.keys[c.pos..c.pos + n]);
                 batch.ts.extend_from_slice(&t.ts[c.pos..c.pos + n]);
                 batch.bytes.extend_from_slice(&t.bytes[c.pos..c.pos + n]);
+                if !t.sub_keys.is_empty() {
+                    batch.sub.extend_from_slice(&t.sub_keys[c.pos..c.pos + n]);
+                }
                 c.pos += n;
                 n
             }

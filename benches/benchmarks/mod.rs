@@ -87,6 +87,7 @@ pub fn generate_trace(s: &Scenario) -> Arc<Trace> {
         keys: Vec::with_capacity(n),
         ts: Vec::with_capacity(n),
         bytes: Vec::with_capacity(n),
+        sub_keys: Vec::new(),
         key_space: KeySpace::generated(s.source.keys, s.source.key_type, s.max_parallelism),
     };
     let mut input = Input::Generated(Box::new(Generator::new(s)));

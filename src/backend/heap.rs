@@ -31,7 +31,11 @@ impl HeapModel {
 
     /// The model of a job's operator (compressed if the job says so).
     pub fn for_job(job: &BackendJob) -> Self {
-        let heap = HeapModel::new(job.layout.clone(), job.value, job.merging);
+        let mut heap = HeapModel::new(job.layout.clone(), job.value, job.merging);
+        if let Some((header, framing)) = job.heap_format {
+            heap.header = header;
+            heap.framing = framing;
+        }
         if !job.compression {
             return heap;
         }

@@ -46,6 +46,13 @@ pub fn ineligible(s: &Scenario) -> Option<String> {
         return Some("its input is a trace (traces are always simulated exactly)".into());
     }
     for op in &s.operators {
+        if let Some(k) = &op.keyed {
+            return Some(format!(
+                "operator '{}' is a {} operator (exact only)",
+                op.name,
+                k.kind.name()
+            ));
+        }
         if let Assigner::Session { .. } = op.assigner {
             return Some(format!(
                 "operator '{}' uses session windows (exact only)",
@@ -76,6 +83,25 @@ pub fn window_assignments(s: &Scenario) -> f64 {
 /// The mode that will run: `Exact`, `Sampled` or `Analytic` (never `Auto`). Asking for
 /// `analytic` on an ineligible scenario is an error naming why.
 pub fn resolve(s: &Scenario, mode: Mode) -> Result<Mode> {
+    // Process and dedup operators are simulated exactly only: `auto` picks
+    // exact, another mode asked for is refused at the operator's kind.
+    if let Some(i) = s.operators.iter().position(|op| op.keyed.is_some()) {
+        if matches!(mode, Mode::Exact | Mode::Auto) {
+            return Ok(Mode::Exact);
+        }
+        let kind = s.operators[i].kind_name();
+        let why = format!(
+            "--mode {}: operator '{}' is a {kind} operator, which statecap simulates in exact mode \
+             only (every record, its per-key state and TTL); use --mode exact or auto",
+            mode.name(),
+            s.operators[i].name
+        );
+        let e = s.error_at(&format!("operator[{i}].kind"), why.clone());
+        return match e.line {
+            Some(_) => Err(Error::Scenario(vec![e])),
+            None => Err(Error::Limit(format!("{}: {why}", s.path.display()))),
+        };
+    }
     match mode {
         Mode::Exact => Ok(Mode::Exact),
         Mode::Sampled => Ok(Mode::Sampled),
@@ -84,9 +110,11 @@ pub fn resolve(s: &Scenario, mode: Mode) -> Result<Mode> {
             // At the line that makes it ineligible: the trace, or the
             // first session window.
             Some(why) => {
-                let field = match s.operators.iter().position(|op| {
-                    matches!(op.assigner, Assigner::Session { .. })
-                }) {
+                let field = match s
+                    .operators
+                    .iter()
+                    .position(|op| matches!(op.assigner, Assigner::Session { .. }))
+                {
                     Some(i) if s.source.trace.is_none() => format!("operator[{i}].assigner"),
                     _ => "source.trace".to_string(),
                 };

@@ -467,13 +467,7 @@ pub fn point_scenario(
     Ok(s)
 }
 
-fn run_point(
-    base: &Scenario,
-    vary: &[Vary],
-    values: &[f64],
-    mode: Mode,
-    budget: Budget,
-) -> Point {
+fn run_point(base: &Scenario, vary: &[Vary], values: &[f64], mode: Mode, budget: Budget) -> Point {
     let t0 = std::time::Instant::now();
     let mut pt = Point {
         values: values.to_vec(),

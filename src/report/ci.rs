@@ -128,7 +128,11 @@ impl Gate<'_> {
     }
 
     fn checkpoints(&self) -> (usize, usize, Option<u64>) {
-        let all = self.result.operators.iter().flat_map(|o| o.checkpoints.iter());
+        let all = self
+            .result
+            .operators
+            .iter()
+            .flat_map(|o| o.checkpoints.iter());
         let mut total = 0;
         let mut failed = 0;
         let mut first = None;
@@ -156,7 +160,11 @@ impl Gate<'_> {
 
 /// `check`'s exit code for `gates`: 0 all hold, 1 one fails, 2 one cannot tell.
 pub fn exit_code(gates: &[Gate]) -> i32 {
-    gates.iter().map(|g| g.verdict.exit_code()).max().unwrap_or(0)
+    gates
+        .iter()
+        .map(|g| g.verdict.exit_code())
+        .max()
+        .unwrap_or(0)
 }
 
 /// The verdicts of `gates` in `format`.
@@ -398,7 +406,10 @@ mod tests {
 
     #[test]
     fn xml_text_is_escaped_and_kept_well_formed() {
-        assert_eq!(xml("a<b & \"c\" 'd'>"), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;");
+        assert_eq!(
+            xml("a<b & \"c\" 'd'>"),
+            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;"
+        );
         assert_eq!(xml("bell\u{7}"), "bell\\u{7}");
         assert_eq!(xml("tab\tline\n"), "tab\tline\n");
     }

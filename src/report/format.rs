@@ -21,6 +21,13 @@ pub(crate) enum Wording {
 pub(crate) fn describe_operator(s: &Scenario, i: usize, wording: Wording) -> String {
     let op = &s.operators[i];
     let table = wording == Wording::Table;
+    if let Some(k) = &op.keyed {
+        let d = describe_keyed(k);
+        return match wording {
+            Wording::Table => d,
+            Wording::Report => format!("'{}': {d}", op.name),
+        };
+    }
     let time = match op.time {
         TimeCharacteristic::Event => "event-time",
         TimeCharacteristic::Processing => "processing-time",
@@ -63,6 +70,66 @@ pub(crate) fn describe_operator(s: &Scenario, i: usize, wording: Wording) -> Str
         Wording::Table => format!("{win}, {f}"),
         Wording::Report => format!("'{}': {win}, {f}", op.name),
     }
+}
+
+/// A process or dedup operator in words: its states, TTL and timer.
+fn describe_keyed(k: &crate::scenario::KeyedOperator) -> String {
+    use crate::scenario::{KeyedKind, StateKind, TtlCleanup};
+    let ttl = |t: &Option<crate::scenario::Ttl>| match t {
+        None => String::new(),
+        Some(t) => format!(
+            ", TTL {} {}{}, cleanup {}",
+            human_duration_ms(t.ttl_ms),
+            if t.update_on_read {
+                "OnReadAndWrite"
+            } else {
+                "OnCreateAndWrite"
+            },
+            if t.return_expired {
+                " ReturnExpiredIfNotCleanedUp"
+            } else {
+                ""
+            },
+            match t.cleanup {
+                TtlCleanup::None => "none",
+                TtlCleanup::FullSnapshot => "full snapshot",
+            }
+        ),
+    };
+    if k.kind == KeyedKind::Dedup {
+        return format!(
+            "dedup (ValueState<Boolean> 'seen'{})",
+            ttl(&k.states[0].ttl)
+        );
+    }
+    let states: Vec<String> = k
+        .states
+        .iter()
+        .map(|s| {
+            let what = match &s.kind {
+                StateKind::Value { value_bytes: 1 } => "value<Boolean>".to_string(),
+                StateKind::Value { .. } => "value<Long>".to_string(),
+                StateKind::List {
+                    max_elements: Some(n),
+                } => format!("list of the newest {n} records"),
+                StateKind::List { max_elements: None } => "list of every record".to_string(),
+                StateKind::Map { map_keys, .. } => format!("map of {map_keys} sub-keys"),
+            };
+            format!("'{}' {what}{}", s.name, ttl(&s.ttl))
+        })
+        .collect();
+    let timer = match &k.timer {
+        Some(t) => format!("; event-time timer +{}", human_duration_ms(t.delay_ms)),
+        None => String::new(),
+    };
+    format!(
+        "process ({}){timer}",
+        if states.is_empty() {
+            "no state".to_string()
+        } else {
+            states.join(", ")
+        }
+    )
 }
 
 #[cfg(test)]

@@ -149,7 +149,7 @@ fn operator_table(out: &mut String, s: &Scenario, i: usize, op: &OperatorResult)
     }
     let _ = writeln!(
         out,
-        "peak: checkpoint {} ({} records): subtask {} holds {} in key groups {}-{} ({} keys, {} windows, {} timers); heaviest key group {} ({})",
+        "peak: checkpoint {} ({} records): subtask {} holds {} in key groups {}-{} ({} keys, {} {}, {} timers); heaviest key group {} ({})",
         p.checkpoint,
         group(p.records),
         top.subtask,
@@ -158,6 +158,11 @@ fn operator_table(out: &mut String, s: &Scenario, i: usize, op: &OperatorResult)
         top.key_group_end,
         group(top.live_keys),
         group(top.entries),
+        if s.operators.get(i).is_some_and(|o| o.keyed.is_some()) {
+            "state entries"
+        } else {
+            "windows"
+        },
         group(top.timers),
         top.largest_key_group,
         human_bytes(top.largest_key_group_bytes)

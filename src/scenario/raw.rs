@@ -165,6 +165,10 @@ pub struct RawSource {
     pub watermark_every_records: Option<Count>,
     pub trace: Option<String>,
     pub payload: Option<String>,
+    pub seed: Option<u64>,
+    pub processing_time: Option<String>,
+    #[serde(alias = "processing_lag")]
+    pub processing_lag_ms: Option<SignedMillis>,
 }
 
 /// `record_bytes = 117`, `"1 kb"` or a table describing a distribution.
@@ -214,6 +218,90 @@ pub struct RawOperator {
     pub allowed_lateness_ms: Option<SignedMillis>,
     pub function: Option<String>,
     pub accumulator_bytes: Option<Bytes>,
+    pub parallelism: Option<i64>,
+    pub input: Option<toml::Value>,
+    pub emits: Option<String>,
+    pub timer: Option<RawTimer>,
+    pub ttl: Option<Millis>,
+    pub ttl_update: Option<String>,
+    pub ttl_visibility: Option<String>,
+    pub ttl_cleanup: Option<String>,
+    pub ttl_cleanup_size: Option<Count>,
+    pub ttl_query_time_after_entries: Option<Count>,
+    #[serde(default)]
+    pub state: Vec<RawKeyedState>,
+}
+
+/// The TTL fields of a `dedup` operator or of an `[[operator.state]]`.
+#[derive(Debug, Clone, Copy)]
+pub struct RawTtl<'a> {
+    pub ttl: Option<Millis>,
+    pub ttl_update: Option<&'a str>,
+    pub ttl_visibility: Option<&'a str>,
+    pub ttl_cleanup: Option<&'a str>,
+    pub ttl_cleanup_size: Option<Count>,
+    pub ttl_query_time_after_entries: Option<Count>,
+}
+
+macro_rules! raw_ttl {
+    ($t:ty) => {
+        impl $t {
+            /// Its TTL fields.
+            pub fn ttl_fields(&self) -> RawTtl<'_> {
+                RawTtl {
+                    ttl: self.ttl,
+                    ttl_update: self.ttl_update.as_deref(),
+                    ttl_visibility: self.ttl_visibility.as_deref(),
+                    ttl_cleanup: self.ttl_cleanup.as_deref(),
+                    ttl_cleanup_size: self.ttl_cleanup_size,
+                    ttl_query_time_after_entries: self.ttl_query_time_after_entries,
+                }
+            }
+        }
+    };
+}
+raw_ttl!(RawOperator);
+raw_ttl!(RawKeyedState);
+
+/// `timer = { time, delay, clears }` of a process operator.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTimer {
+    pub time: Option<String>,
+    #[serde(alias = "delay_ms")]
+    pub delay: Option<SignedMillis>,
+    pub clears: Option<Vec<String>>,
+}
+
+/// `[[operator.state]]` of a process operator.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKeyedState {
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub value_bytes: Option<Bytes>,
+    pub write: Option<String>,
+    pub element: Option<String>,
+    pub element_bytes: Option<Bytes>,
+    pub max_elements: Option<Count>,
+    pub map_key: Option<RawMapKey>,
+    pub map_keys: Option<Count>,
+    pub ttl: Option<Millis>,
+    pub ttl_update: Option<String>,
+    pub ttl_visibility: Option<String>,
+    pub ttl_cleanup: Option<String>,
+    pub ttl_cleanup_size: Option<Count>,
+    pub ttl_query_time_after_entries: Option<Count>,
+}
+
+/// `map_key = { column, type, prefix }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMapKey {
+    pub column: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub prefix: Option<String>,
 }
 
 /// `[state]`.

@@ -797,6 +797,17 @@ pub(super) fn parse_with(
     extra: Option<&ConfFile>,
 ) -> Result<Scenario, Vec<ScenarioError>> {
     let loc = Locator::new(text, path);
+    // Format v2's two-input jobs (joins): `[input]` and `[[source]]`.
+    if let Ok(t) = toml::from_str::<toml::Table>(text) {
+        let two = "two-input jobs (joins: [input] with several [[source]]) are not simulated yet; \
+                   statecap reads one [source]";
+        if t.contains_key("input") {
+            return Err(vec![loc.error("input", two.to_string())]);
+        }
+        if t.get("source").is_some_and(|v| v.is_array()) {
+            return Err(vec![loc.error("source", two.to_string())]);
+        }
+    }
     let raw: RawScenario = toml::from_str(text).map_err(|e| vec![syntax_error(&loc, &e)])?;
     let mut errs: Vec<ScenarioError> = Vec::new();
     let mut err = |field: &str, msg: String| errs.push(loc.error(field, msg));
@@ -804,6 +815,19 @@ pub(super) fn parse_with(
     let mut quiet = |_: &str, _: String| {};
 
     let flink_version = top_level(&raw, &mut err);
+    // `[source] seed` (format v2) is the generator's seed, as the top-level one.
+    if let (Some(a), Some(b)) = (raw.seed, raw.source.as_ref().and_then(|s| s.seed))
+        && a != b
+    {
+        err(
+            "source.seed",
+            format!("{b} differs from the top-level seed {a}: give one"),
+        );
+    }
+    let seed = raw
+        .seed
+        .or(raw.source.as_ref().and_then(|s| s.seed))
+        .unwrap_or(0);
     let source = match &raw.source {
         Some(s) => source(s, path, &mut err),
         None => {
@@ -826,7 +850,14 @@ pub(super) fn parse_with(
             job(&RawJob::default(), &mut quiet)
         }
     };
-    let operators = operators(&raw.operator, &mut err);
+    let operators = operators(
+        &raw.operator,
+        OperatorContext {
+            parallelism,
+            processing_lag_ms: source.processing_lag_ms,
+        },
+        &mut err,
+    );
     let flink_conf = flink_conf(raw.flink_conf.as_ref(), extra, &mut err);
     let (timer_service, compression) =
         state(raw.state.as_ref(), &flink_conf, flink_version, &mut err);
@@ -834,6 +865,28 @@ pub(super) fn parse_with(
     let raw_checkpoints = raw.checkpoints.as_ref().unwrap_or(&no_checkpoints);
     let checkpoints = checkpoints(raw_checkpoints, &flink_conf, &source, &mut err);
     let config = config(&raw, flink_version, &flink_conf, &mut err);
+    if let Some(i) = operators.iter().position(|o| o.keyed.is_some()) {
+        let kind = operators[i].keyed.as_ref().map_or("", |k| k.kind.name());
+        if let Some(c) = &config
+            && !c.backend.is_heap()
+        {
+            err(
+                "state.backend",
+                format!(
+                    "operator[{i}] (kind = \"{kind}\") is simulated on the heap backend only \
+                     (hashmap): its RocksDB / ForSt bytes depend on flushes and compactions"
+                ),
+            );
+        }
+        if compression {
+            err(
+                "state.compression",
+                format!(
+                    "operator[{i}] (kind = \"{kind}\") is simulated without snapshot compression only"
+                ),
+            );
+        }
+    }
 
     if let Some(c) = extra {
         locate_in_conf_file(&mut errs, c);
@@ -846,7 +899,7 @@ pub(super) fn parse_with(
         name: raw.name.expect("checked"),
         description: raw.description,
         flink_version: flink_version.expect("checked"),
-        seed: raw.seed.unwrap_or(0),
+        seed,
         source,
         parallelism,
         max_parallelism,
@@ -1012,7 +1065,32 @@ fn source(s: &RawSource, path: &Path, err: &mut impl FnMut(&str, String)) -> Sou
         Some(SignedMillis(ms)) => ms as u64,
         None => 0,
     };
+    match s.processing_time.as_deref() {
+        None | Some("event_time") => {}
+        Some("wall_clock") => err(
+            "source.processing_time",
+            "\"wall_clock\" cannot be simulated to the byte: statecap runs processing time \
+             as \"event_time\" (a record is processed at its timestamp + processing_lag_ms)"
+                .into(),
+        ),
+        Some(other) => err(
+            "source.processing_time",
+            one_of(other, &["event_time"]).unwrap_err(),
+        ),
+    }
+    let processing_lag_ms = match s.processing_lag_ms {
+        Some(SignedMillis(ms)) if !(0..=MAX_WINDOW_MS).contains(&ms) => {
+            err(
+                "source.processing_lag_ms",
+                format!("must be 0 to 365 days, got {ms} ms"),
+            );
+            0
+        }
+        Some(SignedMillis(ms)) => ms,
+        None => 0,
+    };
     Source {
+        processing_lag_ms,
         records,
         events_per_second,
         keys,
@@ -1267,7 +1345,11 @@ fn job(j: &RawJob, err: &mut impl FnMut(&str, String)) -> (u32, u32, bool) {
 }
 
 /// `[[operator]]`: at least one, names unique.
-fn operators(raw: &[RawOperator], err: &mut impl FnMut(&str, String)) -> Vec<WindowOperator> {
+fn operators(
+    raw: &[RawOperator],
+    ctx: OperatorContext,
+    err: &mut impl FnMut(&str, String),
+) -> Vec<WindowOperator> {
     if raw.is_empty() {
         err(
             "operator",
@@ -1277,7 +1359,7 @@ fn operators(raw: &[RawOperator], err: &mut impl FnMut(&str, String)) -> Vec<Win
     let mut operators = Vec::new();
     let mut names = std::collections::HashSet::new();
     for (i, o) in raw.iter().enumerate() {
-        if let Some(op) = operator(i, o, err) {
+        if let Some(op) = operator(i, o, ctx, err) {
             if !names.insert(op.name.clone()) {
                 err(
                     &format!("operator[{i}].name"),
@@ -1616,6 +1698,7 @@ fn size_distribution(
 fn operator(
     i: usize,
     o: &RawOperator,
+    ctx: OperatorContext,
     err: &mut impl FnMut(&str, String),
 ) -> Option<WindowOperator> {
     let at = |f: &str| format!("operator[{i}].{f}");
@@ -1624,15 +1707,60 @@ fn operator(
     {
         err(&at("name"), m);
     }
+    let kinds = ["window", "process", "dedup"];
     match o.kind.as_deref() {
+        Some(k @ ("join" | "interval_join")) => {
+            err(
+                &at("kind"),
+                format!(
+                    "\"{k}\" (two inputs) is not simulated yet; {}",
+                    one_of(k, &kinds).unwrap_err()
+                ),
+            );
+            return None;
+        }
         Some("window") => {}
+        Some(k @ ("process" | "dedup")) => {
+            let kind = if k == "dedup" {
+                KeyedKind::Dedup
+            } else {
+                KeyedKind::Process
+            };
+            return keyed_operator(i, o, kind, ctx, err);
+        }
         Some(other) => {
-            err(&at("kind"), one_of(other, &["window"]).unwrap_err());
+            err(&at("kind"), one_of(other, &kinds).unwrap_err());
             return None;
         }
         None => {
-            err(&at("kind"), "missing: kind = \"window\"".into());
+            err(
+                &at("kind"),
+                "missing: kind = \"window\" (or \"process\", \"dedup\")".into(),
+            );
             return None;
+        }
+    }
+    common_operator_fields(i, o, ctx, err);
+    for (f, set) in [
+        ("timer", o.timer.is_some()),
+        ("emits", o.emits.is_some()),
+        ("state", !o.state.is_empty()),
+        ("ttl", o.ttl.is_some()),
+        ("ttl_update", o.ttl_update.is_some()),
+        ("ttl_visibility", o.ttl_visibility.is_some()),
+        ("ttl_cleanup", o.ttl_cleanup.is_some()),
+        ("ttl_cleanup_size", o.ttl_cleanup_size.is_some()),
+        (
+            "ttl_query_time_after_entries",
+            o.ttl_query_time_after_entries.is_some(),
+        ),
+    ] {
+        if set {
+            err(
+                &at(f),
+                "a window operator has no such field (it belongs to kind = \"process\" or \"dedup\")"
+                    .into(),
+            );
         }
     }
     let time = match o.time.as_deref().unwrap_or("event") {
@@ -1689,6 +1817,7 @@ fn operator(
         time,
         allowed_lateness_ms: lateness,
         function,
+        keyed: None,
     })
 }
 
@@ -1828,6 +1957,590 @@ fn function(
             None
         }
     }
+}
+
+/// What every `[[operator]]` is read against.
+#[derive(Debug, Clone, Copy)]
+struct OperatorContext {
+    /// `[job] parallelism`.
+    parallelism: u32,
+    /// `[source] processing_lag_ms`.
+    processing_lag_ms: i64,
+}
+
+/// `parallelism` and `input` of any operator: statecap plays one input
+/// into every operator at the job's parallelism.
+fn common_operator_fields(
+    i: usize,
+    o: &RawOperator,
+    ctx: OperatorContext,
+    err: &mut impl FnMut(&str, String),
+) {
+    let at = |f: &str| format!("operator[{i}].{f}");
+    if let Some(p) = o.parallelism {
+        match check_parallelism(p) {
+            Err(m) => err(&at("parallelism"), m),
+            Ok(()) if p as u32 != ctx.parallelism => err(
+                &at("parallelism"),
+                format!(
+                    "{p} differs from [job] parallelism {}: statecap runs every operator at \
+                     the job's parallelism (per-operator parallelism, i.e. chains, is not simulated yet)",
+                    ctx.parallelism
+                ),
+            ),
+            Ok(()) => {}
+        }
+    }
+    match &o.input {
+        None => {}
+        Some(toml::Value::String(s)) if s == "input" => {}
+        Some(toml::Value::String(s)) => err(
+            &at("input"),
+            format!(
+                "'{}': statecap plays the one [source] (named \"input\") into every operator; \
+                 an operator reading another operator (a chain) is not simulated yet",
+                shown(s)
+            ),
+        ),
+        Some(_) => err(
+            &at("input"),
+            "operators of two inputs (joins) are not simulated yet: expected \"input\"".into(),
+        ),
+    }
+}
+
+/// A `kind = "process"` or `"dedup"` operator.
+fn keyed_operator(
+    i: usize,
+    o: &RawOperator,
+    kind: KeyedKind,
+    ctx: OperatorContext,
+    err: &mut impl FnMut(&str, String),
+) -> Option<WindowOperator> {
+    let at = |f: &str| format!("operator[{i}].{f}");
+    common_operator_fields(i, o, ctx, err);
+    for (f, set) in [
+        ("assigner", o.assigner.is_some()),
+        ("size_ms", o.size_ms.is_some()),
+        ("slide_ms", o.slide_ms.is_some()),
+        ("gap_ms", o.gap_ms.is_some()),
+        ("offset_ms", o.offset_ms.is_some()),
+        ("allowed_lateness_ms", o.allowed_lateness_ms.is_some()),
+        ("function", o.function.is_some()),
+        ("accumulator_bytes", o.accumulator_bytes.is_some()),
+    ] {
+        if set {
+            err(
+                &at(f),
+                format!(
+                    "only window operators have this field, not kind = \"{}\"",
+                    kind.name()
+                ),
+            );
+        }
+    }
+    if let Some(t) = o.time.as_deref()
+        && t != "event"
+    {
+        err(
+            &at("time"),
+            format!(
+                "'{}': a {} operator runs on event time (its timers) and processing time = \
+                 event time + [source] processing_lag_ms (its TTL); only \"event\" is simulated",
+                shown(t),
+                kind.name()
+            ),
+        );
+    }
+    if let Some(e) = o.emits.as_deref()
+        && e != "input"
+    {
+        err(&at("emits"), one_of(e, &["input"]).unwrap_err());
+    }
+    let (states, timer) = match kind {
+        KeyedKind::Dedup => {
+            if !o.state.is_empty() {
+                err(
+                    &at("state"),
+                    "a dedup operator's state is fixed (ValueState<Boolean> \"seen\"); \
+                     declare states with kind = \"process\""
+                        .into(),
+                );
+            }
+            if o.timer.is_some() {
+                err(&at("timer"), "a dedup operator registers no timer".into());
+            }
+            let ttl = ttl(&at(""), o.ttl_fields(), err);
+            (
+                vec![KeyedState {
+                    name: "seen".into(),
+                    kind: StateKind::Value { value_bytes: 1 },
+                    write: StateWrite::FirstPerKey,
+                    ttl,
+                }],
+                None,
+            )
+        }
+        KeyedKind::Process => {
+            for (f, set) in [
+                ("ttl", o.ttl.is_some()),
+                ("ttl_update", o.ttl_update.is_some()),
+                ("ttl_visibility", o.ttl_visibility.is_some()),
+                ("ttl_cleanup", o.ttl_cleanup.is_some()),
+                ("ttl_cleanup_size", o.ttl_cleanup_size.is_some()),
+                (
+                    "ttl_query_time_after_entries",
+                    o.ttl_query_time_after_entries.is_some(),
+                ),
+            ] {
+                if set {
+                    err(
+                        &at(f),
+                        "a process operator's TTL is set per state, in its [[operator.state]]"
+                            .into(),
+                    );
+                }
+            }
+            let mut states: Vec<KeyedState> = Vec::new();
+            for (j, st) in o.state.iter().enumerate() {
+                if let Some(k) = keyed_state(&format!("operator[{i}].state[{j}]."), st, err) {
+                    if states.iter().any(|s| s.name == k.name) {
+                        err(
+                            &format!("operator[{i}].state[{j}].name"),
+                            format!("two states are named '{}'", shown(&k.name)),
+                        );
+                    }
+                    states.push(k);
+                }
+            }
+            let timer = o.timer.as_ref().and_then(|t| {
+                let tat = |f: &str| format!("operator[{i}].timer.{f}");
+                match t.time.as_deref() {
+                    None | Some("event") => {}
+                    Some("processing") => err(
+                        &tat("time"),
+                        "processing-time timers are not simulated yet (only \"event\")".into(),
+                    ),
+                    Some(other) => err(&tat("time"), one_of(other, &["event"]).unwrap_err()),
+                }
+                let delay = match t.delay {
+                    Some(SignedMillis(ms)) if (0..=MAX_WINDOW_MS).contains(&ms) => ms,
+                    Some(SignedMillis(ms)) => {
+                        err(&tat("delay"), format!("must be 0 to 365 days, got {ms} ms"));
+                        0
+                    }
+                    None => {
+                        err(
+                            &tat("delay"),
+                            "missing: the timer's delay after the record's timestamp".into(),
+                        );
+                        0
+                    }
+                };
+                let mut clears = Vec::new();
+                for name in t.clears.iter().flatten() {
+                    match o
+                        .state
+                        .iter()
+                        .position(|s| s.name.as_deref() == Some(name.as_str()))
+                    {
+                        Some(j) => clears.push(j),
+                        None => err(
+                            &tat("clears"),
+                            format!(
+                                "'{}' is not a declared [[operator.state]] name",
+                                shown(name)
+                            ),
+                        ),
+                    }
+                }
+                Some(EventTimer {
+                    delay_ms: delay,
+                    clears,
+                })
+            });
+            (states, timer)
+        }
+    };
+    // The placeholders of the window fields (nothing reads them for a
+    // keyed operator).
+    Some(WindowOperator {
+        name: o
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{}{i}", kind.name())),
+        assigner: Assigner::Tumbling {
+            size_ms: 1,
+            offset_ms: 0,
+        },
+        time: TimeCharacteristic::Event,
+        allowed_lateness_ms: 0,
+        function: WindowFunction::Process,
+        keyed: Some(KeyedOperator {
+            kind,
+            states,
+            timer,
+            processing_lag_ms: ctx.processing_lag_ms,
+        }),
+    })
+}
+
+/// One `[[operator.state]]`; `at` ends with a dot.
+fn keyed_state(
+    at: &str,
+    st: &RawKeyedState,
+    err: &mut impl FnMut(&str, String),
+) -> Option<KeyedState> {
+    let f = |x: &str| format!("{at}{x}");
+    let name = match st.name.as_deref() {
+        Some(n) if n.is_empty() || n.len() > 1000 || n.starts_with("_timer_state/") => {
+            err(
+                &f("name"),
+                "must be 1 to 1000 characters and not start with \"_timer_state/\"".into(),
+            );
+            n.to_string()
+        }
+        Some(n) => n.to_string(),
+        None => {
+            err(
+                &f("name"),
+                "missing: the state's name (as Flink's state descriptor names it)".into(),
+            );
+            String::new()
+        }
+    };
+    let forbid = |field: &str, set: bool, why: &str, err: &mut dyn FnMut(&str, String)| {
+        if set {
+            err(&f(field), why.to_string());
+        }
+    };
+    let write = match st.write.as_deref() {
+        None | Some("every_record") => StateWrite::EveryRecord,
+        Some("first_per_key") => StateWrite::FirstPerKey,
+        Some(other) => {
+            err(
+                &f("write"),
+                one_of(other, &["every_record", "first_per_key"]).unwrap_err(),
+            );
+            StateWrite::EveryRecord
+        }
+    };
+    let kind = match st.kind.as_deref() {
+        Some("value") => {
+            forbid(
+                "element",
+                st.element.is_some(),
+                "only list states have elements",
+                err,
+            );
+            forbid(
+                "element_bytes",
+                st.element_bytes.is_some(),
+                "only list states have elements",
+                err,
+            );
+            forbid(
+                "max_elements",
+                st.max_elements.is_some(),
+                "only list states have elements",
+                err,
+            );
+            forbid(
+                "map_key",
+                st.map_key.is_some(),
+                "only map states have map keys",
+                err,
+            );
+            forbid(
+                "map_keys",
+                st.map_keys.is_some(),
+                "only map states have map keys",
+                err,
+            );
+            let vb = match st.value_bytes {
+                Some(Bytes(b @ (1 | 8))) => b as u32,
+                Some(Bytes(b)) => {
+                    err(
+                        &f("value_bytes"),
+                        format!(
+                            "{b}: statecap knows the snapshot header of Long (8) and Boolean (1) values only"
+                        ),
+                    );
+                    8
+                }
+                None => {
+                    err(&f("value_bytes"), "missing: 8 (Long) or 1 (Boolean)".into());
+                    8
+                }
+            };
+            StateKind::Value { value_bytes: vb }
+        }
+        Some("list") => {
+            forbid(
+                "value_bytes",
+                st.value_bytes.is_some(),
+                "a list state has elements, not a value",
+                err,
+            );
+            forbid(
+                "map_key",
+                st.map_key.is_some(),
+                "only map states have map keys",
+                err,
+            );
+            forbid(
+                "map_keys",
+                st.map_keys.is_some(),
+                "only map states have map keys",
+                err,
+            );
+            match (st.element.as_deref(), st.element_bytes) {
+                (Some("record"), None) => {}
+                (_, Some(_)) => err(
+                    &f("element_bytes"),
+                    "statecap knows the snapshot header of lists of the input record only: \
+                     element = \"record\""
+                        .into(),
+                ),
+                (Some(other), None) => err(&f("element"), one_of(other, &["record"]).unwrap_err()),
+                (None, None) => err(&f("element"), "missing: element = \"record\"".into()),
+            }
+            let max_elements = match st.max_elements {
+                Some(Count(n)) if n == 0 || n > 1_000_000 => {
+                    err(&f("max_elements"), format!("must be 1 to 1000000, got {n}"));
+                    None
+                }
+                Some(Count(n)) => Some(n as u32),
+                None => None,
+            };
+            if write != StateWrite::EveryRecord {
+                err(
+                    &f("write"),
+                    "a list state is written on every record".into(),
+                );
+            }
+            StateKind::List { max_elements }
+        }
+        Some("map") => {
+            forbid(
+                "element",
+                st.element.is_some(),
+                "only list states have elements",
+                err,
+            );
+            forbid(
+                "element_bytes",
+                st.element_bytes.is_some(),
+                "only list states have elements",
+                err,
+            );
+            forbid(
+                "max_elements",
+                st.max_elements.is_some(),
+                "only list states have elements",
+                err,
+            );
+            let prefix = match &st.map_key {
+                Some(mk) => {
+                    match mk.column.as_deref() {
+                        Some("sub_key") => {}
+                        Some(other) => err(
+                            &f("map_key.column"),
+                            one_of(other, &["sub_key"]).unwrap_err(),
+                        ),
+                        None => err(&f("map_key.column"), "missing: column = \"sub_key\"".into()),
+                    }
+                    match mk.kind.as_deref() {
+                        None | Some("string") => {}
+                        Some(other) => err(
+                            &f("map_key.type"),
+                            format!(
+                                "{}; statecap knows the snapshot header of String map keys only",
+                                one_of(other, &["string"]).unwrap_err()
+                            ),
+                        ),
+                    }
+                    let p = mk.prefix.clone().unwrap_or_default();
+                    if p.len() > 1000 || !p.is_ascii() {
+                        err(
+                            &f("map_key.prefix"),
+                            "must be at most 1000 ASCII characters".into(),
+                        );
+                    }
+                    p
+                }
+                None => {
+                    err(&f("map_key"), "missing: map_key = { column = \"sub_key\", type = \"string\", prefix = \"e\" }".into());
+                    String::new()
+                }
+            };
+            let map_keys = match st.map_keys {
+                Some(Count(n)) if n == 0 || n > 1_000_000 => {
+                    err(&f("map_keys"), format!("must be 1 to 1000000, got {n}"));
+                    1
+                }
+                Some(Count(n)) => n as u32,
+                None => {
+                    err(
+                        &f("map_keys"),
+                        "missing: the number of distinct sub-keys".into(),
+                    );
+                    1
+                }
+            };
+            match st.value_bytes {
+                Some(Bytes(8)) => {}
+                Some(Bytes(b)) => err(
+                    &f("value_bytes"),
+                    format!("{b}: statecap knows the snapshot header of Long (8) map values only"),
+                ),
+                None => err(&f("value_bytes"), "missing: 8 (Long)".into()),
+            }
+            if write != StateWrite::EveryRecord {
+                err(
+                    &f("write"),
+                    "a map state is written (put) on every record".into(),
+                );
+            }
+            StateKind::Map {
+                prefix,
+                map_keys,
+                value_bytes: 8,
+            }
+        }
+        Some(other) => {
+            err(
+                &f("kind"),
+                one_of(other, &["value", "list", "map"]).unwrap_err(),
+            );
+            return None;
+        }
+        None => {
+            err(
+                &f("kind"),
+                "missing: kind = \"value\", \"list\" or \"map\"".into(),
+            );
+            return None;
+        }
+    };
+    let ttl = ttl(at, st.ttl_fields(), err);
+    Some(KeyedState {
+        name,
+        kind,
+        write,
+        ttl,
+    })
+}
+
+/// The TTL fields at `at` (ends with a dot); `None` without `ttl`.
+fn ttl(at: &str, t: RawTtl<'_>, err: &mut impl FnMut(&str, String)) -> Option<Ttl> {
+    let f = |x: &str| format!("{at}{x}");
+    let Some(Millis(ms)) = t.ttl else {
+        for (x, set) in [
+            ("ttl_update", t.ttl_update.is_some()),
+            ("ttl_visibility", t.ttl_visibility.is_some()),
+            ("ttl_cleanup", t.ttl_cleanup.is_some()),
+            ("ttl_cleanup_size", t.ttl_cleanup_size.is_some()),
+            (
+                "ttl_query_time_after_entries",
+                t.ttl_query_time_after_entries.is_some(),
+            ),
+        ] {
+            if set {
+                err(&f(x), "set without `ttl` (the state's time to live)".into());
+            }
+        }
+        return None;
+    };
+    if ms == 0 || ms as i64 > MAX_WINDOW_MS {
+        err(&f("ttl"), format!("must be 1 ms to 365 days, got {ms} ms"));
+    }
+    let update_on_read = match t.ttl_update {
+        None | Some("OnCreateAndWrite") => false,
+        Some("OnReadAndWrite") => true,
+        Some(other) => {
+            err(
+                &f("ttl_update"),
+                one_of(other, &["OnCreateAndWrite", "OnReadAndWrite"]).unwrap_err(),
+            );
+            false
+        }
+    };
+    let return_expired = match t.ttl_visibility {
+        None | Some("NeverReturnExpired") => false,
+        Some("ReturnExpiredIfNotCleanedUp") => true,
+        Some(other) => {
+            err(
+                &f("ttl_visibility"),
+                one_of(
+                    other,
+                    &["NeverReturnExpired", "ReturnExpiredIfNotCleanedUp"],
+                )
+                .unwrap_err(),
+            );
+            false
+        }
+    };
+    let cleanup = match t.ttl_cleanup {
+        Some("none") => TtlCleanup::None,
+        Some("full_snapshot") => TtlCleanup::FullSnapshot,
+        // The heap backend ignores the RocksDB compaction filter.
+        Some("compaction_filter") => TtlCleanup::None,
+        Some("incremental" | "default") | None => {
+            let c = t.ttl_cleanup.unwrap_or("default");
+            err(
+                &f("ttl_cleanup"),
+                format!(
+                    "\"{c}\" (heap: cleanupIncrementally) is not simulated: what it leaves depends on \
+                     the iteration order of Flink's state table; use \"none\" (an upper bound) or \
+                     \"full_snapshot\"{}",
+                    if t.ttl_cleanup.is_none() {
+                        " (a missing ttl_cleanup means Flink's default, incremental on heap)"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+            TtlCleanup::None
+        }
+        Some(other) => {
+            err(
+                &f("ttl_cleanup"),
+                one_of(
+                    other,
+                    &[
+                        "none",
+                        "full_snapshot",
+                        "incremental",
+                        "compaction_filter",
+                        "default",
+                    ],
+                )
+                .unwrap_err(),
+            );
+            TtlCleanup::None
+        }
+    };
+    match (cleanup, t.ttl_cleanup) {
+        (_, Some("incremental")) => {}
+        _ if t.ttl_cleanup_size.is_some() => err(
+            &f("ttl_cleanup_size"),
+            "only ttl_cleanup = \"incremental\" has a size".into(),
+        ),
+        _ => {}
+    }
+    if t.ttl_query_time_after_entries.is_some() && t.ttl_cleanup != Some("compaction_filter") {
+        err(
+            &f("ttl_query_time_after_entries"),
+            "only ttl_cleanup = \"compaction_filter\" has it".into(),
+        );
+    }
+    Some(Ttl {
+        ttl_ms: ms as i64,
+        update_on_read,
+        return_expired,
+        cleanup,
+    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The seam every kind of keyed operator plugs into: [`Operator`] is what
 //! an engine does with records, time and barriers, per key group;
 //! [`with_operator`] picks the file that simulates a scenario's operator
-//! (today [`super::window`]: tumbling, sliding and session windows) and
+//! ([`super::window`]: tumbling, sliding and session windows;
+//! [`super::process`]: process and dedup operators with declared state) and
 //! builds it monomorphized, so the per-record path has no dynamic dispatch.
 //! The drivers ([`super::simulate`], [`super::parallel`]) know nothing else
 //! of the operator.
@@ -21,13 +22,16 @@ pub(crate) trait Operator {
     /// groups already known).
     fn prefetch(&mut self, keys: &[u32]);
     /// Processes one element of key `key` (in key group `kg`) at `ts`
-    /// (event time, or processing time).
+    /// (event time, or processing time); `sub_key` is the trace's
+    /// `sub_key` column ([`crate::workload::NO_SUB_KEY`] without one).
+    #[allow(clippy::too_many_arguments)]
     fn element(
         &mut self,
         key: u32,
         kg: usize,
         ts: i64,
         bytes: u64,
+        sub_key: u32,
         watermark: i64,
         stats: &mut RunStats,
     );
@@ -103,5 +107,11 @@ pub(crate) fn with_operator<U: OperatorUser>(
     keys: &KeySpace,
     user: U,
 ) -> RunStats {
-    super::window::with_window(spec, keys, user)
+    match &spec.op.keyed {
+        Some(op) => {
+            let kgs = spec.max_parallelism as usize;
+            user.run(|| super::process::Process::new(op, keys, kgs))
+        }
+        None => super::window::with_window(spec, keys, user),
+    }
 }

@@ -169,6 +169,7 @@ fn play<E: Operator>(
                     b.kgs[i] as usize,
                     b.ts[i],
                     b.bytes[i] as u64,
+                    b.sub.get(i).copied().unwrap_or(crate::workload::NO_SUB_KEY),
                     watermark,
                     &mut stats,
                 );

@@ -19,9 +19,15 @@ pub struct Trace {
     pub ts: Vec<i64>,
     /// Serialized size of each record.
     pub bytes: Vec<u32>,
+    /// The `sub_key` column of each record (a map state's sub-key), when
+    /// the trace has one: [`NO_SUB_KEY`] where it is empty; else empty.
+    pub sub_keys: Vec<u32>,
     /// The keys that appear.
     pub key_space: KeySpace,
 }
+
+/// A record without a sub-key (an empty `sub_key` field).
+pub const NO_SUB_KEY: u32 = u32::MAX;
 
 enum KeyMap {
     Num(HashMap<i64, u32>),
@@ -76,6 +82,9 @@ impl Trace {
             .from_reader(Lines::new(r));
         let mut rec = csv::ByteRecord::new();
         let (mut ck, mut ct, mut cb) = (0usize, 1usize, 2usize);
+        // The optional `sub_key` column (format v2: after key_group, stream).
+        let mut cs: Option<usize> = None;
+        let mut sub_keys: Vec<u32> = Vec::new();
         let mut first = true;
         let mut keys = Vec::new();
         let mut ts = Vec::new();
@@ -132,6 +141,7 @@ impl Trace {
                             "header has no `bytes` column (expected key,ts_ms,bytes)".into(),
                         )
                     })?;
+                    cs = find(&["sub_key"]);
                     continue;
                 }
             }
@@ -222,6 +232,25 @@ impl Trace {
             if kgs.len() > u32::MAX as usize - 1 {
                 return Err(bad(line, "more than 2^32 distinct keys".into()));
             }
+            if let Some(c) = cs {
+                let f = rec.get(c).unwrap_or_default();
+                let sub = if f.is_empty() {
+                    NO_SUB_KEY
+                } else {
+                    parse_num::<u32>(f)
+                        .filter(|&v| v != NO_SUB_KEY)
+                        .ok_or_else(|| {
+                            bad(
+                                line,
+                                format!(
+                                    "column `sub_key`: '{}' is not a whole number below 2^32 - 1 (or empty)",
+                                    lossy(f)
+                                ),
+                            )
+                        })?
+                };
+                sub_keys.push(sub);
+            }
             keys.push(id);
             ts.push(t);
             bytes.push(b as u32);
@@ -250,6 +279,7 @@ impl Trace {
             keys,
             ts,
             bytes,
+            sub_keys,
             key_space: KeySpace {
                 key_group: kgs,
                 key_bytes,
@@ -410,4 +440,3 @@ mod tests {
         ));
     }
 }
-

@@ -643,7 +643,11 @@ fn threads_asked_for_beyond_reason_are_capped() {
     // On the command line, -j 100000 is refused up front, with the range.
     m.within_budget("run -j 100000");
     assert_eq!(m.code(), Some(2), "{}", stderr(&m.out));
-    assert!(stderr(&m.out).contains("--jobs") && stderr(&m.out).contains("1 to 1024"), "{}", stderr(&m.out));
+    assert!(
+        stderr(&m.out).contains("--jobs") && stderr(&m.out).contains("1 to 1024"),
+        "{}",
+        stderr(&m.out)
+    );
 }
 
 // ------------------------------------------------ 5. the full-day scenario
@@ -735,8 +739,11 @@ fn each_sweep_point_is_held_to_the_budget_and_auto_falls_back() {
         statecap_measured(&args)
     };
     let csv = || {
-        std::fs::read_to_string(dir.path().join("daily_rollup_1e8_keys_full_day-sweep/sweep.csv"))
-            .unwrap()
+        std::fs::read_to_string(
+            dir.path()
+                .join("daily_rollup_1e8_keys_full_day-sweep/sweep.csv"),
+        )
+        .unwrap()
     };
     // auto: each point too heavy for the exact mode runs analytic.
     let m = sweep(&[]);
@@ -745,7 +752,9 @@ fn each_sweep_point_is_held_to_the_budget_and_auto_falls_back() {
     let text = csv();
     assert_eq!(text.lines().count(), 3, "{text}");
     assert!(
-        text.lines().skip(1).all(|l| l.contains("analytic") && !l.contains("error")),
+        text.lines()
+            .skip(1)
+            .all(|l| l.contains("analytic") && !l.contains("error")),
         "{text}"
     );
     // The sampled mode fits no point: each is an error row naming the

@@ -98,7 +98,12 @@ fn every_format_exits_as_text_does() {
     ] {
         for format in ["text", "json", "junit", "github"] {
             let o = check(&files, format);
-            assert_eq!(o.status.code(), Some(code), "{format} {files:?}: {}", stderr(&o));
+            assert_eq!(
+                o.status.code(),
+                Some(code),
+                "{format} {files:?}: {}",
+                stderr(&o)
+            );
         }
     }
 }
@@ -163,7 +168,9 @@ fn junit_validates_against_the_jenkins_schema() {
     // Counts and elements, read without a parser: one suite per scenario.
     assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
     assert!(
-        xml.contains("<testsuites name=\"statecap check\" tests=\"3\" failures=\"1\" errors=\"1\">"),
+        xml.contains(
+            "<testsuites name=\"statecap check\" tests=\"3\" failures=\"1\" errors=\"1\">"
+        ),
         "{xml}"
     );
     assert_eq!(xml.matches("<testsuite ").count(), 3);
@@ -201,7 +208,10 @@ fn junit_validates_against_the_jenkins_schema() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(!bad.status.success(), "a testsuite without `tests` must not validate");
+    assert!(
+        !bad.status.success(),
+        "a testsuite without `tests` must not validate"
+    );
 }
 
 /// One workflow command: `::cmd prop=v,prop=v::message`, decoded as the
@@ -235,7 +245,11 @@ fn github_annotations_point_at_the_deciding_line() {
     let o = check(&[&fails, &holds, &none], "github");
     let text = stdout(&o);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 3, "one command per scenario, on one line each:\n{text}");
+    assert_eq!(
+        lines.len(),
+        3,
+        "one command per scenario, on one line each:\n{text}"
+    );
     let want = [
         ("error", &fails, line_of(&fails, "state.checkpoints.dir")),
         ("notice", &holds, line_of(&holds, "backend = ")),
@@ -245,14 +259,21 @@ fn github_annotations_point_at_the_deciding_line() {
         let (c, props, message) = parse_command(line);
         assert_eq!(c, cmd, "{line}");
         let get = |k: &str| props.iter().find(|(p, _)| p == k).map(|(_, v)| v.clone());
-        assert_eq!(get("file").as_deref(), Some(file.to_str().unwrap()), "{line}");
+        assert_eq!(
+            get("file").as_deref(),
+            Some(file.to_str().unwrap()),
+            "{line}"
+        );
         assert_eq!(get("line"), Some(at.to_string()), "{line}");
         assert_eq!(get("col").as_deref(), Some("1"), "{line}");
         assert!(get("title").unwrap().starts_with("statecap: "), "{line}");
         // The message is the text verdict (and, for a failure, why the
         // backend is what it is).
         let verdict = stdout(&check(&[file], "text"));
-        assert!(message.starts_with(verdict.trim_end()), "{message}\n---\n{verdict}");
+        assert!(
+            message.starts_with(verdict.trim_end()),
+            "{message}\n---\n{verdict}"
+        );
     }
     let (_, _, failing) = parse_command(lines[0]);
     assert!(

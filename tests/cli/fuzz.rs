@@ -2975,11 +2975,7 @@ fn gate_expected(summary: &[u8]) -> Option<i32> {
         .ok()?
         .iter()
         .position(|h| h == "failed_checkpoints")?;
-    let taken = r
-        .headers()
-        .ok()?
-        .iter()
-        .position(|h| h == "checkpoints")?;
+    let taken = r.headers().ok()?.iter().position(|h| h == "checkpoints")?;
     let mut failed = false;
     let mut checkpoints = 0;
     for rec in r.records() {

@@ -10,6 +10,10 @@
 //!   (and the Flink 1.9 legacy case), replayed from its trace through the
 //!   library: bytes per subtask, checkpoint status, Flink's failure message
 //!   and the bytes of every key group equal to the byte.
+//! - `ops_ground_truth`  `tests/ground-truth-ops`: every hashmap case of a
+//!   `process` or `dedup` operator (TTL cleanup none or full snapshot) replayed
+//!   through the library, bytes and status of every row equal to real Flink's;
+//!   the other cases refused at the field statecap does not simulate.
 //! - `generated`         the same cases with the trace line removed (input
 //!   generated from the seed): the largest subtask per checkpoint within 3 %
 //!   (median over all checkpoints).
@@ -83,10 +87,10 @@
 mod support;
 
 mod accuracy;
-mod code_over_file;
 mod budgets;
 mod chart_labels;
 mod ci_formats;
+mod code_over_file;
 mod config_emit;
 mod determinism;
 mod explain_config;
@@ -99,6 +103,7 @@ mod hostile_inputs;
 mod invariants;
 mod layers;
 mod no_checkpoint;
+mod ops_ground_truth;
 mod parallel;
 mod properties;
 mod readme;

@@ -252,6 +252,7 @@ impl<V: ValueModel> Operator for Aligned<'_, V> {
         kg: usize,
         ts: i64,
         bytes: u64,
+        _sub_key: u32,
         watermark: i64,
         stats: &mut RunStats,
     ) {

@@ -314,6 +314,7 @@ impl<V: ValueModel> Operator for Sessions<'_, V> {
         kg: usize,
         ts: i64,
         bytes: u64,
+        _sub_key: u32,
         watermark: i64,
         stats: &mut RunStats,
     ) {

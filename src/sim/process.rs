@@ -1,0 +1,541 @@
+//! Keyed operators that are not windows: a `KeyedProcessFunction` with
+//! declared value / list / map states, an optional event-time timer per
+//! record, and state TTL (`kind = "process"`), and the deduplication
+//! pattern (`kind = "dedup"`: one `ValueState<Boolean>` "seen", read on
+//! every record, written on a key's first). Heap snapshot bytes, per key
+//! group, as `HeapSnapshotStrategy` writes them (tests/ground-truth-ops/
+//! FACTS.md):
+//!
+//! - value entry: namespace (1) + key + value (+ 8 with TTL);
+//! - list entry: 1 + key + 4 + per element (record bytes, + 8 with TTL);
+//! - map entry: 1 + key + 4 + per map entry (string key + 1 null flag +
+//!   value, + 8 with TTL);
+//! - timer: 8 + key + 1, one per distinct (key, timestamp);
+//! - every registered state (the declared ones and the two
+//!   `user-timers` queues) frames every key group with 6 bytes.
+//!
+//! TTL runs on processing time = timestamp + `processing_lag_ms`; a value
+//! written at `s` is expired at `now` iff `s + ttl <= now`; a checkpoint
+//! happens at the processing time of the last record before it, and with
+//! `cleanupFullSnapshot` it leaves out expired values, list elements and
+//! map entries (and a list or map left empty). How each access reads and
+//! re-stamps follows `TtlValueState`, `TtlListState`, `TtlMapState`.
+//!
+//! Per key: a timestamp per value state, a small vector per list and per
+//! map (kept, never shrunk: after a key's first records the per-record
+//! path allocates only when a list or map outgrows its largest size so
+//! far), and a count of pending timers; the timers themselves in one heap.
+//! The run is sequential: the checkpoint's processing time is the last
+//! record's, which one partition alone would not know.
+
+use crate::flink::serializer::{
+    DeclaredState, KEY_GROUP_ID_BYTES, KEYED_HEADER_BASE_BYTES, PER_STATE_FRAMING_BYTES,
+    TTL_TIMESTAMP_BYTES, VOID_NAMESPACE_BYTES, declared_state_meta_bytes, string_bytes,
+};
+use crate::scenario::{KeyedOperator, StateKind, StateWrite, TtlCleanup};
+use crate::sim::operator::{History, Operator};
+use crate::sim::{RunStats, Snapshot};
+use crate::workload::{KeyBytes, KeySpace, NO_SUB_KEY};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
+
+/// The timer queues every `KeyedProcessOperator` registers in `open()`.
+const TIMER_QUEUES: [&str; 2] = [
+    "_timer_state/event_user-timers",
+    "_timer_state/processing_user-timers",
+];
+
+/// A value state never written (or cleared).
+const ABSENT: i64 = i64::MIN;
+
+/// The heap snapshot's header and per-key-group framing of `op`.
+pub fn heap_format(op: &KeyedOperator) -> (u64, u64) {
+    let mut header = KEYED_HEADER_BASE_BYTES;
+    for s in &op.states {
+        let ser = match s.kind {
+            StateKind::Value { value_bytes: 1 } => DeclaredState::BooleanValue,
+            StateKind::Value { .. } => DeclaredState::LongValue,
+            StateKind::List { .. } => DeclaredState::RecordList,
+            StateKind::Map { .. } => DeclaredState::StringLongMap,
+        };
+        header += declared_state_meta_bytes(ser, &s.name, s.ttl.is_some());
+    }
+    for q in TIMER_QUEUES {
+        header += declared_state_meta_bytes(DeclaredState::VoidTimers, q, false);
+    }
+    let states = op.states.len() as u64 + TIMER_QUEUES.len() as u64;
+    (
+        header,
+        KEY_GROUP_ID_BYTES + states * PER_STATE_FRAMING_BYTES,
+    )
+}
+
+/// A state's TTL, at run time.
+#[derive(Clone, Copy)]
+struct Ttl {
+    ttl: i64,
+    on_read: bool,
+    return_expired: bool,
+    full_snapshot: bool,
+}
+
+/// Whether a value stamped `stamp` is expired at `now` (`TtlUtils.expired`).
+#[inline(always)]
+fn expired(ttl: Option<Ttl>, stamp: i64, now: i64) -> bool {
+    ttl.is_some_and(|t| stamp.saturating_add(t.ttl) <= now)
+}
+
+enum Store {
+    /// Last write time per key ([`ABSENT`]: none).
+    Value {
+        value_bytes: u64,
+        first_only: bool,
+        stamp: Vec<i64>,
+    },
+    /// Per key: (write time, element bytes) in list order.
+    List {
+        cap: usize,
+        lists: Vec<Vec<(i64, u32)>>,
+        scratch: Vec<u32>,
+    },
+    /// Per key: (sub-key, write time).
+    Map {
+        prefix_len: u64,
+        map_keys: u32,
+        value_bytes: u64,
+        maps: Vec<Vec<(u32, i64)>>,
+    },
+}
+
+struct State {
+    ttl: Option<Ttl>,
+    store: Store,
+}
+
+impl State {
+    fn clear(&mut self, key: usize) {
+        match &mut self.store {
+            Store::Value { stamp, .. } => stamp[key] = ABSENT,
+            Store::List { lists, .. } => lists[key].clear(),
+            Store::Map { maps, .. } => maps[key].clear(),
+        }
+    }
+}
+
+/// A process or dedup operator over every key of the key space.
+pub(super) struct Process<'k> {
+    key_group: &'k [u16],
+    key_bytes: &'k KeyBytes,
+    lag: i64,
+    states: Vec<State>,
+    /// Records per key (drawing generated sub-keys), if a map needs them.
+    seen: Vec<u32>,
+    timer_delay: Option<i64>,
+    clears: Vec<usize>,
+    timers: BinaryHeap<Reverse<(i64, u32)>>,
+    timer_set: HashSet<(u32, i64)>,
+    pending: Vec<u32>,
+    /// Processing time of the last record.
+    now: i64,
+    /// Keeps the loads of [`Operator::prefetch`].
+    sink: u64,
+    history: History,
+}
+
+impl<'k> Process<'k> {
+    pub(super) fn new(op: &KeyedOperator, keys: &'k KeySpace, kgs: usize) -> Self {
+        let n = keys.len();
+        let mut needs_seen = false;
+        let states = op
+            .states
+            .iter()
+            .map(|s| {
+                let ttl = s.ttl.map(|t| Ttl {
+                    ttl: t.ttl_ms,
+                    on_read: t.update_on_read,
+                    return_expired: t.return_expired,
+                    full_snapshot: t.cleanup == TtlCleanup::FullSnapshot,
+                });
+                let ts_bytes = if ttl.is_some() {
+                    TTL_TIMESTAMP_BYTES
+                } else {
+                    0
+                };
+                let store = match &s.kind {
+                    StateKind::Value { value_bytes } => Store::Value {
+                        value_bytes: *value_bytes as u64 + ts_bytes,
+                        first_only: s.write == StateWrite::FirstPerKey,
+                        stamp: vec![ABSENT; n],
+                    },
+                    StateKind::List { max_elements } => {
+                        let cap = max_elements.unwrap_or(0) as usize;
+                        Store::List {
+                            cap,
+                            lists: (0..n).map(|_| Vec::with_capacity(cap.min(64))).collect(),
+                            scratch: Vec::with_capacity(cap.min(1 << 16)),
+                        }
+                    }
+                    StateKind::Map {
+                        prefix,
+                        map_keys,
+                        value_bytes,
+                    } => {
+                        needs_seen = true;
+                        Store::Map {
+                            prefix_len: prefix.len() as u64,
+                            map_keys: *map_keys,
+                            value_bytes: *value_bytes as u64 + ts_bytes,
+                            maps: (0..n).map(|_| Vec::new()).collect(),
+                        }
+                    }
+                };
+                State { ttl, store }
+            })
+            .collect();
+        Process {
+            key_group: &keys.key_group,
+            key_bytes: &keys.key_bytes,
+            lag: op.processing_lag_ms,
+            states,
+            seen: if needs_seen { vec![0; n] } else { Vec::new() },
+            timer_delay: op.timer.as_ref().map(|t| t.delay_ms),
+            clears: op.timer.as_ref().map_or(Vec::new(), |t| t.clears.clone()),
+            timers: BinaryHeap::new(),
+            timer_set: HashSet::new(),
+            pending: if op.timer.is_some() {
+                vec![0; n]
+            } else {
+                Vec::new()
+            },
+            now: i64::MIN,
+            sink: 0,
+            history: History::new(kgs),
+        }
+    }
+}
+
+/// The sub-key of a generated record: uniform over `0..map_keys`, from
+/// the key and its record count (splitmix64).
+#[inline(always)]
+fn drawn_sub_key(key: u32, nth: u32, map_keys: u32) -> u32 {
+    let mut z = ((key as u64) << 32 | nth as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    ((z >> 32) * map_keys as u64 >> 32) as u32
+}
+
+/// Decimal digits of `v`.
+#[inline(always)]
+fn digits(mut v: u32) -> u64 {
+    let mut n = 1;
+    while v >= 10 {
+        v /= 10;
+        n += 1;
+    }
+    n
+}
+
+impl Operator for Process<'_> {
+    #[inline]
+    fn key_groups(&mut self, keys: &[u32], kgs: &mut [u16]) {
+        for (k, g) in keys.iter().zip(kgs.iter_mut()) {
+            *g = self.key_group[*k as usize];
+        }
+        self.prefetch(keys);
+    }
+
+    /// Loads the keys' lists and maps ahead (a cache miss each over a
+    /// large key space): independent loads here overlap, in `element` they
+    /// would stall one by one.
+    #[inline]
+    fn prefetch(&mut self, keys: &[u32]) {
+        let mut sink = 0u64;
+        for st in &self.states {
+            match &st.store {
+                Store::Value { stamp, .. } => {
+                    for &k in keys {
+                        sink ^= stamp[k as usize] as u64;
+                    }
+                }
+                Store::List { lists, .. } => {
+                    for &k in keys {
+                        let l = &lists[k as usize];
+                        sink ^= l.first().map_or(0, |e| e.1 as u64);
+                    }
+                }
+                Store::Map { maps, .. } => {
+                    for &k in keys {
+                        let m = &maps[k as usize];
+                        sink ^= m.first().map_or(0, |e| e.0 as u64);
+                    }
+                }
+            }
+        }
+        self.sink = self.sink.wrapping_add(sink);
+    }
+
+    #[inline(always)]
+    fn element(
+        &mut self,
+        key: u32,
+        kg: usize,
+        ts: i64,
+        bytes: u64,
+        sub_key: u32,
+        _watermark: i64,
+        _stats: &mut RunStats,
+    ) {
+        self.history.record(kg);
+        let now = ts.saturating_add(self.lag);
+        self.now = now;
+        let k = key as usize;
+        let nth = match self.seen.get_mut(k) {
+            Some(c) => {
+                *c = c.wrapping_add(1);
+                *c
+            }
+            None => 0,
+        };
+        for st in self.states.iter_mut() {
+            let ttl = st.ttl;
+            match &mut st.store {
+                Store::Value {
+                    first_only, stamp, ..
+                } => {
+                    let s = stamp[k];
+                    if !*first_only || s == ABSENT {
+                        stamp[k] = now;
+                    } else if let Some(t) = ttl {
+                        // TtlValueState.value(): an expired value is
+                        // cleared and reads as null (then written again)
+                        // unless ReturnExpiredIfNotCleanedUp; OnReadAndWrite
+                        // re-stamps what it returns.
+                        if (expired(ttl, s, now) && !t.return_expired) || t.on_read {
+                            stamp[k] = now;
+                        }
+                    }
+                }
+                Store::List {
+                    cap,
+                    lists,
+                    scratch,
+                } => {
+                    let l = &mut lists[k];
+                    if *cap == 0 {
+                        // add() alone: no read.
+                        l.push((now, bytes as u32));
+                        continue;
+                    }
+                    // get(): the unexpired elements (all of them with
+                    // ReturnExpiredIfNotCleanedUp).
+                    let ret = ttl.is_some_and(|t| t.return_expired);
+                    let mut unexpired = 0usize;
+                    scratch.clear();
+                    for &(s, b) in l.iter() {
+                        let live = !expired(ttl, s, now);
+                        unexpired += live as usize;
+                        if live || ret {
+                            scratch.push(b);
+                        }
+                    }
+                    if scratch.len() >= *cap {
+                        // Full: clear, re-add the newest cap - 1 and this one.
+                        l.clear();
+                        for &b in &scratch[scratch.len() + 1 - *cap..] {
+                            l.push((now, b));
+                        }
+                    } else if unexpired == 0 {
+                        // The iteration found no unexpired element: cleared.
+                        l.clear();
+                    } else if ttl.is_some_and(|t| t.on_read) {
+                        // OnReadAndWrite: get() rewrites the unexpired ones.
+                        l.retain(|&(s, _)| !expired(ttl, s, now));
+                        for e in l.iter_mut() {
+                            e.0 = now;
+                        }
+                    }
+                    l.push((now, bytes as u32));
+                }
+                Store::Map { map_keys, maps, .. } => {
+                    let sub = if sub_key == NO_SUB_KEY {
+                        drawn_sub_key(key, nth, *map_keys)
+                    } else {
+                        sub_key
+                    };
+                    let m = &mut maps[k];
+                    match m.iter_mut().find(|e| e.0 == sub) {
+                        Some(e) => e.1 = now,
+                        None => m.push((sub, now)),
+                    }
+                }
+            }
+        }
+        if let Some(d) = self.timer_delay {
+            let at = ts.saturating_add(d);
+            if self.timer_set.insert((key, at)) {
+                self.timers.push(Reverse((at, key)));
+                self.pending[k] += 1;
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn advance(&mut self, time: i64, _stats: &mut RunStats) {
+        while let Some(&Reverse((at, key))) = self.timers.peek() {
+            if at > time {
+                break;
+            }
+            self.timers.pop();
+            self.timer_set.remove(&(key, at));
+            self.pending[key as usize] -= 1;
+            for &i in &self.clears {
+                self.states[i].clear(key as usize);
+            }
+        }
+    }
+
+    fn snapshot(&mut self, watermark: i64, snap: &mut Snapshot, stats: &mut RunStats) {
+        self.advance(watermark, stats);
+        let now = self.now;
+        // cleanupFullSnapshot leaves out what is expired at the checkpoint.
+        let kept = |ttl: Option<Ttl>, s: i64| {
+            !(ttl.is_some_and(|t| t.full_snapshot) && expired(ttl, s, now))
+        };
+        for k in 0..self.key_group.len() {
+            let kg = self.key_group[k] as usize;
+            let key_bytes = self.key_bytes.get(k as u32);
+            let entry_base = VOID_NAMESPACE_BYTES + key_bytes;
+            let mut bytes = 0u64;
+            let mut entries = 0u64;
+            for st in &self.states {
+                let ttl = st.ttl;
+                let ts_bytes = if ttl.is_some() {
+                    TTL_TIMESTAMP_BYTES
+                } else {
+                    0
+                };
+                match &st.store {
+                    Store::Value {
+                        value_bytes, stamp, ..
+                    } => {
+                        let s = stamp[k];
+                        if s != ABSENT && kept(ttl, s) {
+                            bytes += entry_base + value_bytes;
+                            entries += 1;
+                        }
+                    }
+                    Store::List { lists, .. } => {
+                        let mut n = 0u64;
+                        let mut b = 0u64;
+                        for &(s, e) in &lists[k] {
+                            if kept(ttl, s) {
+                                n += 1;
+                                b += e as u64 + ts_bytes;
+                            }
+                        }
+                        if n > 0 {
+                            bytes += entry_base + 4 + b;
+                            entries += 1;
+                        }
+                    }
+                    Store::Map {
+                        prefix_len,
+                        value_bytes,
+                        maps,
+                        ..
+                    } => {
+                        let mut n = 0u64;
+                        let mut b = 0u64;
+                        for &(sub, s) in &maps[k] {
+                            if kept(ttl, s) {
+                                n += 1;
+                                b += string_bytes(prefix_len + digits(sub)) + 1 + value_bytes;
+                            }
+                        }
+                        if n > 0 {
+                            bytes += entry_base + 4 + b;
+                            entries += 1;
+                        }
+                    }
+                }
+            }
+            let timers = self.pending.get(k).copied().unwrap_or(0) as u64;
+            bytes += timers * (8 + key_bytes + VOID_NAMESPACE_BYTES);
+            snap.kg_bytes[kg] += bytes;
+            snap.kg_entries[kg] += entries;
+            snap.kg_timers[kg] += timers;
+            snap.kg_live_keys[kg] += (entries + timers > 0) as u64;
+        }
+        self.history.write(snap);
+    }
+
+    const SHARED_EXTENTS: bool = false;
+
+    #[inline(always)]
+    fn foreign_record(&mut self, _ts: i64, _watermark: i64) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{KeyedKind, KeyedState, Ttl as ScTtl};
+
+    fn op(states: Vec<KeyedState>) -> KeyedOperator {
+        KeyedOperator {
+            kind: KeyedKind::Process,
+            states,
+            timer: None,
+            processing_lag_ms: 0,
+        }
+    }
+
+    #[test]
+    fn headers_as_measured() {
+        let v = |name: &str, vb: u32| KeyedState {
+            name: name.into(),
+            kind: StateKind::Value { value_bytes: vb },
+            write: StateWrite::EveryRecord,
+            ttl: None,
+        };
+        let list = KeyedState {
+            name: "last".into(),
+            kind: StateKind::List {
+                max_elements: Some(3),
+            },
+            write: StateWrite::EveryRecord,
+            ttl: None,
+        };
+        let map = KeyedState {
+            name: "events".into(),
+            kind: StateKind::Map {
+                prefix: "e".into(),
+                map_keys: 10,
+                value_bytes: 8,
+            },
+            write: StateWrite::EveryRecord,
+            ttl: None,
+        };
+        assert_eq!(heap_format(&op(vec![v("count", 8)])), (1040, 4 + 18));
+        assert_eq!(heap_format(&op(vec![v("seen", 1)])).0, 1045);
+        let all = vec![v("count", 8), list, map];
+        assert_eq!(heap_format(&op(all.clone())), (2157, 4 + 30));
+        let ttl = Some(ScTtl {
+            ttl_ms: 5000,
+            update_on_read: false,
+            return_expired: false,
+            cleanup: TtlCleanup::None,
+        });
+        let with_ttl = all.into_iter().map(|s| KeyedState { ttl, ..s }).collect();
+        assert_eq!(heap_format(&op(with_ttl)).0, 2709);
+    }
+
+    #[test]
+    fn drawn_sub_keys_stay_in_range() {
+        for k in 0..100 {
+            for n in 0..100 {
+                assert!(drawn_sub_key(k, n, 7) < 7);
+            }
+        }
+    }
+}

@@ -1,0 +1,276 @@
+//! Real Flink's measurements of keyed operators other than windows
+//! (`tests/ground-truth-ops`, Flink 1.20.5 and 2.2.1): every hashmap case
+//! of a `process` or `dedup` operator whose TTL cleanup statecap simulates
+//! (none, full snapshot) replayed from its trace through the library, each
+//! row's bytes and checkpoint status equal to the byte. The cases it does
+//! not simulate are refused with an error naming the field.
+
+use crate::support::{Table, manifest_dir};
+use statecap::Scenario;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    manifest_dir().join("tests/ground-truth-ops")
+}
+
+/// One row of a case's `expected.csv` (format v2: with `operator`).
+#[derive(Debug, Clone, serde::Deserialize)]
+struct Row {
+    records: u64,
+    checkpoint: u64,
+    operator: String,
+    subtask: u32,
+    key_group_start: u32,
+    key_group_end: u32,
+    checkpoint_status: String,
+    state_bytes: Option<u64>,
+}
+
+fn expected(case: &str) -> Vec<Row> {
+    let p = root().join("cases").join(case).join("expected.csv");
+    let mut r = csv::Reader::from_path(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    r.deserialize()
+        .map(|row| row.unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        .collect()
+}
+
+/// The cases.csv lines of the hashmap cases.
+fn heap_cases() -> Vec<std::collections::BTreeMap<String, String>> {
+    Table::read(&root().join("cases.csv"))
+        .rows
+        .into_iter()
+        .filter(|r| r["backend"] == "hashmap")
+        .collect()
+}
+
+/// Whether statecap simulates the case: a process or dedup operator alone,
+/// with TTL cleanup none or full snapshot (or no TTL).
+fn covered(r: &std::collections::BTreeMap<String, String>) -> bool {
+    matches!(r["job"].as_str(), "process" | "dedup")
+        && matches!(r["ttl_cleanup"].as_str(), "" | "none" | "full_snapshot")
+}
+
+/// Every difference between the simulation of `case` and `rows`.
+fn differences(case: &str, rows: &[Row]) -> (usize, Vec<String>) {
+    let path = root().join("cases").join(case).join("scenario.toml");
+    let scenario = Scenario::load(&path).unwrap_or_else(|e| panic!("{case}: does not load: {e}"));
+    let result = statecap::simulate(&scenario, &Default::default())
+        .map(statecap::Run::into_result)
+        .unwrap_or_else(|e| panic!("{case}: does not simulate: {e}"));
+    let mut diffs = Vec::new();
+    let mut compared = 0;
+    let names: BTreeSet<&str> = rows.iter().map(|r| r.operator.as_str()).collect();
+    for name in names {
+        let Some(op) = result.operators.iter().find(|o| o.name == name) else {
+            diffs.push(format!("{case}: no operator '{name}' predicted"));
+            continue;
+        };
+        let want: BTreeSet<u64> = rows
+            .iter()
+            .filter(|r| r.operator == name)
+            .map(|r| r.records)
+            .collect();
+        let got: BTreeSet<u64> = op.checkpoints.iter().map(|c| c.records).collect();
+        if want != got {
+            diffs.push(format!(
+                "{case} {name}: checkpoints at records {got:?}, Flink took {want:?}"
+            ));
+        }
+        for e in rows.iter().filter(|r| r.operator == name) {
+            let at = format!("{case} {name} records={} subtask={}", e.records, e.subtask);
+            let Some(cp) = op.checkpoints.iter().find(|c| c.records == e.records) else {
+                continue;
+            };
+            let Some(st) = cp.subtasks.iter().find(|s| s.subtask == e.subtask) else {
+                diffs.push(format!("{at}: no such subtask predicted"));
+                continue;
+            };
+            compared += 1;
+            if cp.checkpoint != e.checkpoint {
+                diffs.push(format!(
+                    "{at}: checkpoint {} (Flink {})",
+                    cp.checkpoint, e.checkpoint
+                ));
+            }
+            if (st.key_group_start, st.key_group_end) != (e.key_group_start, e.key_group_end) {
+                diffs.push(format!(
+                    "{at}: key groups {}-{} (Flink {}-{})",
+                    st.key_group_start, st.key_group_end, e.key_group_start, e.key_group_end
+                ));
+            }
+            if let Some(want) = e.state_bytes {
+                if st.state_bytes != want {
+                    diffs.push(format!(
+                        "{at}: {} bytes, Flink {want} ({:+})",
+                        st.state_bytes,
+                        st.state_bytes as i64 - want as i64
+                    ));
+                }
+                if (st.state_bytes_low, st.state_bytes_high) != (st.state_bytes, st.state_bytes) {
+                    diffs.push(format!("{at}: given as a range, not exact"));
+                }
+            }
+            if cp.status.name() != e.checkpoint_status {
+                diffs.push(format!(
+                    "{at}: status {} (Flink {})",
+                    cp.status.name(),
+                    e.checkpoint_status
+                ));
+            }
+        }
+    }
+    (compared, diffs)
+}
+
+#[test]
+fn process_and_dedup_heap_bytes_and_status_equal_flinks() {
+    let cases: Vec<String> = heap_cases()
+        .into_iter()
+        .filter(covered)
+        .map(|r| r["case"].clone())
+        .collect();
+    assert!(
+        cases.len() >= 10 && cases.iter().any(|c| c.starts_with("V22_")),
+        "expected the 10 process / dedup heap cases (one on 2.2.1), found {cases:?}"
+    );
+    let mut compared = 0;
+    let mut diffs = Vec::new();
+    for case in &cases {
+        let (n, d) = differences(case, &expected(case));
+        compared += n;
+        diffs.extend(d);
+    }
+    assert!(compared >= 121, "only {compared} rows compared");
+    assert!(
+        diffs.is_empty(),
+        "{} of {compared} rows differ from real Flink:\n  {}",
+        diffs.len(),
+        diffs
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n  ")
+    );
+    eprintln!("{} cases, {compared} rows, all equal", cases.len());
+}
+
+/// The comparison sees a single byte off, and a changed status.
+#[test]
+fn one_byte_off_is_a_difference() {
+    let case = "OP_dedup_p2_k20000_ttl_ocw_full";
+    let mut rows = expected(case);
+    rows[3].state_bytes = rows[3].state_bytes.map(|b| b + 1);
+    rows[5].checkpoint_status = "failed".into();
+    let (_, diffs) = differences(case, &rows);
+    assert_eq!(diffs.len(), 2, "{diffs:?}");
+    assert!(diffs[0].contains("(-1)"), "{diffs:?}");
+}
+
+/// Every other heap case is refused, naming the field statecap does not
+/// simulate: incremental TTL cleanup, a chain's `input`, a join's
+/// `[input]` (two inputs).
+#[test]
+fn the_cases_not_simulated_are_refused_at_their_field() {
+    for r in heap_cases().into_iter().filter(|r| !covered(r)) {
+        let case = &r["case"];
+        let path = root().join("cases").join(case).join("scenario.toml");
+        let e = match Scenario::load(&path) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("{case}: loads, but statecap does not simulate it"),
+        };
+        let field = match (r["job"].as_str(), r["ttl_cleanup"].as_str()) {
+            (_, "incremental" | "default") => "ttl_cleanup`",
+            ("process_window", _) => "operator[1].input`",
+            _ => "`input`: two-input jobs",
+        };
+        assert!(e.contains(field), "{case}: {e}");
+        assert!(e.contains("scenario.toml:"), "{case}: no line: {e}");
+    }
+}
+
+/// The README's commented dedup and process examples, uncommented, parse
+/// (with the README's own scenario, on the heap backend).
+#[test]
+fn the_readme_examples_of_each_kind_parse() {
+    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
+    let at = readme.find("## The scenario file").unwrap();
+    let block = &readme[at..];
+    let start = block.find("# A deduplication operator").unwrap();
+    let end = block[start..].find("\n[state]").unwrap() + start;
+    let examples = &block[start..end];
+    let (dedup, process) = examples
+        .split_once("# A KeyedProcessFunction")
+        .expect("both examples");
+    let head = "name = \"x\"\nflink_version = \"1.20\"\nseed = 1\n[source]\nrecords = 1000\n\
+                events_per_second = 1000\nkeys = 10\nrecord_bytes = 117\n\
+                processing_time = \"event_time\"\nprocessing_lag_ms = 0\n[job]\nparallelism = 2\n";
+    let tail = "[state]\nbackend = \"hashmap\"\n[checkpoints]\nevery_records = 500\n";
+    for (kind, ex) in [("dedup", dedup), ("process", process)] {
+        let body: String = ex
+            .lines()
+            .filter(|l| l.starts_with("# ") && !l.starts_with("# A ") && !l.starts_with("#   "))
+            .map(|l| {
+                let l = &l[2..];
+                // Drop the trailing comment, keep the TOML.
+                match l.find("  #") {
+                    Some(i) if !l.trim_start().starts_with('#') => l[..i].trim_end().to_string(),
+                    _ => l.to_string(),
+                }
+            })
+            .filter(|l| {
+                !l.trim_start().starts_with('#') && !l.contains("ttl_query_time_after_entries")
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let text = format!("{head}{body}\n{tail}");
+        let s = Scenario::parse(&text, std::path::Path::new("readme.toml"))
+            .unwrap_or_else(|e| panic!("{kind}: {e}\n{text}"));
+        assert_eq!(s.operators[0].kind_name(), kind);
+        let r = statecap::simulate(&s, &Default::default()).unwrap();
+        assert_eq!(r.mode, statecap::pipeline::Mode::Exact);
+        assert_eq!(r.result().operators[0].checkpoints.len(), 2);
+    }
+}
+
+/// Bad values in the new fields are errors at their file, line and field.
+#[test]
+fn bad_values_in_the_new_fields_are_named_at_their_line() {
+    let text = "name = \"x\"\nflink_version = \"1.20\"\nseed = 1\n\
+[source]\nrecords = 1000\nevents_per_second = 1000\nkeys = 10\nrecord_bytes = 117\n\
+processing_time = \"wall_clock\"\n\
+[job]\nparallelism = 2\n\
+[[operator]]\nname = \"p\"\nkind = \"process\"\nparallelism = 3\n\
+timer = { time = \"event\", delay = \"1 s\", clears = [\"nope\"] }\n\
+[[operator.state]]\nname = \"a\"\nkind = \"value\"\nvalue_bytes = 4\n\
+[[operator.state]]\nname = \"b\"\nkind = \"list\"\nelement = \"record\"\nttl = \"1 s\"\nttl_update = \"OnWrite\"\nttl_cleanup = \"incremental\"\n\
+[[operator.state]]\nname = \"c\"\nkind = \"set\"\n\
+[state]\nbackend = \"hashmap\"\n[checkpoints]\nevery_records = 500\n";
+    let e = match Scenario::parse(text, std::path::Path::new("bad.toml")) {
+        Err(statecap::Error::Scenario(e)) => e,
+        other => panic!("{other:?}"),
+    };
+    let line_of = |needle: &str| text.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
+    for (field, at) in [
+        ("source.processing_time", line_of("processing_time")),
+        ("operator[0].parallelism", line_of("parallelism = 3")),
+        ("operator[0].timer.clears", line_of("timer =")),
+        (
+            "operator[0].state[0].value_bytes",
+            line_of("value_bytes = 4"),
+        ),
+        ("operator[0].state[1].ttl_update", line_of("ttl_update")),
+        ("operator[0].state[1].ttl_cleanup", line_of("ttl_cleanup")),
+        ("operator[0].state[2].kind", line_of("kind = \"set\"")),
+    ] {
+        let Some(err) = e.iter().find(|x| x.field == field) else {
+            panic!("no error at {field}: {e:?}");
+        };
+        assert_eq!(err.line, Some(at), "{field}: {err:?}");
+        assert!(
+            err.to_string().starts_with(&format!("bad.toml:{at}:")),
+            "{err}"
+        );
+    }
+}
