@@ -215,6 +215,10 @@ impl Chart for CapacityChart {
                     .map(|b| Circle::new((xa.to(p.x), yv(b)), 3, c.filled()))
             }))?;
             if let (Some(cx), Some(l)) = (line.crossing, view.shown.first()) {
+                // A whole-number knob crosses at a whole number: the first
+                // value past the interpolated crossing (the sweep's words
+                // say "10 or more", so does the chart).
+                let cx = if self.x_is_integer { cx.ceil() } else { cx };
                 let x = xa.to(cx);
                 let y = yv(l.bytes);
                 chart.draw_series(DashedLineSeries::new(
@@ -226,7 +230,7 @@ impl Chart for CapacityChart {
                 chart.draw_series(std::iter::once(Circle::new((x, y), 5, c.stroke_width(2))))?;
                 let below_half = (i % 2) == 0;
                 let label = if self.x_is_integer && cx < 1000.0 {
-                    super::trim_number((cx * 10.0).round() / 10.0)
+                    format!("{} or more", super::trim_number(cx))
                 } else if self.x_is_integer {
                     compact_count(two_digits(cx))
                 } else if self.x_is_ms {
@@ -244,6 +248,15 @@ impl Chart for CapacityChart {
                 )))?;
             }
         }
+        // What the marks mean.
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+            .label("point: the checkpoints hold")
+            .legend(|(x, y)| Circle::new((x + 9, y), 3, super::GREY.filled()));
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+            .label("cross: a checkpoint fails")
+            .legend(|(x, y)| Cross::new((x + 9, y), 5, FAIL.stroke_width(2)));
         parts::legend(
             &mut chart,
             super::legend_corner(
