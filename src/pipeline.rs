@@ -112,12 +112,24 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
         },
         e => e,
     })?;
+    // RocksDB in an exact run replays every write into one instance per
+    // subtask: on one thread (the instances see the writes in order).
+    let rocks_writes = |op: &crate::scenario::WindowOperator| {
+        mode == Mode::Exact
+            && configs.iter().any(|c| c.backend == crate::flink::Backend::RocksDb)
+            && !matches!(op.assigner, Assigner::Session { .. })
+    };
+    let any_rocks_writes = s.operators.iter().any(rocks_writes);
     // The plan's threads, fewer for a trace shorter than its size said;
     // never more than key groups.
-    let threads = mode::threads_for(mode, workload.records, plan.estimate.threads)
-        .min(plan.estimate.threads)
-        .min(s.max_parallelism as usize)
-        .max(1);
+    let threads = if any_rocks_writes {
+        1
+    } else {
+        mode::threads_for(mode, workload.records, plan.estimate.threads)
+            .min(plan.estimate.threads)
+            .min(s.max_parallelism as usize)
+            .max(1)
+    };
     let layout = s.layout();
     let mut sampler = (mode == Mode::Sampled)
         .then(|| Sampler::new(sampling_weights(s, &workload), layout.clone()));
@@ -133,7 +145,7 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
             }
             Some(owner)
         }
-        None => (threads > 1)
+        None => (threads > 1 && !any_rocks_writes)
             .then(|| sim::partition(&workload.key_group_weights(s.max_parallelism), threads)),
     };
     let mut results: Vec<ScenarioResult> = configs
@@ -173,11 +185,31 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
             payload: s.source.payload,
             heap_timers: s.timer_service == crate::scenario::TimerService::Heap,
         };
+        let recorder = rocks_writes(op).then(|| {
+            let version = if s.flink_version.major >= 2 {
+                backend::rocksdb::sst::RocksVersion::V8_10
+            } else {
+                backend::rocksdb::sst::RocksVersion::V6_20
+            };
+            backend::rocksdb::RocksWrites::new(&backend::rocksdb::RecorderSetup {
+                layout: layout.clone(),
+                key_len: job.key_bytes.round().max(1.0) as usize,
+                heap_timers: job.heap_timers,
+                value: job.value,
+                version,
+                wbm_capacity: backend::rocksdb::wbm_capacity(&s.flink_conf, s.parallelism).bytes,
+                seed: s.seed,
+            })
+        });
+        let (writes, rocks_log) = match recorder {
+            Some((w, l)) => (Some(w), Some(l)),
+            None => (None, None),
+        };
         let mut per_option: Vec<OptionRun> = configs
             .iter()
             .map(|c| OptionRun {
                 config: c,
-                model: backend::model_for(c, &job),
+                model: backend::model_for(c, &job, rocks_log.as_ref()),
                 checkpoints: Vec::new(),
                 peak: None,
                 peak_kgs: Vec::new(),
@@ -200,15 +232,26 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
                 run.checkpoint(snap);
             }
         };
-        let stats = play(
-            mode,
-            s,
-            &spec,
-            &workload,
-            partitions.as_deref(),
-            &mut on_checkpoint,
-            &progress,
-        );
+        let stats = match writes {
+            Some(w) => sim::simulate_with_writes(
+                &spec,
+                &workload.keys,
+                workload.records,
+                workload.input(),
+                w,
+                &mut on_checkpoint,
+                &progress,
+            ),
+            None => play(
+                mode,
+                s,
+                &spec,
+                &workload,
+                partitions.as_deref(),
+                &mut on_checkpoint,
+                &progress,
+            ),
+        };
         for (run, result) in per_option.into_iter().zip(results.iter_mut()) {
             result.operators.push(OperatorResult {
                 name: op.name.clone(),

@@ -6,6 +6,7 @@
 //! The drivers ([`super::simulate`], [`super::parallel`]) know nothing else
 //! of the operator.
 
+use super::writes::StateWrites;
 use super::{OperatorSpec, RunStats, Snapshot};
 use crate::workload::KeySpace;
 
@@ -98,10 +99,12 @@ pub(crate) trait OperatorUser {
 
 /// Calls `user` with the constructor of the operator `spec` describes.
 /// A new kind of operator is a file beside `window.rs` and one arm here.
-pub(crate) fn with_operator<U: OperatorUser>(
+/// `writes` hears the state writes of the (first) operator made.
+pub(crate) fn with_operator<U: OperatorUser, W: StateWrites + Default + Send>(
     spec: &OperatorSpec,
     keys: &KeySpace,
+    writes: W,
     user: U,
 ) -> RunStats {
-    super::window::with_window(spec, keys, user)
+    super::window::with_window(spec, keys, writes, user)
 }

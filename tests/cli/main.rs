@@ -97,6 +97,7 @@ mod properties;
 mod readme;
 mod recommend;
 mod report_html;
+mod rocksdb_sst;
 mod scenario_errors;
 mod shipped_scenarios;
 mod sweep;
