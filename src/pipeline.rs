@@ -114,12 +114,10 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
     })?;
     // RocksDB in an exact run replays every write into one instance per
     // subtask: on one thread (the instances see the writes in order).
-    let rocks_writes = |op: &crate::scenario::WindowOperator| {
-        mode == Mode::Exact
-            && configs.iter().any(|c| c.backend == crate::flink::Backend::RocksDb)
-            && !matches!(op.assigner, Assigner::Session { .. })
-    };
-    let any_rocks_writes = s.operators.iter().any(rocks_writes);
+    let any_rocks_writes = mode == Mode::Exact
+        && configs
+            .iter()
+            .any(|c| c.backend == crate::flink::Backend::RocksDb);
     // The plan's threads, fewer for a trace shorter than its size said;
     // never more than key groups.
     let threads = if any_rocks_writes {
@@ -185,7 +183,7 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
             payload: s.source.payload,
             heap_timers: s.timer_service == crate::scenario::TimerService::Heap,
         };
-        let recorder = rocks_writes(op).then(|| {
+        let recorder = any_rocks_writes.then(|| {
             let version = if s.flink_version.major >= 2 {
                 backend::rocksdb::sst::RocksVersion::V8_10
             } else {
@@ -195,10 +193,12 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
                 layout: layout.clone(),
                 key_len: job.key_bytes.round().max(1.0) as usize,
                 heap_timers: job.heap_timers,
+                merging: job.merging,
                 value: job.value,
                 version,
                 wbm_capacity: backend::rocksdb::wbm_capacity(&s.flink_conf, s.parallelism).bytes,
                 seed: s.seed,
+                key_values: workload.keys.values.clone(),
             })
         });
         let (writes, rocks_log) = match recorder {

@@ -86,7 +86,9 @@ fn with_value<V: ValueModel + Send + Sync, U: OperatorUser, W: StateWrites + Def
             )
         }),
         Assigner::Session { gap_ms } => {
-            user.run(|| session::Sessions::new(keys, kgs, gap_ms, lateness, processing, v))
+            user.run(|| {
+                session::Sessions::new(keys, kgs, gap_ms, lateness, processing, v, take())
+            })
         }
     }
 }

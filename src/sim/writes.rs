@@ -39,6 +39,13 @@ pub trait StateWrites {
     fn delete_timer(&mut self, kg: usize, key: u32, time: i64, window: Window);
     /// `key`'s entry of `window` is cleared (the window is purged).
     fn clear(&mut self, kg: usize, key: u32, window: Window);
+    /// Session windows' `mergeNamespaces`: `source`'s entry is read,
+    /// deleted and merged into `target`'s.
+    fn merge_namespace(&mut self, kg: usize, key: u32, target: Window, source: Window);
+    /// Session windows' `MergingWindowSet.persist`: the key's mapping of
+    /// windows to state windows is written (`ListState.update`; a DELETE
+    /// when empty).
+    fn merging_set(&mut self, kg: usize, key: u32, pairs: &[(Window, Window)]);
     /// A checkpoint barrier: the snapshot of every subtask is taken now.
     fn barrier(&mut self, checkpoint: u64);
 }
@@ -61,6 +68,10 @@ impl StateWrites for NoWrites {
     fn delete_timer(&mut self, _: usize, _: u32, _: i64, _: Window) {}
     #[inline(always)]
     fn clear(&mut self, _: usize, _: u32, _: Window) {}
+    #[inline(always)]
+    fn merge_namespace(&mut self, _: usize, _: u32, _: Window, _: Window) {}
+    #[inline(always)]
+    fn merging_set(&mut self, _: usize, _: u32, _: &[(Window, Window)]) {}
     #[inline(always)]
     fn barrier(&mut self, _: u64) {}
 }

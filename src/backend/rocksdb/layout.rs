@@ -38,6 +38,10 @@ pub struct Layout {
     pub timers_cf: Option<usize>,
     /// The window-contents column family.
     pub contents_cf: usize,
+    /// The merging-window-set column family (session windows).
+    pub mws_cf: Option<usize>,
+    /// The numeric key of each dense key id (empty: the id).
+    pub key_values: Vec<i64>,
 }
 
 impl Layout {
@@ -55,7 +59,9 @@ impl Layout {
         }
         let contents_cf = cfs.len();
         cfs.push(WINDOW_CONTENTS);
+        let mut mws_cf = None;
         if merging {
+            mws_cf = Some(cfs.len());
             cfs.push(MERGING_WINDOW_SET);
         }
         Layout {
@@ -64,6 +70,8 @@ impl Layout {
             cfs,
             timers_cf,
             contents_cf,
+            mws_cf,
+            key_values: Vec::new(),
         }
     }
 
@@ -75,10 +83,15 @@ impl Layout {
         }
     }
 
-    /// The key's bytes: its id as a big-endian long, cut or zero-padded to
-    /// the serialized length.
+    /// The numeric key of dense id `key`.
+    pub fn key_value(&self, key: u32) -> i64 {
+        self.key_values.get(key as usize).copied().unwrap_or(key as i64)
+    }
+
+    /// The key's bytes: its value as a big-endian long, cut or zero-padded
+    /// to the serialized length.
     fn put_key(&self, out: &mut Vec<u8>, key: u32) {
-        let be = (key as u64).to_be_bytes();
+        let be = self.key_value(key).to_be_bytes();
         if self.key_len >= 8 {
             out.extend(std::iter::repeat_n(0, self.key_len - 8));
             out.extend_from_slice(&be);
@@ -94,6 +107,16 @@ impl Layout {
         self.put_key(&mut v, key);
         v.extend_from_slice(&start.to_be_bytes());
         v.extend_from_slice(&end.to_be_bytes());
+        v.into_boxed_slice()
+    }
+
+    /// `merging-window-set` key of `key`: key group, key, `VoidNamespace`
+    /// (one byte).
+    pub fn mws_key(&self, kg: usize, key: u32) -> Box<[u8]> {
+        let mut v = Vec::with_capacity(self.prefix + self.key_len + 1);
+        self.put_kg(&mut v, kg);
+        self.put_key(&mut v, key);
+        v.push(0);
         v.into_boxed_slice()
     }
 
@@ -122,25 +145,24 @@ const ALPHA: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 impl Payloads {
     /// From the scenario's seed.
     pub fn new(seed: u64) -> Self {
-        Payloads {
-            state: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
-        }
+        Payloads { state: seed }
     }
 
+    /// SplitMix64.
     fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.state ^= self.state >> 12;
-        self.state ^= self.state << 25;
-        self.state ^= self.state >> 27;
-        self.state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
     }
 
     /// The serialized `Tuple3<Long, Long, String>` of `bytes` bytes for
     /// `(key, ts)`: the string's length + 1 as Flink's 7-bit varint, then
     /// one byte per character. Below 17 bytes, only the longs' first bytes.
-    pub fn element(&mut self, key: u32, ts: i64, bytes: u64) -> Box<[u8]> {
+    pub fn element(&mut self, key: i64, ts: i64, bytes: u64) -> Box<[u8]> {
         let mut v = Vec::with_capacity(bytes as usize);
-        v.extend_from_slice(&(key as u64).to_be_bytes());
+        v.extend_from_slice(&key.to_be_bytes());
         v.extend_from_slice(&ts.to_be_bytes());
         if bytes < 17 {
             v.truncate(bytes as usize);

@@ -88,6 +88,8 @@ pub struct RecorderSetup {
     pub key_len: usize,
     /// Timers on the heap.
     pub heap_timers: bool,
+    /// Session windows (a merging-window set).
+    pub merging: bool,
     /// The window function's value layout.
     pub value: ValueLayout,
     /// FRocksDB version.
@@ -96,6 +98,8 @@ pub struct RecorderSetup {
     pub wbm_capacity: u64,
     /// Seed of the payloads.
     pub seed: u64,
+    /// The numeric key of each dense key id (empty: the id).
+    pub key_values: Vec<i64>,
 }
 
 struct Recorder {
@@ -109,6 +113,8 @@ struct Recorder {
     element: Box<[u8]>,
     ts: i64,
     acc: HashMap<(u32, Window), (u64, i64)>,
+    /// Session windows: each entry's value, for `mergeNamespaces`.
+    values: HashMap<(u32, Window), Vec<u8>>,
     log: SharedLog,
 }
 
@@ -120,12 +126,13 @@ pub struct RocksWrites(Option<Box<Recorder>>);
 impl RocksWrites {
     /// A recorder for `setup`, and the log it fills.
     pub fn new(setup: &RecorderSetup) -> (Self, SharedLog) {
-        let layout = Layout::new(
+        let mut layout = Layout::new(
             setup.layout.max_parallelism,
             setup.key_len,
             setup.heap_timers,
-            false,
+            setup.merging,
         );
+        layout.key_values = setup.key_values.clone();
         let p = setup.layout.parallelism as usize;
         let kgs = setup.layout.max_parallelism as usize;
         let subtask = (0..kgs)
@@ -150,6 +157,7 @@ impl RocksWrites {
             element: Box::new([]),
             ts: 0,
             acc: HashMap::new(),
+            values: HashMap::new(),
             log: log.clone(),
         };
         (RocksWrites(Some(Box::new(r))), log)
@@ -223,7 +231,7 @@ impl StateWrites for RocksWrites {
 
     fn element(&mut self, _kg: usize, key: u32, ts: i64, bytes: u64) {
         if let Some(r) = self.0.as_mut() {
-            r.element = r.payloads.element(key, ts, bytes);
+            r.element = r.payloads.element(r.layout.key_value(key), ts, bytes);
             r.ts = ts;
         }
     }
@@ -246,9 +254,72 @@ impl StateWrites for RocksWrites {
                 (TYPE_VALUE, v.into_boxed_slice())
             }
         };
+        if r.layout.mws_cf.is_some() {
+            let v = r.values.entry((key, w)).or_default();
+            if vtype == TYPE_MERGE && !v.is_empty() {
+                v.push(b',');
+                v.extend_from_slice(&value);
+            } else {
+                *v = value.to_vec();
+            }
+        }
         let cf = r.layout.contents_cf;
         let st = r.subtask[kg];
         r.dbs[st].write([(cf, k, vtype, value)]);
+    }
+
+    fn merge_namespace(&mut self, kg: usize, key: u32, target: Window, source: Window) {
+        let Some(r) = self.0.as_mut() else { return };
+        let Some(v) = r.values.remove(&(key, source)) else {
+            return;
+        };
+        let cf = r.layout.contents_cf;
+        let st = r.subtask[kg];
+        let sk = r.layout.contents_key(kg, key, source.start, source.end);
+        r.dbs[st].write([(cf, sk, TYPE_DELETION, Box::from(&b""[..]))]);
+        let tk = r.layout.contents_key(kg, key, target.start, target.end);
+        match r.value {
+            ValueLayout::List => {
+                let t = r.values.entry((key, target)).or_default();
+                if !t.is_empty() {
+                    t.push(b',');
+                }
+                t.extend_from_slice(&v);
+                r.dbs[st].write([(cf, tk, TYPE_MERGE, v.into_boxed_slice())]);
+            }
+            _ => {
+                // AggregateFunction.merge / the latest element: one PUT.
+                if let Some(b) = r.acc.remove(&(key, source)) {
+                    let a = r.acc.entry((key, target)).or_insert((0, 0));
+                    a.0 += b.0;
+                    a.1 = a.1.wrapping_add(b.1);
+                }
+                let t = r.values.entry((key, target)).or_default().clone();
+                r.dbs[st].write([(cf, tk, TYPE_VALUE, t.into_boxed_slice())]);
+            }
+        }
+    }
+
+    fn merging_set(&mut self, kg: usize, key: u32, pairs: &[(Window, Window)]) {
+        let Some(r) = self.0.as_mut() else { return };
+        let Some(cf) = r.layout.mws_cf else { return };
+        let k = r.layout.mws_key(kg, key);
+        let st = r.subtask[kg];
+        if pairs.is_empty() {
+            r.dbs[st].write([(cf, k, TYPE_DELETION, Box::from(&b""[..]))]);
+            return;
+        }
+        // ListState.update: each Tuple2<TimeWindow, TimeWindow>, `,` between.
+        let mut v = Vec::with_capacity(pairs.len() * 33);
+        for (i, (w, s)) in pairs.iter().enumerate() {
+            if i > 0 {
+                v.push(b',');
+            }
+            for x in [w.start, w.end, s.start, s.end] {
+                v.extend_from_slice(&x.to_be_bytes());
+            }
+        }
+        r.dbs[st].write([(cf, k, TYPE_VALUE, v.into_boxed_slice())]);
     }
 
     fn register_timer(&mut self, kg: usize, key: u32, time: i64, w: Window) {
@@ -257,7 +328,7 @@ impl StateWrites for RocksWrites {
             return;
         }
         r.refill(kg);
-        let write = r.queues[kg].add(timer_key(time, key, w.start, w.end));
+        let write = r.queues[kg].add(timer_key(time, r.layout.key_value(key) as u64, w.start, w.end));
         r.timer_op(kg, key, time, w, write);
     }
 
@@ -267,7 +338,7 @@ impl StateWrites for RocksWrites {
             return;
         }
         r.refill(kg);
-        let write = r.queues[kg].poll_timer(timer_key(time, key, w.start, w.end));
+        let write = r.queues[kg].poll_timer(timer_key(time, r.layout.key_value(key) as u64, w.start, w.end));
         r.timer_op(kg, key, time, w, write);
     }
 
@@ -277,7 +348,7 @@ impl StateWrites for RocksWrites {
             return;
         }
         r.refill(kg);
-        let write = r.queues[kg].remove(timer_key(time, key, w.start, w.end));
+        let write = r.queues[kg].remove(timer_key(time, r.layout.key_value(key) as u64, w.start, w.end));
         r.timer_op(kg, key, time, w, write);
     }
 
@@ -286,6 +357,7 @@ impl StateWrites for RocksWrites {
         if matches!(r.value, ValueLayout::Accumulator(_)) {
             r.acc.remove(&(key, w));
         }
+        r.values.remove(&(key, w));
         let k = r.layout.contents_key(kg, key, w.start, w.end);
         let cf = r.layout.contents_cf;
         let st = r.subtask[kg];

@@ -20,10 +20,10 @@ use std::collections::BTreeSet;
 pub const CACHE: usize = 128;
 
 /// A timer in its byte order: time (sign flipped), key, window.
-pub type TimerKey = (u64, u32, u64, u64);
+pub type TimerKey = (u64, u64, u64, u64);
 
 /// The order of a timer's bytes.
-pub fn timer_key(time: i64, key: u32, start: i64, end: i64) -> TimerKey {
+pub fn timer_key(time: i64, key: u64, start: i64, end: i64) -> TimerKey {
     ((time as u64) ^ (1 << 63), key, start as u64, end as u64)
 }
 
