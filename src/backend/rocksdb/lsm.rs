@@ -38,9 +38,11 @@ pub const L0_TRIGGER: usize = 4;
 pub const TARGET_FILE_SIZE: u64 = 64 << 20;
 /// `Arena::kInlineSize`.
 const INLINE_BLOCK: u64 = 2048;
-/// Arena bytes a fresh memtable takes from its inline block: the heads of
-/// its skip list and of its range-deletion skip list (12 levels each).
-const MEMTABLE_HEADS: u64 = 2 * 96;
+/// Arena bytes a fresh memtable takes from its inline block, for its skip
+/// list and its range-deletion skip list each: the head node (12 levels,
+/// 96 B) and the sequential-insert splice (`AllocateSplice`: 24 B + two
+/// arrays of 13 pointers, 232 B).
+const MEMTABLE_HEADS: u64 = 2 * (96 + 232);
 
 /// One entry of a memtable or an SST file.
 #[derive(Debug, Clone, PartialEq, Eq)]
