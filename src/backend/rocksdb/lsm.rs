@@ -209,6 +209,8 @@ pub struct Db {
     pub counts: Counts,
     /// Compactions owed: flushed to 4 L0 files, not yet run.
     pending: Vec<usize>,
+    /// The files the last checkpoint flush wrote.
+    checkpoint_files: Vec<u64>,
     /// Per column family, the last compaction since the last barrier:
     /// its inputs `(number, bytes)` and its outputs' numbers.
     last_compaction: Vec<Option<(Vec<(u64, u64)>, Vec<u64>)>>,
@@ -242,6 +244,7 @@ impl Db {
             counts: Counts::default(),
             pending: Vec::new(),
             last_compaction: vec![None; names.len()],
+            checkpoint_files: Vec::new(),
         }
     }
 
@@ -290,12 +293,14 @@ impl Db {
     /// pending: they start after the files are listed
     /// ([`Db::run_compactions`]).
     pub fn checkpoint_flush(&mut self) {
+        let first = self.next_file;
         for cf in 0..self.cfs.len() {
             if !self.cfs[cf].mem.entries.is_empty() {
                 self.counts.checkpoint_flushes += 1;
                 self.flush(cf);
             }
         }
+        self.checkpoint_files = (first..self.next_file).collect();
     }
 
     /// Whether a compaction is owed.
@@ -363,19 +368,29 @@ impl Db {
         let l1 = std::mem::take(&mut self.cfs[cf].l1);
         let inputs: Vec<(u64, u64)> = l0.iter().chain(l1.iter()).map(|f| (f.number, f.size)).collect();
         let deleted = l0.len() + l1.len();
-        let mut all: Vec<Entry> = l0
-            .into_iter()
-            .chain(l1)
-            .flat_map(|f| f.entries)
+        let inputs_ref: Vec<&SstFile> = l0.iter().chain(l1.iter()).collect();
+        let (files, key_len) = self.compaction_output(cf, &inputs_ref, self.next_file);
+        self.next_file += files.len() as u64;
+        self.manifest += manifest::compaction_edit(self.opts.version, deleted, files.len(), key_len);
+        self.last_compaction[cf] = Some((inputs, files.iter().map(|f| f.number).collect()));
+        self.cfs[cf].l1 = files;
+    }
+
+    /// The files a bottommost compaction of `inputs` writes (numbered from
+    /// `first`), and the user-key length.
+    fn compaction_output(&self, cf: usize, inputs: &[&SstFile], first: u64) -> (Vec<SstFile>, usize) {
+        let mut all: Vec<Entry> = inputs
+            .iter()
+            .flat_map(|f| f.entries.iter().cloned())
             .collect();
         all.sort_by(|a, b| a.key.cmp(&b.key).then(b.seq.cmp(&a.seq)));
         let out = bottommost_entries(all);
         let mut files = Vec::new();
         let mut start = 0;
+        let mut number = first;
         while start < out.len() {
-            let number = self.next_file;
-            self.next_file += 1;
-            let mut b = SstBuilder::new(self.table.clone(), self.props(cf, number));
+            number += 1;
+            let mut b = SstBuilder::new(self.table.clone(), self.props(cf, number - 1));
             let mut end = start;
             while end < out.len() {
                 let e = &out[end];
@@ -387,16 +402,42 @@ impl Db {
             }
             let size = b.finish().0.file_bytes;
             files.push(SstFile {
-                number,
+                number: number - 1,
                 size,
                 entries: out[start..end].to_vec(),
             });
             start = end;
         }
-        let key_len = out.first().map_or(0, |e| e.key.len());
-        self.manifest += manifest::compaction_edit(self.opts.version, deleted, files.len(), key_len);
-        self.last_compaction[cf] = Some((inputs, files.iter().map(|f| f.number).collect()));
-        self.cfs[cf].l1 = files;
+        (files, out.first().map_or(0, |e| e.key.len()))
+    }
+
+    /// The live files had a compaction swallowed, just before the barrier,
+    /// every L0 file but the checkpoint's own flushes (the next compaction,
+    /// one flush cycle early): per column family with such files, L1 and
+    /// those L0 files become their compaction's output.
+    pub fn early_compacted_files(&self) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        for (cf, c) in self.cfs.iter().enumerate() {
+            let older: Vec<&SstFile> = c
+                .l0
+                .iter()
+                .filter(|f| !self.checkpoint_files.contains(&f.number))
+                .collect();
+            if older.is_empty() {
+                out.extend(c.files().map(|f| (f.number, f.size)));
+                continue;
+            }
+            out.extend(
+                c.l0.iter()
+                    .filter(|f| self.checkpoint_files.contains(&f.number))
+                    .map(|f| (f.number, f.size)),
+            );
+            let inputs: Vec<&SstFile> = older.into_iter().chain(c.l1.iter()).collect();
+            // Numbers no live file has: these files are never listed twice.
+            let (files, _) = self.compaction_output(cf, &inputs, u64::MAX / 2 + self.next_file);
+            out.extend(files.iter().map(|f| (f.number, f.size)));
+        }
+        out
     }
 
     /// A barrier passed: compactions from here on belong to the next

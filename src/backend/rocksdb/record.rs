@@ -61,6 +61,9 @@ pub struct SubtaskListing {
     /// The last compaction of each column family since the previous
     /// barrier had not finished at the barrier (its inputs still live).
     pub uncompacted: Listing,
+    /// The next compaction of each column family ran before the barrier
+    /// (every L0 file but the checkpoint's own flushes compacted).
+    pub early: Listing,
 }
 
 /// What the recorder tells the models.
@@ -210,6 +213,10 @@ impl Recorder {
                 files: db.uncompacted_files(),
                 manifest: expected.manifest,
             };
+            let early = Listing {
+                files: db.early_compacted_files(),
+                manifest: expected.manifest,
+            };
             db.run_compactions();
             let compacted = Listing::of(db);
             db.begin_interval();
@@ -217,6 +224,7 @@ impl Recorder {
                 expected,
                 compacted,
                 uncompacted,
+                early,
             });
         }
         if let Ok(mut log) = self.log.lock() {
