@@ -493,12 +493,6 @@ impl StateModel for LsmModel {
                 };
                 (state, ck)
             };
-            if std::env::var_os("STATECAP_RDB_DEBUG").is_some() {
-                eprintln!(
-                    "ckpt {} st {i}: fixed {fixed} (meta {} private {private} raw {raw_timers}) manifest {} files {:?} | compacted {:?} | uncompacted {:?}",
-                    snap.checkpoint, self.meta, lst.expected.manifest, lst.expected.files, lst.compacted.files, lst.uncompacted.files
-                );
-            }
             let e = sizes(&lst.expected);
             let c = sizes(&lst.compacted);
             let u = sizes(&lst.uncompacted);

@@ -341,14 +341,7 @@ impl Db {
         for e in &entries {
             b.add(&e.key, e.seq, e.vtype, &e.value);
         }
-        let sz = b.finish().0;
-        if std::env::var_os("STATECAP_RDB_DEBUG").is_some() {
-            eprintln!("flush cf {cf} #{number}: {sz:?}");
-            for e in entries.iter().take(3) {
-                eprintln!("  {:?} {} {} {:?}", e.key, e.seq, e.vtype, String::from_utf8_lossy(&e.value));
-            }
-        }
-        let size = sz.file_bytes;
+        let size = b.finish().0.file_bytes;
         let key_len = entries[0].key.len();
         self.manifest += manifest::flush_edit(self.opts.version, key_len);
         self.cfs[cf].l0.push(SstFile {
