@@ -1,6 +1,6 @@
 //! RocksDB (`EmbeddedRocksDBStateBackend`) checkpoint sizes from the
 //! mechanism: the bytes Flink writes into RocksDB and what RocksDB does
-//! with them (`FACTS`: `docs/rocksdb.md`).
+//! with them (`docs/rocksdb.md`; the measurements: `docs/rocksdb-facts.md`).
 //!
 //! - [`record`]: the window operator's writes (the simulator's
 //!   [`crate::sim::writes::StateWrites`]) become RocksDB operations per
