@@ -39,11 +39,24 @@ pub enum TimerWrite {
 }
 
 /// One key group's queue set.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct QueueSet {
     store: BTreeSet<TimerKey>,
     cache: BTreeSet<TimerKey>,
     all_in_cache: bool,
+}
+
+impl Default for QueueSet {
+    /// A fresh set: `KeyGroupPartitionedPriorityQueue` peeks every key
+    /// group's set when it builds its heap of them, so each refills from
+    /// the empty store (and holds every timer) before the first element.
+    fn default() -> Self {
+        QueueSet {
+            store: BTreeSet::new(),
+            cache: BTreeSet::new(),
+            all_in_cache: true,
+        }
+    }
 }
 
 impl QueueSet {
@@ -116,11 +129,10 @@ mod tests {
     #[test]
     fn timers_in_the_cache_are_written_once_and_later_ones_every_time() {
         let mut q = QueueSet::default();
-        assert!(q.needs_refill());
-        q.refill();
+        assert!(!q.needs_refill());
         assert_eq!(q.add(timer_key(10, 1, 0, 11)), TimerWrite::Put);
         assert_eq!(q.add(timer_key(10, 1, 0, 11)), TimerWrite::None);
-        for k in 2..=CACHE as u32 {
+        for k in 2..=CACHE as u64 {
             assert_eq!(q.add(timer_key(10, k, 0, 11)), TimerWrite::Put);
         }
         // the cache is full: a later timer goes to the store, every time
