@@ -384,9 +384,9 @@ pub fn bytes_accuracy(s: &Scenario, r: &ScenarioResult) -> Option<String> {
     let mut kinds: Vec<&str> = Vec::new();
     for op in &s.operators {
         let k = match (op.assigner, replayed) {
-            (crate::scenario::Assigner::Tumbling { .. }, true) => "3.7% tumbling",
-            (crate::scenario::Assigner::Sliding { .. }, true) => "1.4% sliding",
-            (crate::scenario::Assigner::Session { .. }, true) => "2.0% session",
+            (crate::scenario::Assigner::Tumbling { .. }, true) => "2.9% tumbling",
+            (crate::scenario::Assigner::Sliding { .. }, true) => "1.8% sliding",
+            (crate::scenario::Assigner::Session { .. }, true) => "1.8% session",
             (crate::scenario::Assigner::Tumbling { .. }, false) => "11.5% tumbling",
             (crate::scenario::Assigner::Sliding { .. }, false) => "29.9% sliding",
             (crate::scenario::Assigner::Session { .. }, false) => "35.6% session",

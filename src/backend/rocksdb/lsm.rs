@@ -785,10 +785,19 @@ mod tests {
         d.write(batch);
         assert_eq!(d.counts.wbm_flushes, 0);
         // the next write finds two 8 MiB blocks: the oldest memtable goes
+        // (a tie: the first column family, the timers' batch)
         put(&mut d, 2, 100, TYPE_MERGE, 117);
         assert_eq!(d.counts.wbm_flushes, 1);
+        assert_eq!(d.cfs[1].l0.len(), 1);
+        assert_eq!(d.cfs[1].l0[0].entries.len(), 500);
+        // a batch-filled memtable's flush is followed by the next oldest's
+        put(&mut d, 2, 101, TYPE_MERGE, 117);
+        assert_eq!(d.counts.wbm_flushes, 2);
         assert_eq!(d.cfs[2].l0.len(), 1);
-        assert_eq!(d.cfs[2].l0[0].entries.len(), 20);
+        assert_eq!(d.cfs[2].l0[0].entries.len(), 21);
+        // and no more: the fresh memtables are in their inline blocks
+        put(&mut d, 2, 102, TYPE_MERGE, 117);
+        assert_eq!(d.counts.wbm_flushes, 2);
         // 2.x: 1 MiB blocks never reach the limit
         let mut d = db(RocksVersion::V8_10, 14_913_080);
         for i in 0..2000u64 {
