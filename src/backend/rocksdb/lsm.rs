@@ -364,11 +364,7 @@ impl Db {
     fn flush(&mut self, cf: usize) {
         let salt = self.last_seq ^ (cf as u64) << 32;
         let mem = std::mem::replace(&mut self.cfs[cf].mem, Memtable::new(self.last_seq, salt));
-        let n_mem = mem.entries.len();
         let entries = flush_entries(mem.entries);
-        if std::env::var_os("STATECAP_RDB_TRACE").is_some() {
-            eprintln!("flush cf {cf} #{} mem {n_mem} out {}", self.next_file, entries.len());
-        }
         if entries.is_empty() {
             return;
         }
