@@ -9,7 +9,9 @@
 //!   header, the framing of every key group of the subtask's range (empty
 //!   ones too), and the entries; Snappy-compressed as an estimate
 //!   ([`compression`]).
-//! - [`rocksdb`]: RocksDB's SST bytes and uploads, an estimate with a range.
+//! - [`rocksdb`]: RocksDB's writes, memtables, flushes, compactions and SST
+//!   bytes per subtask, replayed from the operator's write stream, and
+//!   what each checkpoint uploads; a range for compaction timing.
 //!
 //! [`memory`] estimates TaskManager memory and snapshot time; the
 //! checkpoint storage's limits are applied by [`storage_verdict`].
@@ -62,11 +64,25 @@ pub trait StateModel {
     fn key_group_bytes(&self, snap: &Snapshot) -> Vec<u64>;
 }
 
-/// The model of the backend `config` selects, for `job`.
-pub fn model_for(config: &ResolvedConfig, job: &BackendJob) -> Box<dyn StateModel> {
+/// The model of the backend `config` selects, for `job`; for RocksDB, fed
+/// by the operator's write stream when `rocks_log` has one (else the
+/// per-entry estimate).
+pub fn model_for(
+    config: &ResolvedConfig,
+    job: &BackendJob,
+    rocks_log: Option<&rocksdb::SharedLog>,
+) -> Box<dyn StateModel> {
     let heap = HeapModel::for_job(job);
-    match config.backend {
-        Backend::RocksDb => Box::new(rocksdb::RocksDbModel::new(job, config.incremental, heap)),
+    match (config.backend, rocks_log) {
+        (Backend::RocksDb, Some(log)) => Box::new(rocksdb::LsmModel::new(
+            job,
+            config.incremental,
+            HeapModel::new(job.layout.clone(), job.value, job.merging),
+            log.clone(),
+        )),
+        (Backend::RocksDb, None) => {
+            Box::new(rocksdb::RocksDbModel::new(job, config.incremental, heap))
+        }
         _ => Box::new(heap),
     }
 }
@@ -88,6 +104,10 @@ pub struct SubtaskSnapshot {
     pub state_bytes_low: u64,
     /// High end of the range of `state_bytes`.
     pub state_bytes_high: u64,
+    /// Low end of the range of `checkpointed_bytes`.
+    pub checkpointed_bytes_low: u64,
+    /// High end of the range of `checkpointed_bytes`.
+    pub checkpointed_bytes_high: u64,
     /// Live (key, window) entries.
     pub entries: u64,
     /// Live timers.

@@ -15,6 +15,17 @@ pub mod mode;
 pub mod result;
 
 pub use budget::Budget;
+
+/// Most records × operators whose RocksDB writes an exact run replays
+/// through the LSM (memtables, flushes, compactions, SST files); above it
+/// RocksDB bytes come from the per-entry estimate (the replay's compactions
+/// rewrite L1 at every fourth flush, a cost that grows faster than the
+/// records: 10^5 records replay in about 0.3 s).
+pub const REPLAY_MAX_RECORDS: u64 = 200_000;
+
+/// Most record bytes an exact run replays through the LSM (256 MiB: the
+/// payload text is drawn and Snappy-compressed for every SST block).
+pub const REPLAY_MAX_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
 pub use mode::Mode;
 pub use result::{CheckpointResult, OperatorResult, ScenarioResult};
 
@@ -112,18 +123,35 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
         },
         e => e,
     })?;
+    // RocksDB in an exact run replays every write into one instance per
+    // subtask: on one thread (the instances see the writes in order).
+    // Above REPLAY_MAX_RECORDS the replay's compactions cost more than a
+    // run may take: the per-entry estimate stands in, and the mode line
+    // says so.
+    // A write buffer smaller than one arena block (8 MiB from FRocksDB 6.20,
+    // 1 MiB from 8.10) flushes every few writes: RocksDB itself crawls
+    // there, and so would the replay; the estimate stands in too.
+    let arena = if s.flink_version.major >= 2 { 1 << 20 } else { 8 << 20 };
+    let buffer = backend::rocksdb::wbm_capacity(&s.flink_conf, s.parallelism).bytes;
+    let any_rocks_writes = mode == Mode::Exact
+        && workload.records.saturating_mul(s.operators.len() as u64) <= REPLAY_MAX_RECORDS
+        && buffer.saturating_mul(7) / 8 >= arena
+        && workload.mean_record_bytes(s) * workload.records as f64 <= REPLAY_MAX_BYTES
+        && configs
+            .iter()
+            .any(|c| c.backend == crate::flink::Backend::RocksDb);
     // The plan's threads, fewer for a trace shorter than its size said;
     // never more than key groups.
-    let threads = mode::threads_for(mode, workload.records, plan.estimate.threads)
-        .min(plan.estimate.threads)
-        .min(s.max_parallelism as usize)
-        .max(1);
-    // Process and dedup operators run on one thread: their checkpoint's
-    // processing time is the last record's, over all key groups.
-    let threads = if s.operators.iter().any(|o| o.keyed.is_some()) {
+    // Process and dedup operators run on one thread (their checkpoint's
+    // processing time is the last record's, over all key groups), and so
+    // does a RocksDB replay (the instances see the writes in order).
+    let threads = if any_rocks_writes || s.operators.iter().any(|o| o.keyed.is_some()) {
         1
     } else {
-        threads
+        mode::threads_for(mode, workload.records, plan.estimate.threads)
+            .min(plan.estimate.threads)
+            .min(s.max_parallelism as usize)
+            .max(1)
     };
     let layout = s.layout();
     let mut sampler = (mode == Mode::Sampled)
@@ -140,13 +168,14 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
             }
             Some(owner)
         }
-        None => (threads > 1)
+        None => (threads > 1 && !any_rocks_writes)
             .then(|| sim::partition(&workload.key_group_weights(s.max_parallelism), threads)),
     };
     let mut results: Vec<ScenarioResult> = configs
         .iter()
         .map(|c| ScenarioResult {
             mode,
+            rocksdb_replayed: any_rocks_writes && c.backend == crate::flink::Backend::RocksDb,
             sampled_error: None,
             name: s.name.clone(),
             backend: c.backend.short_name(),
@@ -200,11 +229,33 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
                 }
             )));
         }
+        let recorder = any_rocks_writes.then(|| {
+            let version = if s.flink_version.major >= 2 {
+                backend::rocksdb::sst::RocksVersion::V8_10
+            } else {
+                backend::rocksdb::sst::RocksVersion::V6_20
+            };
+            backend::rocksdb::RocksWrites::new(&backend::rocksdb::RecorderSetup {
+                layout: layout.clone(),
+                key_len: job.key_bytes.round().max(1.0) as usize,
+                heap_timers: job.heap_timers,
+                merging: job.merging,
+                value: job.value,
+                version,
+                wbm_capacity: backend::rocksdb::wbm_capacity(&s.flink_conf, s.parallelism).bytes,
+                seed: s.seed,
+                key_values: workload.keys.values.clone(),
+            })
+        });
+        let (writes, rocks_log) = match recorder {
+            Some((w, l)) => (Some(w), Some(l)),
+            None => (None, None),
+        };
         let mut per_option: Vec<OptionRun> = configs
             .iter()
             .map(|c| OptionRun {
                 config: c,
-                model: backend::model_for(c, &job),
+                model: backend::model_for(c, &job, rocks_log.as_ref()),
                 checkpoints: Vec::new(),
                 peak: None,
                 peak_kgs: Vec::new(),
@@ -227,15 +278,26 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
                 run.checkpoint(snap);
             }
         };
-        let stats = play(
-            mode,
-            s,
-            &spec,
-            &workload,
-            partitions.as_deref(),
-            &mut on_checkpoint,
-            &progress,
-        );
+        let stats = match writes {
+            Some(w) => sim::simulate_with_writes(
+                &spec,
+                &workload.keys,
+                workload.records,
+                workload.input(),
+                w,
+                &mut on_checkpoint,
+                &progress,
+            ),
+            None => play(
+                mode,
+                s,
+                &spec,
+                &workload,
+                partitions.as_deref(),
+                &mut on_checkpoint,
+                &progress,
+            ),
+        };
         for (run, result) in per_option.into_iter().zip(results.iter_mut()) {
             result.operators.push(OperatorResult {
                 name: op.name.clone(),

@@ -20,6 +20,7 @@ mod process;
 pub mod sampled;
 pub mod timeline;
 mod window;
+pub mod writes;
 
 pub use parallel::{partition, simulate_partitioned};
 pub use process::heap_format as keyed_heap_format;
@@ -167,13 +168,36 @@ pub fn simulate(
     spec: &OperatorSpec,
     keys: &KeySpace,
     total_records: u64,
+    input: Input,
+    on_checkpoint: &mut dyn FnMut(&Snapshot),
+    progress: &dyn Fn(u64),
+) -> RunStats {
+    simulate_with_writes(
+        spec,
+        keys,
+        total_records,
+        input,
+        writes::NoWrites,
+        on_checkpoint,
+        progress,
+    )
+}
+
+/// [`simulate`], telling `writes` every state write in order (on one
+/// thread; before `on_checkpoint`, `writes` hears the barrier).
+pub fn simulate_with_writes<W: writes::StateWrites + Default + Send>(
+    spec: &OperatorSpec,
+    keys: &KeySpace,
+    total_records: u64,
     mut input: Input,
+    writes: W,
     on_checkpoint: &mut dyn FnMut(&Snapshot),
     progress: &dyn Fn(u64),
 ) -> RunStats {
     with_operator(
         spec,
         keys,
+        writes,
         Sequential {
             spec,
             total: total_records,

@@ -98,6 +98,9 @@ pub struct KeySpace {
     pub key_group: Vec<u16>,
     /// Serialized key sizes.
     pub key_bytes: KeyBytes,
+    /// The numeric key of each dense id, where it is not the id itself
+    /// (traces of `long` and `int` keys); empty: id = key.
+    pub values: Vec<i64>,
 }
 
 impl KeySpace {
@@ -129,6 +132,7 @@ impl KeySpace {
         KeySpace {
             key_group,
             key_bytes: generated_key_bytes(key_type),
+            values: Vec::new(),
         }
     }
 
@@ -138,6 +142,7 @@ impl KeySpace {
         KeySpace {
             key_group: Vec::new(),
             key_bytes: generated_key_bytes(key_type),
+            values: Vec::new(),
         }
     }
 }

@@ -91,6 +91,8 @@ impl HeapModel {
                     checkpointed_bytes: 0,
                     state_bytes_low: 0,
                     state_bytes_high: 0,
+                    checkpointed_bytes_low: 0,
+                    checkpointed_bytes_high: 0,
                     entries: 0,
                     timers: 0,
                     live_keys: 0,
@@ -113,6 +115,8 @@ impl HeapModel {
                 row.checkpointed_bytes = row.state_bytes;
                 row.state_bytes_low = row.state_bytes;
                 row.state_bytes_high = row.state_bytes;
+                row.checkpointed_bytes_low = row.state_bytes;
+                row.checkpointed_bytes_high = row.state_bytes;
                 row
             })
             .collect()

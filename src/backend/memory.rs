@@ -92,6 +92,8 @@ mod tests {
             checkpointed_bytes: state,
             state_bytes_low: state,
             state_bytes_high: state,
+            checkpointed_bytes_low: state,
+            checkpointed_bytes_high: state,
             entries,
             timers,
             live_keys: entries,

@@ -1,38 +1,59 @@
-//! RocksDB (`EmbeddedRocksDBStateBackend`) checkpoint sizes: an estimate,
-//! not an exact model. Flink's own RocksDB sizes vary from run to run
-//! (flushes and compactions run in the background; repeated runs differ by
-//! up to ~84 KB on ~0.3 MB subtasks), so each figure comes with a range.
+//! RocksDB (`EmbeddedRocksDBStateBackend`) checkpoint sizes from the
+//! mechanism: the bytes Flink writes into RocksDB and what RocksDB does
+//! with them (`docs/rocksdb.md`; the measurements: `docs/rocksdb-facts.md`).
 //!
-//! The mechanism modelled, per subtask:
+//! - [`record`]: the window operator's writes (the simulator's
+//!   [`crate::sim::writes::StateWrites`]) become RocksDB operations per
+//!   subtask: list appends as MERGE, accumulators and reduced values as
+//!   PUT, purges as DELETE, timers through the timer queue's cache
+//!   ([`timers`]) and a write batch of 500;
+//! - [`layout`]: the column families, keys and values Flink writes;
+//! - [`lsm`]: memtables charged to the slot's write-buffer manager in arena
+//!   blocks, its flushes, the checkpoint's flushes, L0 → L1 compactions;
+//! - [`sst`]: the SST files' bytes (a byte-exact block-based table
+//!   builder, FRocksDB 6.20 and 8.10);
+//! - here: what each checkpoint uploads ([`LsmModel`]): the meta stream,
+//!   every live SST (shared: new ones only for incremental checkpoints;
+//!   native full checkpoints upload all as private), and the private
+//!   MANIFEST, OPTIONS and CURRENT.
+//!
+//! The write-buffer manager's capacity follows the slot's managed memory
+//! ([`wbm_capacity`]); without TaskManager memory options, Flink runs the
+//! job in a local MiniCluster (128 MiB managed memory shared by the
+//! slots, one slot per subtask), which is what statecap assumes then.
+//!
+//! The range: compactions run in the background. The expected value has
+//! the compactions a checkpoint's own flushes trigger start after its
+//! files are listed (as measured almost always); the low end has them
+//! finished before the listing; the high end has the last compaction of
+//! each column family since the previous barrier still running (its input
+//! files live). Measured values sit on the expected value on Flink 2.x,
+//! and scatter across the range on 1.x (compaction order varies).
+//!
+//! Session windows do not report their writes yet; for them (and in the
+//! sampled and analytic modes, which do not replay every write) the
+//! earlier per-entry estimate, [`RocksDbModel`], stands, said in the mode
+//! line.
+//!
+//! The estimate, for those cases: the mechanism modelled, per subtask:
 //! - every checkpoint flushes the memtable into a new L0 SST file per column
-//!   family (`Checkpoint.createCheckpoint` flushes: Flink disables the WAL);
-//!   the file holds what the interval wrote (list appends as merge operands,
-//!   accumulator and reduce values as puts, one per touched entry), the new
-//!   timers, and a tombstone for every entry and timer deleted;
-//!   (what was written and deleted again within the interval is dropped by
-//!   the flush, leaving only the tombstone);
-//! - L0 and L1 are compacted into one L1 holding only the live data
-//!   (obsolete versions and tombstones dropped at the bottom level) when L0
+//!   family; the file holds what the interval wrote, the new timers, and a
+//!   tombstone for every entry and timer deleted;
+//! - L0 and L1 are compacted into one L1 holding only the live data when L0
 //!   reaches the file-count trigger, or when the interval deleted a large
-//!   share of the entries (RocksDB weighs deletions up in its compaction
-//!   score: `compensated_file_size`); measured on 1.20.5, a window that
-//!   turns over between checkpoints leaves no old data behind, while
-//!   overwritten accumulator and reduce values pile up for a few
-//!   checkpoints;
-//! - 1.16+ full checkpoints are native: every SST file of the subtask is
-//!   uploaded each time; incremental checkpoints upload the new files only
-//!   (`RocksIncrementalSnapshotStrategy`, `RocksNativeFullSnapshotStrategy`);
-//!   private files (MANIFEST, OPTIONS, CURRENT) go every time.
-//!
-//! SST bytes per key-value: the user key is the key-group prefix (1 byte up
-//! to 128 key groups, else 2), the serialized key and namespace; RocksDB adds
-//! an 8-byte sequence/type trailer and ~3 bytes of lengths, shares key
-//! prefixes inside a block, and Snappy-compresses 4 KiB blocks, which removes
-//! the repeated namespaces and, for sliding windows, the copies of one
-//! element that sit in a key's adjacent windows. The per-entry constants
-//! below are those mechanisms' sizes for Flink's window state; the whole
-//! model was compared with 24 measured RocksDB runs of Flink 1.20.5 (see the
-//! README for the error per window kind).
+//!   share of the entries;
+//! - per-entry constants for the SST bytes of Flink's window state (prefix
+//!   sharing, Snappy), compared with 24 measured runs of Flink 1.20.5.
+
+pub mod layout;
+pub mod lsm;
+pub mod record;
+pub mod sst;
+pub mod timers;
+
+pub use record::{RecorderSetup, RocksWrites, SharedLog};
+
+use std::collections::HashSet;
 
 use super::{BackendJob, HeapModel, StateModel, SubtaskSnapshot};
 use crate::flink::KeyGroupLayout;
@@ -307,8 +328,191 @@ impl StateModel for RocksDbModel {
             row.checkpointed_bytes = est.checkpointed_bytes;
             row.state_bytes_low = est.state_low;
             row.state_bytes_high = est.state_high;
+            // The same uncertainty around the uploaded bytes.
+            row.checkpointed_bytes_low = est
+                .checkpointed_bytes
+                .saturating_sub(est.state_bytes - est.state_low);
+            row.checkpointed_bytes_high = est.checkpointed_bytes + (est.state_high - est.state_bytes);
         }
         subtasks
+    }
+    fn key_group_bytes(&self, snap: &Snapshot) -> Vec<u64> {
+        StateModel::key_group_bytes(&self.heap, snap)
+    }
+}
+
+/// Share of the SST bytes added on both sides of the range for what its
+/// variants do not enumerate (payload compressibility: two random draws of
+/// the same kind differ by ~0.3 %; flush boundaries of Flink 1.x, which
+/// move with the interleaving of timer batches and state writes).
+pub const SST_MARGIN: f64 = 0.015;
+
+/// `CURRENT`: the MANIFEST's name and a newline.
+pub const CURRENT_BYTES: u64 = 16;
+/// The meta stream's bytes for the two timer queues' meta info, absent
+/// when timers live on the heap (measured: 1492 vs 789 B, FACTS §1).
+pub const TIMER_QUEUES_META: u64 = 703;
+
+/// `OPTIONS-NNNNNN`: a fixed part (with the instance and log paths of the
+/// measured runs, ~60 characters each: a deployment's paths change it by
+/// 2 bytes per character) and per column family its two sections, which
+/// name it twice. Measured on Flink 1.20.5 (17463 B with 4 column
+/// families, 21117 with 5, 10115 with 2) and 2.2.1 (21341, 12036).
+pub fn options_bytes(version: sst::RocksVersion, cfs: &[&str]) -> u64 {
+    let (base, per_cf) = match version {
+        sst::RocksVersion::V6_20 => (2817, 3616),
+        sst::RocksVersion::V8_10 => (2780, 4595),
+    };
+    base + cfs.iter().map(|n| per_cf + 2 * n.len() as u64).sum::<u64>()
+}
+
+/// Local MiniCluster managed memory (`MiniClusterConfiguration`'s default
+/// TaskManager: 128 MiB for all slots).
+pub const MINICLUSTER_MANAGED: u64 = 128 << 20;
+
+/// Where the write-buffer manager's capacity came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WbmCapacity {
+    /// Bytes (`2/3 · managed memory per slot · write-buffer-ratio 0.5`).
+    pub bytes: u64,
+    /// Managed memory per slot.
+    pub managed_per_slot: u64,
+    /// Whether the local MiniCluster default was assumed.
+    pub minicluster: bool,
+}
+
+/// The write-buffer manager's capacity per slot for a job of `parallelism`
+/// from its Flink configuration: `taskmanager.memory.managed.size`, or
+/// `managed.fraction` (0.4) of `taskmanager.memory.flink.size` (or of
+/// `process.size` less JVM metaspace 256 MiB and overhead 10 % in
+/// 192 MiB..1 GiB), over `taskmanager.numberOfTaskSlots` (1); without any
+/// of them, the MiniCluster's 128 MiB over one slot per subtask.
+pub fn wbm_capacity(conf: &std::collections::BTreeMap<String, String>, parallelism: u32) -> WbmCapacity {
+    use crate::flink::units::parse_memory_size;
+    let get = |k: &str| conf.get(k).and_then(|v| parse_memory_size(v).ok());
+    let fraction = conf
+        .get("taskmanager.memory.managed.fraction")
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .unwrap_or(0.4);
+    let ratio = conf
+        .get("state.backend.rocksdb.memory.write-buffer-ratio")
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .unwrap_or(0.5);
+    let slots = conf
+        .get("taskmanager.numberOfTaskSlots")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let managed = get("taskmanager.memory.managed.size").or_else(|| {
+        let flink = get("taskmanager.memory.flink.size").or_else(|| {
+            get("taskmanager.memory.process.size").map(|p| {
+                let overhead = ((p as f64 * 0.1) as u64).clamp(192 << 20, 1 << 30);
+                p.saturating_sub(256 << 20).saturating_sub(overhead)
+            })
+        })?;
+        Some((flink as f64 * fraction) as u64)
+    });
+    let (per_slot, minicluster) = match managed {
+        Some(m) => (m / slots, false),
+        None => (MINICLUSTER_MANAGED / parallelism.max(1) as u64, true),
+    };
+    WbmCapacity {
+        bytes: (2.0 * per_slot as f64 * ratio / 3.0) as u64,
+        managed_per_slot: per_slot,
+        minicluster,
+    }
+}
+
+/// The RocksDB model fed by the write stream ([`record`]): one per
+/// backend option, all reading the same log.
+pub struct LsmModel {
+    log: SharedLog,
+    next: usize,
+    heap: HeapModel,
+    incremental: bool,
+    heap_timers: bool,
+    meta: u64,
+    prev: Vec<HashSet<u64>>,
+}
+
+impl LsmModel {
+    /// The model of `job` reading `log`.
+    pub fn new(job: &BackendJob, incremental: bool, heap: HeapModel, log: SharedLog) -> Self {
+        let header = heap.header();
+        LsmModel {
+            log,
+            next: 0,
+            incremental,
+            heap_timers: job.heap_timers,
+            meta: if job.heap_timers {
+                header.saturating_sub(TIMER_QUEUES_META)
+            } else {
+                header
+            },
+            prev: vec![HashSet::new(); job.layout.parallelism as usize],
+            heap,
+        }
+    }
+}
+
+impl StateModel for LsmModel {
+    fn checkpoint(&mut self, snap: &Snapshot) -> Vec<SubtaskSnapshot> {
+        let mut rows = self.heap.subtasks(snap);
+        let Ok(log) = self.log.lock() else {
+            return rows;
+        };
+        let Some(cp) = log.checkpoints.get(self.next) else {
+            return rows;
+        };
+        self.next += 1;
+        let version = log.version.unwrap_or(sst::RocksVersion::V6_20);
+        let private = options_bytes(version, &log.cfs) + CURRENT_BYTES;
+        for (row, lst) in rows.iter_mut().zip(cp) {
+            let i = row.subtask as usize;
+            let raw_timers = if self.heap_timers {
+                (row.key_group_end - row.key_group_start + 1) as u64 * HEAP_TIMER_KG as u64
+                    + row.timers * HEAP_TIMER_EACH as u64
+            } else {
+                0
+            };
+            let fixed = self.meta + private + raw_timers;
+            let prev = &self.prev[i];
+            let sizes = |l: &record::Listing| {
+                let all: u64 = l.files.iter().map(|f| f.1).sum();
+                let new: u64 = l
+                    .files
+                    .iter()
+                    .filter(|f| !prev.contains(&f.0))
+                    .map(|f| f.1)
+                    .sum();
+                let state = fixed + l.manifest + all;
+                let ck = if self.incremental {
+                    fixed + l.manifest + new
+                } else {
+                    state
+                };
+                (state, ck)
+            };
+            let e = sizes(&lst.expected);
+            let c = sizes(&lst.compacted);
+            let u = sizes(&lst.uncompacted);
+            let x = sizes(&lst.early);
+            let all = [e, c, u, x];
+            // What the variants do not enumerate: SST bytes move with the
+            // payloads' compressibility and with flush boundaries that
+            // shift when writes interleave differently.
+            let sst: u64 = lst.expected.files.iter().map(|f| f.1).sum();
+            let margin = (sst as f64 * SST_MARGIN) as u64;
+            row.state_bytes = e.0;
+            row.checkpointed_bytes = e.1;
+            row.state_bytes_low = all.iter().map(|v| v.0).min().unwrap_or(e.0).saturating_sub(margin);
+            row.state_bytes_high = all.iter().map(|v| v.0).max().unwrap_or(e.0) + margin;
+            row.checkpointed_bytes_low =
+                all.iter().map(|v| v.1).min().unwrap_or(e.1).saturating_sub(margin);
+            row.checkpointed_bytes_high = all.iter().map(|v| v.1).max().unwrap_or(e.1) + margin;
+            self.prev[i] = lst.expected.files.iter().map(|f| f.0).collect();
+        }
+        rows
     }
     fn key_group_bytes(&self, snap: &Snapshot) -> Vec<u64> {
         StateModel::key_group_bytes(&self.heap, snap)

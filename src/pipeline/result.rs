@@ -75,6 +75,10 @@ pub struct ScenarioResult {
     /// How the state was predicted: `Exact`, `Sampled` or `Analytic`.
     #[serde(skip)]
     pub mode: Mode,
+    /// RocksDB bytes replayed from every write (else the per-entry
+    /// estimate).
+    #[serde(skip)]
+    pub rocksdb_replayed: bool,
     /// A sampled run's error bound on an estimated subtask's state bytes
     /// (a fraction, about 95%).
     #[serde(skip)]

@@ -7,6 +7,7 @@
 //! The drivers ([`super::simulate`], [`super::parallel`]) know nothing else
 //! of the operator.
 
+use super::writes::StateWrites;
 use super::{OperatorSpec, RunStats, Snapshot};
 use crate::workload::KeySpace;
 
@@ -102,16 +103,20 @@ pub(crate) trait OperatorUser {
 
 /// Calls `user` with the constructor of the operator `spec` describes.
 /// A new kind of operator is a file beside `window.rs` and one arm here.
-pub(crate) fn with_operator<U: OperatorUser>(
+/// `writes` hears the state writes of the (first) operator made.
+pub(crate) fn with_operator<U: OperatorUser, W: StateWrites + Default + Send>(
     spec: &OperatorSpec,
     keys: &KeySpace,
+    writes: W,
     user: U,
 ) -> RunStats {
     match &spec.op.keyed {
+        // Process and dedup operators report no state writes (heap only).
         Some(op) => {
             let kgs = spec.max_parallelism as usize;
+            drop(writes);
             user.run(|| super::process::Process::new(op, keys, kgs))
         }
-        None => super::window::with_window(spec, keys, user),
+        None => super::window::with_window(spec, keys, writes, user),
     }
 }

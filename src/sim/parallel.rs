@@ -70,6 +70,7 @@ pub fn simulate_partitioned(
     super::with_operator(
         spec,
         keys,
+        super::writes::NoWrites,
         Partitioned {
             spec,
             keys,

@@ -8,31 +8,45 @@ mod aligned;
 mod session;
 
 use super::operator::OperatorUser;
+use super::writes::StateWrites;
 use super::{OperatorSpec, RunStats};
 use crate::flink::serializer::ValueLayout;
 use crate::scenario::{Assigner, TimeCharacteristic, WindowFunction, WindowOperator};
 use crate::workload::KeySpace;
 
 /// Calls `user` with the engine constructor of `spec`'s window kind and
-/// value layout.
-pub(super) fn with_window<U: OperatorUser>(
+/// value layout. `writes` hears the state writes of the first engine made
+/// (runs that listen to writes make one); session windows do not report
+/// writes yet.
+pub(super) fn with_window<U: OperatorUser, W: StateWrites + Default + Send>(
     spec: &OperatorSpec,
     keys: &KeySpace,
+    writes: W,
     user: U,
 ) -> RunStats {
     match value_layout(&spec.op) {
-        ValueLayout::List => with_value(spec, keys, ListValue, user),
-        ValueLayout::Accumulator(b) => with_value(spec, keys, AccValue(b), user),
-        ValueLayout::Single => with_value(spec, keys, SingleValue { variable: true }, user),
+        ValueLayout::List => with_value(spec, keys, ListValue, writes, user),
+        ValueLayout::Accumulator(b) => with_value(spec, keys, AccValue(b), writes, user),
+        ValueLayout::Single => {
+            with_value(spec, keys, SingleValue { variable: true }, writes, user)
+        }
     }
 }
 
-fn with_value<V: ValueModel + Send + Sync, U: OperatorUser>(
+fn with_value<V: ValueModel + Send + Sync, U: OperatorUser, W: StateWrites + Default + Send>(
     spec: &OperatorSpec,
     keys: &KeySpace,
     v: V,
+    writes: W,
     user: U,
 ) -> RunStats {
+    let writes = std::sync::Mutex::new(Some(writes));
+    let take = || {
+        writes
+            .lock()
+            .map(|mut w| w.take().unwrap_or_default())
+            .unwrap_or_default()
+    };
     let processing = spec.op.time == TimeCharacteristic::Processing;
     let lateness = if processing {
         0
@@ -43,7 +57,15 @@ fn with_value<V: ValueModel + Send + Sync, U: OperatorUser>(
     match spec.op.assigner {
         Assigner::Tumbling { size_ms, offset_ms } => user.run(|| {
             aligned::Aligned::new(
-                keys, kgs, size_ms, size_ms, offset_ms, lateness, processing, v,
+                keys,
+                kgs,
+                size_ms,
+                size_ms,
+                offset_ms,
+                lateness,
+                processing,
+                v,
+                take(),
             )
         }),
         Assigner::Sliding {
@@ -52,11 +74,21 @@ fn with_value<V: ValueModel + Send + Sync, U: OperatorUser>(
             offset_ms,
         } => user.run(|| {
             aligned::Aligned::new(
-                keys, kgs, size_ms, slide_ms, offset_ms, lateness, processing, v,
+                keys,
+                kgs,
+                size_ms,
+                slide_ms,
+                offset_ms,
+                lateness,
+                processing,
+                v,
+                take(),
             )
         }),
         Assigner::Session { gap_ms } => {
-            user.run(|| session::Sessions::new(keys, kgs, gap_ms, lateness, processing, v))
+            user.run(|| {
+                session::Sessions::new(keys, kgs, gap_ms, lateness, processing, v, take())
+            })
         }
     }
 }

@@ -94,6 +94,7 @@ impl Trace {
             _ => KeyMap::Num(HashMap::new()),
         };
         let mut kgs: Vec<u16> = Vec::new();
+        let mut values: Vec<i64> = Vec::new();
         let mut key_bytes: Vec<u16> = Vec::new();
         loop {
             match csv.read_byte_record(&mut rec) {
@@ -205,6 +206,7 @@ impl Trace {
                     };
                     *m.entry(k).or_insert_with(|| {
                         kgs.push(key_group_of_hash(hash, max_parallelism) as u16);
+                        values.push(k);
                         next
                     })
                 }
@@ -283,6 +285,7 @@ impl Trace {
             key_space: KeySpace {
                 key_group: kgs,
                 key_bytes,
+                values,
             },
         })
     }

@@ -68,18 +68,20 @@ fn run(name: &str, state: &str) -> (String, String, String) {
 const SIMULATION: &str = "every record simulated; records, windows, timers and key groups exact";
 
 #[test]
-fn rocksdb_bytes_are_estimates_with_their_range_and_the_simulation_is_exact() {
+fn rocksdb_bytes_are_replayed_with_their_range_and_the_simulation_is_exact() {
     let (line, mode, error) = run("rocks", "[state]\nbackend = \"rocksdb\"");
     assert_eq!(mode, "exact");
     for text in [&line, &error] {
         assert!(text.contains(SIMULATION), "{text}");
         assert!(
-            text.contains("RocksDB state bytes estimated: largest subtask ")
+            text.contains("RocksDB state bytes replayed from every write")
+                && text.contains(": largest subtask ")
                 && text.contains(" (range "),
             "{text}"
         );
+        assert!(text.contains("local MiniCluster assumed"), "{text}");
         assert!(
-            text.contains("measured median error 11.5% tumbling against real Flink"),
+            text.contains("measured median error 2.9% tumbling against real Flink 1.20"),
             "{text}"
         );
         assert!(!text.contains("bytes exact"), "{text}");

@@ -39,6 +39,11 @@
 //! - `parallel`          one operator over several threads (partitions of key
 //!   groups) equals one thread, snapshot by snapshot, on the ground-truth
 //!   cases and a grid of time kinds, lateness and checkpoint triggers.
+//! - `rocksdb_ground_truth` every RocksDB case measured on real Flink, replayed:
+//!   per window kind, the median and 90th-percentile error and the share of
+//!   measured values inside the predicted range, held to the bar reached.
+//! - `rocksdb_sst`       the SST builder rebuilds real Flink-written SST files
+//!   (tests/data/sst/) byte for byte.
 //! - `readme`            the README's scenario file names every field of
 //!   `src/scenario/raw.rs` and parses in every form it shows; its
 //!   `explain-config` example is what the command prints.
@@ -109,6 +114,8 @@ mod properties;
 mod readme;
 mod recommend;
 mod report_html;
+mod rocksdb_ground_truth;
+mod rocksdb_sst;
 mod scenario_errors;
 mod shipped_scenarios;
 mod sweep;

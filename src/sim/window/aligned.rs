@@ -14,6 +14,7 @@
 use super::ValueModel;
 use crate::flink::serializer::{TIME_WINDOW_BYTES, timer_bytes};
 use crate::sim::operator::{History, Operator};
+use crate::sim::writes::{StateWrites, Window};
 use crate::sim::{RunStats, Snapshot};
 use crate::workload::{KeyBytes, KeySpace};
 
@@ -61,7 +62,7 @@ impl Slot {
 }
 
 /// Tumbling (`slide == size`) and sliding windows.
-pub(super) struct Aligned<'k, V> {
+pub(super) struct Aligned<'k, V, W> {
     key_group: &'k [u16],
     key_bytes: &'k KeyBytes,
     kgs: usize,
@@ -81,9 +82,11 @@ pub(super) struct Aligned<'k, V> {
     large: bool,
     sink: u64,
     history: History,
+    /// Hears every state write (RocksDB); [`crate::sim::writes::NoWrites`] for the heap.
+    writes: W,
 }
 
-impl<'k, V: ValueModel> Aligned<'k, V> {
+impl<'k, V: ValueModel, W: StateWrites> Aligned<'k, V, W> {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         keys: &'k KeySpace,
@@ -94,6 +97,7 @@ impl<'k, V: ValueModel> Aligned<'k, V> {
         lateness: i64,
         processing: bool,
         value: V,
+        writes: W,
     ) -> Self {
         Aligned {
             key_group: &keys.key_group,
@@ -112,6 +116,7 @@ impl<'k, V: ValueModel> Aligned<'k, V> {
             large: keys.len() > LARGE_KEYS,
             sink: 0,
             history: History::new(kgs),
+            writes,
         }
     }
 
@@ -195,6 +200,9 @@ impl<'k, V: ValueModel> Aligned<'k, V> {
             n += 1;
         }
         for mut slot in self.slots.drain(..n) {
+            if W::ON {
+                Self::report_purge(&mut self.writes, &slot, self.key_group, self.lateness, self.processing);
+            }
             // At purge, one timer per entry is left (the cleanup timer).
             for kg in 0..self.kgs {
                 self.history
@@ -206,6 +214,42 @@ impl<'k, V: ValueModel> Aligned<'k, V> {
         }
     }
 
+    /// Reports the writes of purging `slot`: per key group, per key in key
+    /// order (the timer queue's order), the timer's poll, the entry's clear
+    /// and the trigger's delete of its timer (`WindowOperator.onEventTime`
+    /// → `clearAllState`). With allowed lateness the trigger timer
+    /// (`maxTimestamp`) is polled here too, at the cleanup time: an
+    /// approximation (Flink polls it when the watermark passes it).
+    #[cold]
+    fn report_purge(writes: &mut W, slot: &Slot, key_group: &[u16], lateness: i64, processing: bool) {
+        let mut keys: Vec<(u16, u32)> = Vec::new();
+        for (w, &bits) in slot.present.iter().enumerate() {
+            let mut bits = bits;
+            while bits != 0 {
+                let b = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let k = (w * 64 + b) as u32;
+                keys.push((key_group[k as usize], k));
+            }
+        }
+        keys.sort_unstable();
+        let window = Window {
+            start: slot.start,
+            end: slot.end,
+        };
+        let max_ts = slot.end - 1;
+        let cleanup = if processing { max_ts } else { max_ts.saturating_add(lateness) };
+        for (kg, key) in keys {
+            let kg = kg as usize;
+            if cleanup != max_ts {
+                writes.poll_timer(kg, key, max_ts, window);
+            }
+            writes.poll_timer(kg, key, cleanup, window);
+            writes.clear(kg, key, window);
+            writes.delete_timer(kg, key, max_ts, window);
+        }
+    }
+
     /// Cleanup time: `maxTimestamp + allowedLateness` (event time) or
     /// `maxTimestamp` (processing time).
     #[inline(always)]
@@ -214,7 +258,7 @@ impl<'k, V: ValueModel> Aligned<'k, V> {
     }
 }
 
-impl<V: ValueModel> Operator for Aligned<'_, V> {
+impl<V: ValueModel, W: StateWrites> Operator for Aligned<'_, V, W> {
     #[inline]
     fn key_groups(&mut self, keys: &[u32], kgs: &mut [u16]) {
         for (k, g) in keys.iter().zip(kgs.iter_mut()) {
@@ -265,6 +309,9 @@ impl<V: ValueModel> Operator for Aligned<'_, V> {
         let new_bytes = TIME_WINDOW_BYTES + key_bytes + value.first(bytes);
         let new_timer = timer_bytes(key_bytes);
         let large = self.large;
+        if W::ON {
+            self.writes.element(kg, key, ts, bytes);
+        }
         let mut start = self.last_start(ts);
         let mut hint = self.slots.len();
         while start > ts - self.size {
@@ -277,6 +324,18 @@ impl<V: ValueModel> Operator for Aligned<'_, V> {
             }
             let i = self.slot_index(start, hint);
             hint = i;
+            if W::ON {
+                // WindowOperator.processElement: the state's add, the
+                // trigger's timer (EventTimeTrigger registers maxTimestamp
+                // unless the watermark passed it), the cleanup timer.
+                let w = Window { start, end };
+                self.writes.add(kg, key, w);
+                let max_ts = end - 1;
+                if self.processing || max_ts > watermark {
+                    self.writes.register_timer(kg, key, max_ts, w);
+                }
+                self.writes.register_timer(kg, key, self.cleanup_time(end), w);
+            }
             let slot = &mut self.slots[i];
             let w = &mut slot.present[word];
             let new = *w & bit == 0;
@@ -342,6 +401,7 @@ impl<V: ValueModel> Operator for Aligned<'_, V> {
         }
         snap.live_windows = self.slots.len() as u64;
         self.history.write(snap);
+        self.writes.barrier(snap.checkpoint);
         // Live keys: keys present in any live window.
         match self.slots.len() {
             0 => {}

@@ -20,6 +20,7 @@ use crate::flink::serializer::{
     MERGING_WINDOW_PAIR_BYTES, TIME_WINDOW_BYTES, VOID_NAMESPACE_BYTES, timer_bytes,
 };
 use crate::sim::operator::{History, Operator};
+use crate::sim::writes::{StateWrites, Window};
 use crate::sim::{RunStats, Snapshot};
 use crate::workload::{KeyBytes, KeySpace};
 
@@ -32,6 +33,8 @@ struct Session {
     value: u64,
     last: u32,
     timers: u8,
+    /// The state window (namespace of its window-contents entry).
+    ns: (i64, i64),
 }
 
 /// A pending timer entry.
@@ -48,7 +51,7 @@ const NONE: u32 = u32::MAX;
 /// Timer entries whose keys' sessions `sweep` loads ahead at a time.
 const AHEAD: usize = 64;
 
-pub(super) struct Sessions<'k, V> {
+pub(super) struct Sessions<'k, V, W> {
     key_group: &'k [u16],
     key_bytes: &'k KeyBytes,
     gap: i64,
@@ -73,9 +76,17 @@ pub(super) struct Sessions<'k, V> {
     live_sessions: u64,
     sink: i64,
     history: History,
+    /// Hears every state write (RocksDB); a no-op for the heap.
+    writes: W,
+    /// The mapping written by [`Sessions::persist`].
+    pairs: Vec<(Window, Window)>,
 }
 
-impl<'k, V: ValueModel> Sessions<'k, V> {
+fn win((start, end): (i64, i64)) -> Window {
+    Window { start, end }
+}
+
+impl<'k, V: ValueModel, W: StateWrites> Sessions<'k, V, W> {
     pub(super) fn new(
         keys: &'k KeySpace,
         kgs: usize,
@@ -83,6 +94,7 @@ impl<'k, V: ValueModel> Sessions<'k, V> {
         lateness: i64,
         processing: bool,
         value: V,
+        writes: W,
     ) -> Self {
         Sessions {
             key_group: &keys.key_group,
@@ -106,7 +118,35 @@ impl<'k, V: ValueModel> Sessions<'k, V> {
             live_sessions: 0,
             sink: 0,
             history: History::new(kgs),
+            writes,
+            pairs: Vec::new(),
         }
+    }
+
+    /// `MergingWindowSet.persist`: the key's mapping, written.
+    fn persist(&mut self, kg: usize, key: u32, h: usize) {
+        self.pairs.clear();
+        self.pairs.extend(
+            self.lists[h]
+                .iter()
+                .map(|s| (win((s.start, s.end)), win(s.ns))),
+        );
+        self.writes.merging_set(kg, key, &self.pairs);
+    }
+
+    /// The writes of purging session `s` of `key` (its cleanup timer
+    /// fired): the timer's poll, the entry's clear, the trigger's delete;
+    /// `persist` follows once the session left the key's list.
+    fn report_purge(&mut self, kg: usize, key: u32, s: &Session) {
+        let w = win((s.start, s.end));
+        let max_ts = s.end - 1;
+        let cleanup = self.cleanup_time(s.end);
+        if s.timers == 2 {
+            self.writes.poll_timer(kg, key, max_ts, w);
+        }
+        self.writes.poll_timer(kg, key, cleanup, w);
+        self.writes.clear(kg, key, win(s.ns));
+        self.writes.delete_timer(kg, key, max_ts, w);
     }
 
     fn mws_bytes(key_bytes: u64, n: usize) -> i64 {
@@ -165,6 +205,10 @@ impl<'k, V: ValueModel> Sessions<'k, V> {
             if self.cleanup_time(s.end) <= self.fired_to {
                 let before = self.lists[h].len();
                 self.lists[h].swap_remove(i);
+                if W::ON {
+                    self.report_purge(kg, key, &s);
+                    self.persist(kg, key, h);
+                }
                 self.account(kg, kb, s.value, s.timers, -1);
                 self.set_count(kg, kb, before, before - 1);
                 self.purged += 1;
@@ -176,6 +220,10 @@ impl<'k, V: ValueModel> Sessions<'k, V> {
                 continue;
             }
             if s.timers == 2 && s.end - 1 <= self.fired_to {
+                if W::ON {
+                    self.writes
+                        .poll_timer(kg, key, s.end - 1, win((s.start, s.end)));
+                }
                 self.lists[h][i].timers = 1;
                 self.kg_bytes[kg] -= timer_bytes(kb) as i64;
                 self.kg_timers[kg] -= 1;
@@ -294,7 +342,7 @@ impl<'k, V: ValueModel> Sessions<'k, V> {
     }
 }
 
-impl<V: ValueModel> Operator for Sessions<'_, V> {
+impl<V: ValueModel, W: StateWrites> Operator for Sessions<'_, V, W> {
     #[inline]
     fn key_groups(&mut self, keys: &[u32], kgs: &mut [u16]) {
         for (k, g) in keys.iter().zip(kgs.iter_mut()) {
@@ -341,6 +389,9 @@ impl<V: ValueModel> Operator for Sessions<'_, V> {
         }
         let before = self.lists[h].len();
         let value = self.value;
+        if W::ON {
+            self.writes.element(kg, key, ts, bytes);
+        }
         if overlaps == 0 {
             let timers = self.timer_count(me, watermark);
             let s = Session {
@@ -350,7 +401,18 @@ impl<V: ValueModel> Operator for Sessions<'_, V> {
                 value: value.first(bytes),
                 last: bytes as u32,
                 timers,
+                ns: (ms, me),
             };
+            if W::ON {
+                // A window of its own: state under itself, the trigger's and
+                // the cleanup timer, the mapping persisted.
+                let w = win((ms, me));
+                self.writes.add(kg, key, w);
+                if self.processing || me - 1 > watermark {
+                    self.writes.register_timer(kg, key, me - 1, w);
+                }
+                self.writes.register_timer(kg, key, self.cleanup_time(me), w);
+            }
             self.next_id += 1;
             self.account(kg, kb, s.value, timers, 1);
             self.lists[h].push(s);
@@ -359,6 +421,9 @@ impl<V: ValueModel> Operator for Sessions<'_, V> {
                 self.push_timer(me - 1, s.id, key, false);
             }
             self.push_timer(self.cleanup_time(me), s.id, key, true);
+            if W::ON {
+                self.persist(kg, key, h);
+            }
             return;
         }
         // Merge every overlapping session into the first one; the others'
@@ -366,6 +431,30 @@ impl<V: ValueModel> Operator for Sessions<'_, V> {
         // keeps one of the old namespaces: same size.
         let mut s = self.lists[h][first];
         self.account(kg, kb, s.value, s.timers, -1);
+        let changed = s.start != ms || s.end != me || overlaps > 1;
+        if W::ON && changed {
+            // The merge function: onMerge registers the merged window's
+            // timer; every merged window's trigger and cleanup timers are
+            // deleted; the other state windows merge into this one's.
+            let mw = win((ms, me));
+            if self.processing || me - 1 > watermark {
+                self.writes.register_timer(kg, key, me - 1, mw);
+            }
+            let lateness = self.lateness;
+            for o in self.lists[h].iter() {
+                if o.start <= end && o.end >= start {
+                    let ow = win((o.start, o.end));
+                    self.writes.delete_timer(kg, key, o.end - 1, ow);
+                    self.writes
+                        .delete_timer(kg, key, (o.end - 1).saturating_add(lateness), ow);
+                }
+            }
+            for o in self.lists[h][first + 1..].iter() {
+                if o.start <= end && o.end >= start {
+                    self.writes.merge_namespace(kg, key, win(s.ns), win(o.ns));
+                }
+            }
+        }
         let mut i = first + 1;
         while i < self.lists[h].len() {
             let o = self.lists[h][i];
@@ -381,7 +470,6 @@ impl<V: ValueModel> Operator for Sessions<'_, V> {
             // A single-element value is its last element.
             s.last = s.value as u32;
         }
-        let changed = s.start != ms || s.end != me || overlaps > 1;
         let delta = value.add(bytes, s.last as u64);
         s.value = (s.value as i64 + delta) as u64;
         s.last = bytes as u32;
@@ -397,6 +485,19 @@ impl<V: ValueModel> Operator for Sessions<'_, V> {
         self.lists[h][first] = s;
         let after = self.lists[h].len();
         self.set_count(kg, kb, before, after);
+        if W::ON {
+            // The element into the state window; the trigger's and the
+            // cleanup timer of the (merged) window; the mapping if it changed.
+            let w = win((ms, me));
+            self.writes.add(kg, key, win(s.ns));
+            if self.processing || me - 1 > watermark {
+                self.writes.register_timer(kg, key, me - 1, w);
+            }
+            self.writes.register_timer(kg, key, self.cleanup_time(me), w);
+            if changed {
+                self.persist(kg, key, h);
+            }
+        }
         if changed && s.timers == 2 && !had_trigger {
             self.push_timer(me - 1, s.id, key, false);
         }
@@ -425,5 +526,6 @@ impl<V: ValueModel> Operator for Sessions<'_, V> {
         }
         snap.live_windows = self.live_sessions;
         self.history.write(snap);
+        self.writes.barrier(snap.checkpoint);
     }
 }

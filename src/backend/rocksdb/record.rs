@@ -1,0 +1,380 @@
+//! The operator's writes turned into RocksDB operations, one instance per
+//! subtask, in the order Flink makes them ([`RocksWrites`] is the
+//! simulator's [`StateWrites`] sink):
+//! - window state goes straight to the instance, one write each: a MERGE of
+//!   the element (list state: process / apply), a PUT of the accumulator
+//!   or the reduced element (aggregate / reduce), a DELETE when the window
+//!   is purged;
+//! - timers go through the timer queue's cache ([`super::timers`]) and the
+//!   backend's write batch, written as one write every 500 operations,
+//!   before the cache refills from the store, and at the snapshot;
+//! - at a barrier, every instance flushes every column family (the native
+//!   checkpoint's `GetLiveFiles`) and lists its live files; compactions the
+//!   checkpoint's own flushes owe start after the listing.
+//!
+//! What each barrier lists goes to a shared [`Log`] that the backend model
+//! ([`super::LsmModel`]) reads, one per backend option.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::layout::{Layout, Payloads};
+use super::lsm::{Counts, Db, DbOptions};
+use super::sst::{RocksVersion, TYPE_DELETION, TYPE_MERGE, TYPE_VALUE};
+use super::timers::{QueueSet, TimerWrite, timer_key};
+use crate::flink::KeyGroupLayout;
+use crate::flink::serializer::ValueLayout;
+use crate::sim::writes::{StateWrites, Window};
+
+/// One operation: column family, user key, value type, value.
+type Op = (usize, Box<[u8]>, u8, Box<[u8]>);
+
+/// `RocksDBWriteBatchWrapper`'s default capacity.
+pub const WRITE_BATCH: usize = 500;
+
+/// One subtask's live SST files and MANIFEST bytes at a listing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listing {
+    /// `(file number, bytes)` of every live SST file.
+    pub files: Vec<(u64, u64)>,
+    /// MANIFEST bytes.
+    pub manifest: u64,
+}
+
+impl Listing {
+    fn of(db: &Db) -> Self {
+        Listing {
+            files: db.live_files(),
+            manifest: db.manifest,
+        }
+    }
+}
+
+/// One subtask's checkpoint, three ways.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubtaskListing {
+    /// Expected: compactions owed by the checkpoint's own flushes start
+    /// after the listing.
+    pub expected: Listing,
+    /// Those compactions finished before the listing.
+    pub compacted: Listing,
+    /// The last compaction of each column family since the previous
+    /// barrier had not finished at the barrier (its inputs still live).
+    pub uncompacted: Listing,
+    /// The next compaction of each column family ran before the barrier
+    /// (every L0 file but the checkpoint's own flushes compacted).
+    pub early: Listing,
+}
+
+/// What the recorder tells the models.
+#[derive(Debug, Clone, Default)]
+pub struct Log {
+    /// Per checkpoint, per subtask.
+    pub checkpoints: Vec<Vec<SubtaskListing>>,
+    /// Column family names of the instances.
+    pub cfs: Vec<&'static str>,
+    /// FRocksDB version.
+    pub version: Option<RocksVersion>,
+    /// Flushes and compactions per subtask so far.
+    pub counts: Vec<Counts>,
+}
+
+/// The log shared between the recorder and the models.
+pub type SharedLog = Arc<Mutex<Log>>;
+
+/// Everything one operator's instances need.
+#[derive(Debug, Clone)]
+pub struct RecorderSetup {
+    /// Key groups and subtasks.
+    pub layout: KeyGroupLayout,
+    /// Serialized key bytes.
+    pub key_len: usize,
+    /// Timers on the heap.
+    pub heap_timers: bool,
+    /// Session windows (a merging-window set).
+    pub merging: bool,
+    /// The window function's value layout.
+    pub value: ValueLayout,
+    /// FRocksDB version.
+    pub version: RocksVersion,
+    /// Write-buffer-manager capacity per slot.
+    pub wbm_capacity: u64,
+    /// Seed of the payloads.
+    pub seed: u64,
+    /// The numeric key of each dense key id (empty: the id).
+    pub key_values: Vec<i64>,
+}
+
+struct Recorder {
+    layout: Layout,
+    value: ValueLayout,
+    subtask: Vec<usize>,
+    dbs: Vec<Db>,
+    batches: Vec<Vec<Op>>,
+    queues: Vec<QueueSet>,
+    payloads: Payloads,
+    element: Box<[u8]>,
+    ts: i64,
+    acc: HashMap<(u32, Window), (u64, i64)>,
+    /// Session windows: each entry's value, for `mergeNamespaces`.
+    values: HashMap<(u32, Window), Vec<u8>>,
+    log: SharedLog,
+}
+
+/// The simulator's sink for RocksDB; `Default` is a sink that is not
+/// listened to (engines beyond the first; none in a RocksDB run).
+#[derive(Default)]
+pub struct RocksWrites(Option<Box<Recorder>>);
+
+impl RocksWrites {
+    /// A recorder for `setup`, and the log it fills.
+    pub fn new(setup: &RecorderSetup) -> (Self, SharedLog) {
+        let mut layout = Layout::new(
+            setup.layout.max_parallelism,
+            setup.key_len,
+            setup.heap_timers,
+            setup.merging,
+        );
+        layout.key_values = setup.key_values.clone();
+        let p = setup.layout.parallelism as usize;
+        let kgs = setup.layout.max_parallelism as usize;
+        let subtask = (0..kgs)
+            .map(|g| setup.layout.subtask_of(g as u32) as usize)
+            .collect();
+        let opts = DbOptions::flink(setup.version, setup.wbm_capacity);
+        let dbs = (0..p).map(|_| Db::new(opts.clone(), &layout.cfs)).collect();
+        let log = Arc::new(Mutex::new(Log {
+            checkpoints: Vec::new(),
+            cfs: layout.cfs.clone(),
+            version: Some(setup.version),
+            counts: vec![Counts::default(); p],
+        }));
+        let r = Recorder {
+            layout,
+            value: setup.value,
+            subtask,
+            dbs,
+            batches: vec![Vec::new(); p],
+            queues: vec![QueueSet::default(); kgs],
+            payloads: Payloads::new(setup.seed),
+            element: Box::new([]),
+            ts: 0,
+            acc: HashMap::new(),
+            values: HashMap::new(),
+            log: log.clone(),
+        };
+        (RocksWrites(Some(Box::new(r))), log)
+    }
+}
+
+impl Recorder {
+    fn flush_batch(&mut self, st: usize) {
+        if !self.batches[st].is_empty() {
+            let ops = std::mem::take(&mut self.batches[st]);
+            self.dbs[st].write(ops);
+        }
+    }
+
+    fn batch(&mut self, st: usize, op: Op) {
+        self.batches[st].push(op);
+        if self.batches[st].len() >= WRITE_BATCH {
+            self.flush_batch(st);
+        }
+    }
+
+    fn refill(&mut self, kg: usize) {
+        if self.queues[kg].needs_refill() {
+            self.flush_batch(self.subtask[kg]);
+            self.queues[kg].refill();
+        }
+    }
+
+    fn timer_op(&mut self, kg: usize, key: u32, time: i64, w: Window, write: TimerWrite) {
+        let Some(cf) = self.layout.timers_cf else {
+            return;
+        };
+        let vtype = match write {
+            TimerWrite::None => return,
+            TimerWrite::Put => TYPE_VALUE,
+            TimerWrite::Delete => TYPE_DELETION,
+        };
+        let k = self.layout.timer_key(kg, time, key, w.start, w.end);
+        self.batch(self.subtask[kg], (cf, k, vtype, Box::new([])));
+    }
+
+    fn barrier(&mut self) {
+        let mut listings = Vec::with_capacity(self.dbs.len());
+        for st in 0..self.dbs.len() {
+            self.flush_batch(st);
+            let db = &mut self.dbs[st];
+            db.checkpoint_flush();
+            let expected = Listing::of(db);
+            let uncompacted = Listing {
+                files: db.uncompacted_files(),
+                manifest: expected.manifest,
+            };
+            let early = Listing {
+                files: db.early_compacted_files(),
+                manifest: expected.manifest,
+            };
+            db.run_compactions();
+            let compacted = Listing::of(db);
+            db.begin_interval();
+            listings.push(SubtaskListing {
+                expected,
+                compacted,
+                uncompacted,
+                early,
+            });
+        }
+        if let Ok(mut log) = self.log.lock() {
+            log.checkpoints.push(listings);
+            log.counts = self.dbs.iter().map(|d| d.counts).collect();
+        }
+    }
+}
+
+impl StateWrites for RocksWrites {
+    const ON: bool = true;
+
+    fn element(&mut self, _kg: usize, key: u32, ts: i64, bytes: u64) {
+        if let Some(r) = self.0.as_mut() {
+            r.element = r.payloads.element(r.layout.key_value(key), ts, bytes);
+            r.ts = ts;
+        }
+    }
+
+    fn add(&mut self, kg: usize, key: u32, w: Window) {
+        let Some(r) = self.0.as_mut() else { return };
+        let k = r.layout.contents_key(kg, key, w.start, w.end);
+        let (vtype, value): (u8, Box<[u8]>) = match r.value {
+            ValueLayout::List => (TYPE_MERGE, r.element.clone()),
+            ValueLayout::Single => (TYPE_VALUE, r.element.clone()),
+            ValueLayout::Accumulator(n) => {
+                // The ground-truth job's accumulator: (count, sum of ts).
+                let a = r.acc.entry((key, w)).or_insert((0, 0));
+                a.0 += 1;
+                a.1 = a.1.wrapping_add(r.ts);
+                let mut v = Vec::with_capacity(n as usize);
+                v.extend_from_slice(&a.0.to_be_bytes());
+                v.extend_from_slice(&a.1.to_be_bytes());
+                v.resize(n as usize, 0);
+                (TYPE_VALUE, v.into_boxed_slice())
+            }
+        };
+        if r.layout.mws_cf.is_some() {
+            let v = r.values.entry((key, w)).or_default();
+            if vtype == TYPE_MERGE && !v.is_empty() {
+                v.push(b',');
+                v.extend_from_slice(&value);
+            } else {
+                *v = value.to_vec();
+            }
+        }
+        let cf = r.layout.contents_cf;
+        let st = r.subtask[kg];
+        r.dbs[st].write([(cf, k, vtype, value)]);
+    }
+
+    fn merge_namespace(&mut self, kg: usize, key: u32, target: Window, source: Window) {
+        let Some(r) = self.0.as_mut() else { return };
+        let Some(v) = r.values.remove(&(key, source)) else {
+            return;
+        };
+        let cf = r.layout.contents_cf;
+        let st = r.subtask[kg];
+        let sk = r.layout.contents_key(kg, key, source.start, source.end);
+        r.dbs[st].write([(cf, sk, TYPE_DELETION, Box::from(&b""[..]))]);
+        let tk = r.layout.contents_key(kg, key, target.start, target.end);
+        match r.value {
+            ValueLayout::List => {
+                let t = r.values.entry((key, target)).or_default();
+                if !t.is_empty() {
+                    t.push(b',');
+                }
+                t.extend_from_slice(&v);
+                r.dbs[st].write([(cf, tk, TYPE_MERGE, v.into_boxed_slice())]);
+            }
+            _ => {
+                // AggregateFunction.merge / the latest element: one PUT.
+                if let Some(b) = r.acc.remove(&(key, source)) {
+                    let a = r.acc.entry((key, target)).or_insert((0, 0));
+                    a.0 += b.0;
+                    a.1 = a.1.wrapping_add(b.1);
+                }
+                let t = r.values.entry((key, target)).or_default().clone();
+                r.dbs[st].write([(cf, tk, TYPE_VALUE, t.into_boxed_slice())]);
+            }
+        }
+    }
+
+    fn merging_set(&mut self, kg: usize, key: u32, pairs: &[(Window, Window)]) {
+        let Some(r) = self.0.as_mut() else { return };
+        let Some(cf) = r.layout.mws_cf else { return };
+        let k = r.layout.mws_key(kg, key);
+        let st = r.subtask[kg];
+        if pairs.is_empty() {
+            r.dbs[st].write([(cf, k, TYPE_DELETION, Box::from(&b""[..]))]);
+            return;
+        }
+        // ListState.update: each Tuple2<TimeWindow, TimeWindow>, `,` between.
+        let mut v = Vec::with_capacity(pairs.len() * 33);
+        for (i, (w, s)) in pairs.iter().enumerate() {
+            if i > 0 {
+                v.push(b',');
+            }
+            for x in [w.start, w.end, s.start, s.end] {
+                v.extend_from_slice(&x.to_be_bytes());
+            }
+        }
+        r.dbs[st].write([(cf, k, TYPE_VALUE, v.into_boxed_slice())]);
+    }
+
+    fn register_timer(&mut self, kg: usize, key: u32, time: i64, w: Window) {
+        let Some(r) = self.0.as_mut() else { return };
+        if r.layout.timers_cf.is_none() {
+            return;
+        }
+        r.refill(kg);
+        let write = r.queues[kg].add(timer_key(time, r.layout.key_value(key) as u64, w.start, w.end));
+        r.timer_op(kg, key, time, w, write);
+    }
+
+    fn poll_timer(&mut self, kg: usize, key: u32, time: i64, w: Window) {
+        let Some(r) = self.0.as_mut() else { return };
+        if r.layout.timers_cf.is_none() {
+            return;
+        }
+        r.refill(kg);
+        let write = r.queues[kg].poll_timer(timer_key(time, r.layout.key_value(key) as u64, w.start, w.end));
+        r.timer_op(kg, key, time, w, write);
+    }
+
+    fn delete_timer(&mut self, kg: usize, key: u32, time: i64, w: Window) {
+        let Some(r) = self.0.as_mut() else { return };
+        if r.layout.timers_cf.is_none() {
+            return;
+        }
+        r.refill(kg);
+        let write = r.queues[kg].remove(timer_key(time, r.layout.key_value(key) as u64, w.start, w.end));
+        r.timer_op(kg, key, time, w, write);
+    }
+
+    fn clear(&mut self, kg: usize, key: u32, w: Window) {
+        let Some(r) = self.0.as_mut() else { return };
+        if matches!(r.value, ValueLayout::Accumulator(_)) {
+            r.acc.remove(&(key, w));
+        }
+        r.values.remove(&(key, w));
+        let k = r.layout.contents_key(kg, key, w.start, w.end);
+        let cf = r.layout.contents_cf;
+        let st = r.subtask[kg];
+        r.dbs[st].write([(cf, k, TYPE_DELETION, Box::from(&b""[..]))]);
+    }
+
+    fn barrier(&mut self, _checkpoint: u64) {
+        if let Some(r) = self.0.as_mut() {
+            r.barrier();
+        }
+    }
+}
