@@ -73,6 +73,13 @@
 //! - `ci_formats`        `check --format text|json|junit|github`: the same
 //!   verdicts and exit codes in each; JUnit XML valid against Jenkins'
 //!   junit-10.xsd (xmllint); workflow commands on the deciding line.
+//! - `config_emit`       every version × every option written, saved under the
+//!   version's file name and read back to the same configuration; Java and
+//!   SQL in each version's API.
+//! - `explain_config`    `explain-config` on real file shapes: what each version
+//!   selects, its traps, its exit code.
+//! - `fast_mode`         the analytic and sampled modes against exact mode,
+//!   and which mode `auto` picks.
 //! - `fuzz`              generated inputs on stable Rust (proptest): mutated
 //!   scenarios through the parser, traces through the reader, Flink
 //!   configuration files through every version's reader and `explain`, and
