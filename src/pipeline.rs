@@ -131,7 +131,11 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
     // A write buffer smaller than one arena block (8 MiB from FRocksDB 6.20,
     // 1 MiB from 8.10) flushes every few writes: RocksDB itself crawls
     // there, and so would the replay; the estimate stands in too.
-    let arena = if s.flink_version.major >= 2 { 1 << 20 } else { 8 << 20 };
+    let arena = if s.flink_version.major >= 2 {
+        1 << 20
+    } else {
+        8 << 20
+    };
     let buffer = backend::rocksdb::wbm_capacity(&s.flink_conf, s.parallelism).bytes;
     let any_rocks_writes = mode == Mode::Exact
         && workload.records.saturating_mul(s.operators.len() as u64) <= REPLAY_MAX_RECORDS

@@ -419,7 +419,10 @@ pub fn bytes_accuracy(s: &Scenario, r: &ScenarioResult) -> Option<String> {
             human_bytes(memory.managed_per_slot)
         )
     } else {
-        format!("{} managed memory per slot", human_bytes(memory.managed_per_slot))
+        format!(
+            "{} managed memory per slot",
+            human_bytes(memory.managed_per_slot)
+        )
     };
     Some(format!(
         "{name} state bytes replayed from every write (memtables, flushes, compactions, SST \

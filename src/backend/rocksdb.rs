@@ -332,7 +332,8 @@ impl StateModel for RocksDbModel {
             row.checkpointed_bytes_low = est
                 .checkpointed_bytes
                 .saturating_sub(est.state_bytes - est.state_low);
-            row.checkpointed_bytes_high = est.checkpointed_bytes + (est.state_high - est.state_bytes);
+            row.checkpointed_bytes_high =
+                est.checkpointed_bytes + (est.state_high - est.state_bytes);
         }
         subtasks
     }
@@ -387,7 +388,10 @@ pub struct WbmCapacity {
 /// `process.size` less JVM metaspace 256 MiB and overhead 10 % in
 /// 192 MiB..1 GiB), over `taskmanager.numberOfTaskSlots` (1); without any
 /// of them, the MiniCluster's 128 MiB over one slot per subtask.
-pub fn wbm_capacity(conf: &std::collections::BTreeMap<String, String>, parallelism: u32) -> WbmCapacity {
+pub fn wbm_capacity(
+    conf: &std::collections::BTreeMap<String, String>,
+    parallelism: u32,
+) -> WbmCapacity {
     use crate::flink::units::parse_memory_size;
     let get = |k: &str| conf.get(k).and_then(|v| parse_memory_size(v).ok());
     let fraction = conf
@@ -505,10 +509,19 @@ impl StateModel for LsmModel {
             let margin = (sst as f64 * SST_MARGIN) as u64;
             row.state_bytes = e.0;
             row.checkpointed_bytes = e.1;
-            row.state_bytes_low = all.iter().map(|v| v.0).min().unwrap_or(e.0).saturating_sub(margin);
+            row.state_bytes_low = all
+                .iter()
+                .map(|v| v.0)
+                .min()
+                .unwrap_or(e.0)
+                .saturating_sub(margin);
             row.state_bytes_high = all.iter().map(|v| v.0).max().unwrap_or(e.0) + margin;
-            row.checkpointed_bytes_low =
-                all.iter().map(|v| v.1).min().unwrap_or(e.1).saturating_sub(margin);
+            row.checkpointed_bytes_low = all
+                .iter()
+                .map(|v| v.1)
+                .min()
+                .unwrap_or(e.1)
+                .saturating_sub(margin);
             row.checkpointed_bytes_high = all.iter().map(|v| v.1).max().unwrap_or(e.1) + margin;
             self.prev[i] = lst.expected.files.iter().map(|f| f.0).collect();
         }

@@ -459,9 +459,25 @@ const MAX_UNKNOWN_NAMED: usize = 50;
 /// or Hadoop rather than by a `ConfigOption` of Flink's distribution: not
 /// checked against the catalog.
 const PASS_THROUGH: &[&str] = &[
-    "fs.", "s3.", "s3a.", "s3p.", "presto.s3.", "gs.", "oss.", "azure.", "metrics.reporter.",
-    "yarn.", "kubernetes.", "flink.hadoop.", "flink.yarn.", "hadoop.", "table.", "sql-gateway.",
-    "security.", "env.", "python.",
+    "fs.",
+    "s3.",
+    "s3a.",
+    "s3p.",
+    "presto.s3.",
+    "gs.",
+    "oss.",
+    "azure.",
+    "metrics.reporter.",
+    "yarn.",
+    "kubernetes.",
+    "flink.hadoop.",
+    "flink.yarn.",
+    "hadoop.",
+    "table.",
+    "sql-gateway.",
+    "security.",
+    "env.",
+    "python.",
 ];
 
 /// Also `restart-strategy*` before 1.10, which reads them as plain strings
@@ -759,7 +775,6 @@ impl fmt::Display for Explanation {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -838,14 +853,20 @@ mod tests {
         let t = e.traps_about("the value holds another entry");
         assert_eq!(t.len(), 1, "{e}");
         assert_eq!(t[0].line, Some(1));
-        assert!(t[0].message.contains("jobmanager.rpc.address: jobmanager"), "{e}");
+        assert!(
+            t[0].message.contains("jobmanager.rpc.address: jobmanager"),
+            "{e}"
+        );
         // Values with a colon that is not an entry are left alone.
         let e = explain_text(
             "state.checkpoints.dir: s3://bucket/cp\nenv.java.opts: -Da=b: c\n",
             "flink-conf.yaml",
             "1.17",
         );
-        assert!(e.traps_about("the value holds another entry").is_empty(), "{e}");
+        assert!(
+            e.traps_about("the value holds another entry").is_empty(),
+            "{e}"
+        );
     }
 
     #[test]
@@ -908,8 +929,10 @@ mod tests {
         let r = e.outcome.as_ref().unwrap();
         assert_eq!(r.config.backend, crate::flink::Backend::RocksDb, "{e}");
         assert!(
-            e.traps_about("-D sets 'state.backend: rocksdb' over 'filesystem' (FLINK_PROPERTIES line 1)")
-                .len()
+            e.traps_about(
+                "-D sets 'state.backend: rocksdb' over 'filesystem' (FLINK_PROPERTIES line 1)"
+            )
+            .len()
                 == 1,
             "{e}"
         );
@@ -938,7 +961,9 @@ mod tests {
             "{e}"
         );
         assert!(
-            unknown[2].message.contains("did you mean 'taskmanager.numberOfTaskSlots'?"),
+            unknown[2]
+                .message
+                .contains("did you mean 'taskmanager.numberOfTaskSlots'?"),
             "{e}"
         );
         // A key of another version says which versions know it.

@@ -68,7 +68,11 @@ pub fn render_table(s: &Scenario, cmp: &Comparison) -> String {
             if o.headroom_against.is_empty() {
                 "no limit per subtask".to_string()
             } else {
-                format!("{} of {}", pct(o.headroom), short_limit(&o.headroom_against))
+                format!(
+                    "{} of {}",
+                    pct(o.headroom),
+                    short_limit(&o.headroom_against)
+                )
             },
             if o.holds {
                 "holds".to_string()

@@ -2113,7 +2113,7 @@ fn keyed_operator(
                     states.push(k);
                 }
             }
-            let timer = o.timer.as_ref().and_then(|t| {
+            let timer = o.timer.as_ref().map(|t| {
                 let tat = |f: &str| format!("operator[{i}].timer.{f}");
                 match t.time.as_deref() {
                     None | Some("event") => {}
@@ -2154,10 +2154,10 @@ fn keyed_operator(
                         ),
                     }
                 }
-                Some(EventTimer {
+                EventTimer {
                     delay_ms: delay,
                     clears,
-                })
+                }
             });
             (states, timer)
         }

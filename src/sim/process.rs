@@ -222,7 +222,7 @@ fn drawn_sub_key(key: u32, nth: u32, map_keys: u32) -> u32 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^= z >> 31;
-    ((z >> 32) * map_keys as u64 >> 32) as u32
+    (((z >> 32) * map_keys as u64) >> 32) as u32
 }
 
 /// Decimal digits of `v`.

@@ -27,9 +27,7 @@ pub(super) fn with_window<U: OperatorUser, W: StateWrites + Default + Send>(
     match value_layout(&spec.op) {
         ValueLayout::List => with_value(spec, keys, ListValue, writes, user),
         ValueLayout::Accumulator(b) => with_value(spec, keys, AccValue(b), writes, user),
-        ValueLayout::Single => {
-            with_value(spec, keys, SingleValue { variable: true }, writes, user)
-        }
+        ValueLayout::Single => with_value(spec, keys, SingleValue { variable: true }, writes, user),
     }
 }
 
@@ -86,9 +84,7 @@ fn with_value<V: ValueModel + Send + Sync, U: OperatorUser, W: StateWrites + Def
             )
         }),
         Assigner::Session { gap_ms } => {
-            user.run(|| {
-                session::Sessions::new(keys, kgs, gap_ms, lateness, processing, v, take())
-            })
+            user.run(|| session::Sessions::new(keys, kgs, gap_ms, lateness, processing, v, take()))
         }
     }
 }

@@ -136,7 +136,12 @@ fn assert_readable(svg: &str, what: &str) {
             );
         }
         for r in bars(svg) {
-            assert!(!overlap(a.b, r), "{what}: '{}' {:?} lies on a bar {r:?}", a.text, a.b);
+            assert!(
+                !overlap(a.b, r),
+                "{what}: '{}' {:?} lies on a bar {r:?}",
+                a.text,
+                a.b
+            );
         }
     }
 }
@@ -175,7 +180,11 @@ fn the_compare_chart_marks_the_decision_without_overprinting() {
     assert!(rec.b.1 > fs.b.1 && rec.b.1 - fs.b.1 < 40.0);
     // Three panels, each with its own scale: the 512 MiB of RocksDB's
     // managed memory leaves the 5.8 MiB snapshots their length.
-    for t in ["peak snapshot", "upload per checkpoint", "TaskManager memory"] {
+    for t in [
+        "peak snapshot",
+        "upload per checkpoint",
+        "TaskManager memory",
+    ] {
         find(t);
     }
     let snapshot_bars: Vec<_> = bars(&svg)
@@ -212,9 +221,8 @@ fn the_run_comparison_chart_is_readable() {
         "-q".as_ref(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let svg =
-        std::fs::read_to_string(d.path().join("seed_flink16_memory_backend/comparison.svg"))
-            .unwrap();
+    let svg = std::fs::read_to_string(d.path().join("seed_flink16_memory_backend/comparison.svg"))
+        .unwrap();
     assert_readable(&svg, "comparison.svg");
     assert!(labels(&svg).iter().any(|l| l.text.starts_with("FAILS")));
 }
@@ -233,7 +241,8 @@ fn the_skew_and_timeline_charts_are_readable() {
     assert!(o.status.success(), "{}", stderr(&o));
     for name in ["skew", "timeline"] {
         let svg = std::fs::read_to_string(
-            d.path().join(format!("seed_flink16_memory_backend/{name}.svg")),
+            d.path()
+                .join(format!("seed_flink16_memory_backend/{name}.svg")),
         )
         .unwrap();
         assert_readable(&svg, &format!("{name}.svg"));

@@ -22,17 +22,41 @@ struct Bar {
 fn bar(window: &str, column: &str) -> Bar {
     match (window, column) {
         // reached: 2.92%, 19.91%, 335/360
-        ("tumbling", "state_bytes") => Bar { median: 0.030, p90: 0.200, inside: 0.90 },
+        ("tumbling", "state_bytes") => Bar {
+            median: 0.030,
+            p90: 0.200,
+            inside: 0.90,
+        },
         // reached: 1.80%, 6.73%, 129/150
-        ("sliding", "state_bytes") => Bar { median: 0.019, p90: 0.070, inside: 0.85 },
+        ("sliding", "state_bytes") => Bar {
+            median: 0.019,
+            p90: 0.070,
+            inside: 0.85,
+        },
         // reached: 1.76%, 5.10%, 149/150
-        ("session", "state_bytes") => Bar { median: 0.018, p90: 0.052, inside: 0.95 },
+        ("session", "state_bytes") => Bar {
+            median: 0.018,
+            p90: 0.052,
+            inside: 0.95,
+        },
         // reached: 2.76%, 25.86%, 169/180
-        ("tumbling", _) => Bar { median: 0.028, p90: 0.260, inside: 0.90 },
+        ("tumbling", _) => Bar {
+            median: 0.028,
+            p90: 0.260,
+            inside: 0.90,
+        },
         // reached: 2.16%, 7.67%, 74/90
-        ("sliding", _) => Bar { median: 0.022, p90: 0.077, inside: 0.82 },
+        ("sliding", _) => Bar {
+            median: 0.022,
+            p90: 0.077,
+            inside: 0.82,
+        },
         // reached: 1.49%, 4.74%, 60/60
-        _ => Bar { median: 0.015, p90: 0.048, inside: 0.95 },
+        _ => Bar {
+            median: 0.015,
+            p90: 0.048,
+            inside: 0.95,
+        },
     }
 }
 
@@ -49,7 +73,11 @@ fn rocksdb_cases() -> Vec<Case> {
             info: r,
         })
         .collect();
-    assert!(cases.len() >= 20, "expected the RocksDB cases, found {}", cases.len());
+    assert!(
+        cases.len() >= 20,
+        "expected the RocksDB cases, found {}",
+        cases.len()
+    );
     cases
 }
 

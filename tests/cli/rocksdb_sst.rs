@@ -6,7 +6,9 @@ use statecap::backend::rocksdb::sst::*;
 use std::path::{Path, PathBuf};
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -19,7 +21,10 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn fixture_files() -> Vec<PathBuf> {
     let mut v = Vec::new();
-    collect(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sst"), &mut v);
+    collect(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sst"),
+        &mut v,
+    );
     if let Ok(extra) = std::env::var("SST_SAMPLES_DIR") {
         for d in extra.split(':').filter(|d| !d.is_empty()) {
             collect(Path::new(d), &mut v);
@@ -31,25 +36,52 @@ fn fixture_files() -> Vec<PathBuf> {
 
 fn explain(real: &ParsedSst, mine: &[u8]) -> String {
     let mut s = String::new();
-    let Ok(q) = parse_sst(mine) else { return "rebuilt file does not parse".into() };
+    let Ok(q) = parse_sst(mine) else {
+        return "rebuilt file does not parse".into();
+    };
     if real.data_blocks.len() != q.data_blocks.len() {
-        s += &format!("data blocks {} vs {}\n", real.data_blocks.len(), q.data_blocks.len());
+        s += &format!(
+            "data blocks {} vs {}\n",
+            real.data_blocks.len(),
+            q.data_blocks.len()
+        );
     }
     for (i, (a, b)) in real.data_blocks.iter().zip(&q.data_blocks).enumerate() {
-        if a.handle != b.handle || a.compression != b.compression || a.raw != b.raw || a.checksum != b.checksum {
+        if a.handle != b.handle
+            || a.compression != b.compression
+            || a.raw != b.raw
+            || a.checksum != b.checksum
+        {
             s += &format!(
                 "block {i}: real {:?} c{} raw {} | mine {:?} c{} raw {} (raw equal {})\n",
-                a.handle, a.compression, a.raw.len(), b.handle, b.compression, b.raw.len(), a.raw == b.raw
+                a.handle,
+                a.compression,
+                a.raw.len(),
+                b.handle,
+                b.compression,
+                b.raw.len(),
+                a.raw == b.raw
             );
         }
     }
-    if real.index_block.raw != q.index_block.raw || real.index_block.handle != q.index_block.handle {
-        s += &format!("index: real {:?} c{} | mine {:?} c{}\n", real.index_block.handle,
-            real.index_block.compression, q.index_block.handle, q.index_block.compression);
+    if real.index_block.raw != q.index_block.raw || real.index_block.handle != q.index_block.handle
+    {
+        s += &format!(
+            "index: real {:?} c{} | mine {:?} c{}\n",
+            real.index_block.handle,
+            real.index_block.compression,
+            q.index_block.handle,
+            q.index_block.compression
+        );
     }
     for (k, v) in &real.properties {
         if q.properties.get(k) != Some(v) {
-            s += &format!("prop {}: real {:?} mine {:?}\n", String::from_utf8_lossy(k), v, q.properties.get(k));
+            s += &format!(
+                "prop {}: real {:?} mine {:?}\n",
+                String::from_utf8_lossy(k),
+                v,
+                q.properties.get(k)
+            );
         }
     }
     s
@@ -58,7 +90,11 @@ fn explain(real: &ParsedSst, mine: &[u8]) -> String {
 #[test]
 fn every_real_sst_is_rebuilt_byte_identically() {
     let files = fixture_files();
-    assert!(files.len() >= 30, "expected fixtures in tests/data, found {}", files.len());
+    assert!(
+        files.len() >= 30,
+        "expected fixtures in tests/data, found {}",
+        files.len()
+    );
     let (mut v6, mut v8, mut failures) = (0, 0, Vec::new());
     for path in &files {
         let file = std::fs::read(path).unwrap();
@@ -70,10 +106,17 @@ fn every_real_sst_is_rebuilt_byte_identically() {
         // the representative template has exactly the file's set of non-computed properties
         let tpl = PropsTemplate::flink(&parsed.table_options(), &FlinkPropsEnv::default());
         let real_tpl = PropsTemplate::from_file_properties(&parsed.properties);
-        assert!(tpl.props.keys().eq(real_tpl.props.keys()), "{}: property names differ", path.display());
+        assert!(
+            tpl.props.keys().eq(real_tpl.props.keys()),
+            "{}: property names differ",
+            path.display()
+        );
         let (size, bytes) = rebuild(&parsed);
         // the size-only path must agree with the byte-producing one
-        let mut sizer = SstBuilder::new(parsed.table_options(), PropsTemplate::from_file_properties(&parsed.properties));
+        let mut sizer = SstBuilder::new(
+            parsed.table_options(),
+            PropsTemplate::from_file_properties(&parsed.properties),
+        );
         for e in &parsed.entries {
             sizer.add(e.user_key(), e.seq(), e.vtype(), &e.value);
         }
@@ -84,13 +127,26 @@ fn every_real_sst_is_rebuilt_byte_identically() {
         if size.file_bytes != file.len() as u64 || bytes != file {
             failures.push(format!(
                 "{}: size {} vs real {}\n{}",
-                path.display(), size.file_bytes, file.len(), explain(&parsed, &bytes)
+                path.display(),
+                size.file_bytes,
+                file.len(),
+                explain(&parsed, &bytes)
             ));
         }
     }
-    eprintln!("checked {} files ({} FRocksDB 6.20, {} FRocksDB 8.10)", files.len(), v6, v8);
+    eprintln!(
+        "checked {} files ({} FRocksDB 6.20, {} FRocksDB 8.10)",
+        files.len(),
+        v6,
+        v8
+    );
     assert!(v6 > 0 && v8 > 0);
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Snappy: recompressing every real compressed block with the `snap` crate
@@ -104,8 +160,14 @@ fn snap_crate_matches_cpp_snappy_on_real_blocks() {
         let p = parse_sst(&file).unwrap();
         for b in p.data_blocks.iter().chain(std::iter::once(&p.index_block)) {
             if b.compression == 1 {
-                let stored = &file[b.handle.offset as usize..(b.handle.offset + b.handle.size) as usize];
-                assert_eq!(enc.compress_vec(&b.raw).unwrap(), stored, "{}", path.display());
+                let stored =
+                    &file[b.handle.offset as usize..(b.handle.offset + b.handle.size) as usize];
+                assert_eq!(
+                    enc.compress_vec(&b.raw).unwrap(),
+                    stored,
+                    "{}",
+                    path.display()
+                );
                 n += 1;
             }
         }

@@ -85,7 +85,10 @@ impl Layout {
 
     /// The numeric key of dense id `key`.
     pub fn key_value(&self, key: u32) -> i64 {
-        self.key_values.get(key as usize).copied().unwrap_or(key as i64)
+        self.key_values
+            .get(key as usize)
+            .copied()
+            .unwrap_or(key as i64)
     }
 
     /// The key's bytes: its value as a big-endian long, cut or zero-padded

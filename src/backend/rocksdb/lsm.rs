@@ -28,8 +28,8 @@
 //!   an L1 past 256 MiB is left in L1 (said in the mode line).
 
 use super::sst::{
-    FlinkPropsEnv, PropsTemplate, RocksVersion, SstBuilder, TYPE_DELETION, TYPE_MERGE,
-    TYPE_VALUE, TableOptions,
+    FlinkPropsEnv, PropsTemplate, RocksVersion, SstBuilder, TYPE_DELETION, TYPE_MERGE, TYPE_VALUE,
+    TableOptions,
 };
 
 /// `level0_file_num_compaction_trigger`.
@@ -43,6 +43,9 @@ const INLINE_BLOCK: u64 = 2048;
 /// 96 B) and the sequential-insert splice (`AllocateSplice`: 24 B + two
 /// arrays of 13 pointers, 232 B).
 const MEMTABLE_HEADS: u64 = 2 * (96 + 232);
+
+/// A compaction's inputs `(number, bytes)` and its outputs' numbers.
+type Compaction = (Vec<(u64, u64)>, Vec<u64>);
 
 /// One entry of a memtable or an SST file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,7 +106,7 @@ impl Memtable {
             self.rng ^= self.rng << 13;
             self.rng ^= self.rng >> 7;
             self.rng ^= self.rng << 17;
-            if h < 12 && self.rng % 4 == 0 {
+            if h < 12 && self.rng.is_multiple_of(4) {
                 h += 1;
             } else {
                 return h;
@@ -114,7 +117,8 @@ impl Memtable {
     /// Adds an entry and charges its skip-list node to the arena.
     fn add(&mut self, e: Entry, arena_block: u64) {
         let ikey = e.key.len() as u64 + 8;
-        let encoded = varint_len(ikey) + ikey + varint_len(e.value.len() as u64) + e.value.len() as u64;
+        let encoded =
+            varint_len(ikey) + ikey + varint_len(e.value.len() as u64) + e.value.len() as u64;
         let node = (8 * self.height() + encoded).div_ceil(8) * 8;
         if node <= self.block_left {
             self.block_left -= node;
@@ -222,7 +226,7 @@ pub struct Db {
     checkpoint_files: Vec<u64>,
     /// Per column family, the last compaction since the last barrier:
     /// its inputs `(number, bytes)` and its outputs' numbers.
-    last_compaction: Vec<Option<(Vec<(u64, u64)>, Vec<u64>)>>,
+    last_compaction: Vec<Option<Compaction>>,
 }
 
 impl Db {
@@ -392,19 +396,29 @@ impl Db {
         self.counts.compactions += 1;
         let l0 = std::mem::take(&mut self.cfs[cf].l0);
         let l1 = std::mem::take(&mut self.cfs[cf].l1);
-        let inputs: Vec<(u64, u64)> = l0.iter().chain(l1.iter()).map(|f| (f.number, f.size)).collect();
+        let inputs: Vec<(u64, u64)> = l0
+            .iter()
+            .chain(l1.iter())
+            .map(|f| (f.number, f.size))
+            .collect();
         let deleted = l0.len() + l1.len();
         let inputs_ref: Vec<&SstFile> = l0.iter().chain(l1.iter()).collect();
         let (files, key_len) = self.compaction_output(cf, &inputs_ref, self.next_file);
         self.next_file += files.len() as u64;
-        self.manifest += manifest::compaction_edit(self.opts.version, deleted, files.len(), key_len);
+        self.manifest +=
+            manifest::compaction_edit(self.opts.version, deleted, files.len(), key_len);
         self.last_compaction[cf] = Some((inputs, files.iter().map(|f| f.number).collect()));
         self.cfs[cf].l1 = files;
     }
 
     /// The files a bottommost compaction of `inputs` writes (numbered from
     /// `first`), and the user-key length.
-    fn compaction_output(&self, cf: usize, inputs: &[&SstFile], first: u64) -> (Vec<SstFile>, usize) {
+    fn compaction_output(
+        &self,
+        cf: usize,
+        inputs: &[&SstFile],
+        first: u64,
+    ) -> (Vec<SstFile>, usize) {
         let mut all: Vec<Entry> = inputs
             .iter()
             .flat_map(|f| f.entries.iter().cloned())
@@ -444,11 +458,10 @@ impl Db {
     pub fn early_compacted_files(&self) -> Vec<(u64, u64)> {
         let mut out = Vec::new();
         for (cf, c) in self.cfs.iter().enumerate() {
-            let older: Vec<&SstFile> = c
-                .l0
-                .iter()
-                .filter(|f| !self.checkpoint_files.contains(&f.number))
-                .collect();
+            let older: Vec<&SstFile> =
+                c.l0.iter()
+                    .filter(|f| !self.checkpoint_files.contains(&f.number))
+                    .collect();
             if older.is_empty() {
                 out.extend(c.files().map(|f| (f.number, f.size)));
                 continue;
@@ -484,7 +497,10 @@ impl Db {
                     out.extend(inputs.iter().copied());
                     out.extend(
                         c.files()
-                            .filter(|f| !outputs.contains(&f.number) && !inputs.iter().any(|i| i.0 == f.number))
+                            .filter(|f| {
+                                !outputs.contains(&f.number)
+                                    && !inputs.iter().any(|i| i.0 == f.number)
+                            })
                             .map(|f| (f.number, f.size)),
                     );
                 }
@@ -495,7 +511,11 @@ impl Db {
 
     /// Bytes of every live SST file.
     pub fn live_sst_bytes(&self) -> u64 {
-        self.cfs.iter().flat_map(|c| c.files()).map(|f| f.size).sum()
+        self.cfs
+            .iter()
+            .flat_map(|c| c.files())
+            .map(|f| f.size)
+            .sum()
     }
 
     /// `(number, size)` of every live SST file.
@@ -620,7 +640,11 @@ pub mod manifest {
             RocksVersion::V6_20 => 58,
             RocksVersion::V8_10 => 74,
         };
-        base + names.iter().skip(1).map(|n| 45 + n.len() as u64).sum::<u64>()
+        base + names
+            .iter()
+            .skip(1)
+            .map(|n| 45 + n.len() as u64)
+            .sum::<u64>()
     }
 
     /// Bytes of a new-file record with `key_len`-byte user keys.
@@ -731,7 +755,10 @@ mod tests {
     }
 
     fn db(version: RocksVersion, capacity: u64) -> Db {
-        Db::new(DbOptions::flink(version, capacity), &["default", "timers", "window-contents"])
+        Db::new(
+            DbOptions::flink(version, capacity),
+            &["default", "timers", "window-contents"],
+        )
     }
 
     fn put(db: &mut Db, cf: usize, k: u64, vtype: u8, value: usize) {
@@ -759,7 +786,11 @@ mod tests {
         let l1 = &d.cfs[2].l1[0];
         // round r merges keys 50r..50r+100 and deletes 50r..50r+50: only
         // the last round's second half (200..250) is live, one PUT each
-        assert!(l1.entries.iter().all(|e| e.seq == 0 && e.vtype == TYPE_VALUE));
+        assert!(
+            l1.entries
+                .iter()
+                .all(|e| e.seq == 0 && e.vtype == TYPE_VALUE)
+        );
         assert_eq!(l1.entries.len(), 50);
         assert_eq!(l1.entries[0].key.as_ref(), &200u64.to_be_bytes());
         assert_eq!(l1.entries[0].value.len(), 100);
@@ -776,7 +807,14 @@ mod tests {
         // one memtable past its inline block holds one 8 MiB block: no flush
         assert_eq!(d.counts.wbm_flushes, 0);
         let batch: Vec<_> = (0..500u64)
-            .map(|i| (1usize, Box::from(i.to_be_bytes()), TYPE_VALUE, Box::from(&b""[..])))
+            .map(|i| {
+                (
+                    1usize,
+                    Box::from(i.to_be_bytes()),
+                    TYPE_VALUE,
+                    Box::from(&b""[..]),
+                )
+            })
             .collect();
         d.write(batch);
         assert_eq!(d.counts.wbm_flushes, 0);

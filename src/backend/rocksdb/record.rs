@@ -336,7 +336,12 @@ impl StateWrites for RocksWrites {
             return;
         }
         r.refill(kg);
-        let write = r.queues[kg].add(timer_key(time, r.layout.key_value(key) as u64, w.start, w.end));
+        let write = r.queues[kg].add(timer_key(
+            time,
+            r.layout.key_value(key) as u64,
+            w.start,
+            w.end,
+        ));
         r.timer_op(kg, key, time, w, write);
     }
 
@@ -346,7 +351,12 @@ impl StateWrites for RocksWrites {
             return;
         }
         r.refill(kg);
-        let write = r.queues[kg].poll_timer(timer_key(time, r.layout.key_value(key) as u64, w.start, w.end));
+        let write = r.queues[kg].poll_timer(timer_key(
+            time,
+            r.layout.key_value(key) as u64,
+            w.start,
+            w.end,
+        ));
         r.timer_op(kg, key, time, w, write);
     }
 
@@ -356,7 +366,12 @@ impl StateWrites for RocksWrites {
             return;
         }
         r.refill(kg);
-        let write = r.queues[kg].remove(timer_key(time, r.layout.key_value(key) as u64, w.start, w.end));
+        let write = r.queues[kg].remove(timer_key(
+            time,
+            r.layout.key_value(key) as u64,
+            w.start,
+            w.end,
+        ));
         r.timer_op(kg, key, time, w, write);
     }
 

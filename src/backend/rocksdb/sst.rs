@@ -182,7 +182,7 @@ impl TableOptions {
     }
 
     fn deviation_limit(&self) -> usize {
-        (self.block_size * (100 - self.block_size_deviation) + 99) / 100
+        (self.block_size * (100 - self.block_size_deviation)).div_ceil(100)
     }
 }
 
@@ -257,7 +257,11 @@ const fn crc32c_table() -> [u32; 256] {
         let mut c = i as u32;
         let mut k = 0;
         while k < 8 {
-            c = if c & 1 != 0 { (c >> 1) ^ 0x82F6_3B78 } else { c >> 1 };
+            c = if c & 1 != 0 {
+                (c >> 1) ^ 0x82F6_3B78
+            } else {
+                c >> 1
+            };
             k += 1;
         }
         t[i] = c;
@@ -324,7 +328,11 @@ struct BlockBuilder {
 }
 
 impl BlockBuilder {
-    fn new(restart_interval: usize, use_delta_encoding: bool, use_value_delta_encoding: bool) -> Self {
+    fn new(
+        restart_interval: usize,
+        use_delta_encoding: bool,
+        use_value_delta_encoding: bool,
+    ) -> Self {
         BlockBuilder {
             restart_interval,
             use_delta_encoding,
@@ -358,7 +366,11 @@ impl BlockBuilder {
     fn estimate_size_after_kv(&self, key_len: usize, value_len: usize) -> usize {
         let restart = self.counter >= self.restart_interval;
         let mut e = self.estimate + key_len;
-        e += if !self.use_value_delta_encoding || restart { value_len } else { value_len / 2 };
+        e += if !self.use_value_delta_encoding || restart {
+            value_len
+        } else {
+            value_len / 2
+        };
         if restart {
             e += 4;
         }
@@ -471,7 +483,12 @@ pub fn bytewise_short_successor(key: &mut Vec<u8>) {
 }
 
 /// `InternalKeyComparator::FindShortestSeparator` on internal keys, in place.
-fn internal_shortest_separator(start: &mut Vec<u8>, limit: &[u8], tmp: &mut Vec<u8>, seek_type: u8) {
+fn internal_shortest_separator(
+    start: &mut Vec<u8>,
+    limit: &[u8],
+    tmp: &mut Vec<u8>,
+    seek_type: u8,
+) {
     let us_len = start.len() - 8;
     let user_limit = &limit[..limit.len() - 8];
     tmp.clear();
@@ -532,21 +549,26 @@ impl IndexBuilder {
         put_varint(&mut self.enc, handle.0);
         put_varint(&mut self.enc, handle.1);
         self.delta.clear();
-        if self.use_value_delta {
-            if let Some(prev) = self.last_handle {
-                put_varsigned(&mut self.delta, handle.1 as i64 - prev.1 as i64);
-            }
+        if self.use_value_delta
+            && let Some(prev) = self.last_handle
+        {
+            put_varsigned(&mut self.delta, handle.1 as i64 - prev.1 as i64);
         }
         self.last_handle = Some(handle);
         self.with_seq.add(&self.sep, &self.enc, Some(&self.delta));
         if !self.key_plus_seq {
             let ul = self.sep.len() - 8;
-            self.without_seq.add(&self.sep[..ul], &self.enc, Some(&self.delta));
+            self.without_seq
+                .add(&self.sep[..ul], &self.enc, Some(&self.delta));
         }
     }
 
     fn finish(&mut self) -> &[u8] {
-        if self.key_plus_seq { self.with_seq.finish() } else { self.without_seq.finish() }
+        if self.key_plus_seq {
+            self.with_seq.finish()
+        } else {
+            self.without_seq.finish()
+        }
     }
 }
 
@@ -631,7 +653,8 @@ impl Default for FlinkPropsEnv {
 
 impl PropsTemplate {
     pub fn insert_str(&mut self, name: &str, v: &str) {
-        self.props.insert(name.as_bytes().to_vec(), v.as_bytes().to_vec());
+        self.props
+            .insert(name.as_bytes().to_vec(), v.as_bytes().to_vec());
     }
     pub fn insert_varint(&mut self, name: &str, v: u64) {
         self.props.insert(name.as_bytes().to_vec(), vbytes(v));
@@ -654,8 +677,12 @@ impl PropsTemplate {
             },
         );
         let copts = match opts.version {
-            RocksVersion::V6_20 => "window_bits=-14; level=32767; strategy=0; max_dict_bytes=0; zstd_max_train_bytes=0; enabled=0; max_dict_buffer_bytes=0; ",
-            RocksVersion::V8_10 => "window_bits=-14; level=32767; strategy=0; max_dict_bytes=0; zstd_max_train_bytes=0; enabled=0; max_dict_buffer_bytes=0; use_zstd_dict_trainer=1; ",
+            RocksVersion::V6_20 => {
+                "window_bits=-14; level=32767; strategy=0; max_dict_bytes=0; zstd_max_train_bytes=0; enabled=0; max_dict_buffer_bytes=0; "
+            }
+            RocksVersion::V8_10 => {
+                "window_bits=-14; level=32767; strategy=0; max_dict_bytes=0; zstd_max_train_bytes=0; enabled=0; max_dict_buffer_bytes=0; use_zstd_dict_trainer=1; "
+            }
         };
         t.insert_str("rocksdb.compression_options", copts);
         t.insert_varint("rocksdb.creation.time", env.creation_time);
@@ -664,7 +691,10 @@ impl PropsTemplate {
         t.insert_str("rocksdb.creating.db.identity", &env.db_id);
         t.insert_str("rocksdb.creating.session.identity", &env.db_session_id);
         t.insert_str("rocksdb.creating.host.identity", &env.db_host_id);
-        t.props.insert(b"rocksdb.block.based.table.index.type".to_vec(), 0u32.to_le_bytes().to_vec());
+        t.props.insert(
+            b"rocksdb.block.based.table.index.type".to_vec(),
+            0u32.to_le_bytes().to_vec(),
+        );
         t.insert_str("rocksdb.block.based.table.prefix.filtering", "0");
         t.insert_str("rocksdb.block.based.table.whole.key.filtering", "1");
         if opts.version == RocksVersion::V8_10 {
@@ -752,7 +782,8 @@ impl SstBuilder {
     fn make(opts: TableOptions, template: PropsTemplate, keep_bytes: bool) -> Self {
         let cap = opts.block_size * 2 + 64;
         SstBuilder {
-            data_block: BlockBuilder::new(opts.block_restart_interval, true, false).with_capacity(cap),
+            data_block: BlockBuilder::new(opts.block_restart_interval, true, false)
+                .with_capacity(cap),
             index: IndexBuilder::new(&opts),
             deviation_limit: opts.deviation_limit(),
             cbuf: Vec::with_capacity(snap::raw::max_compress_len(cap)),
@@ -796,7 +827,10 @@ impl SstBuilder {
             let cur = self.data_block.current_size_estimate();
             let flush = cur >= self.opts.block_size
                 || (self.deviation_limit != 0
-                    && self.data_block.estimate_size_after_kv(ikey.len(), value.len()) > self.opts.block_size
+                    && self
+                        .data_block
+                        .estimate_size_after_kv(ikey.len(), value.len())
+                        > self.opts.block_size
                     && cur > self.deviation_limit);
             if flush {
                 self.flush_data_block();
@@ -841,15 +875,19 @@ impl SstBuilder {
             if self.cbuf.len() < need {
                 self.cbuf.resize(need, 0);
             }
-            if let Ok(n) = self.encoder.compress(raw, &mut self.cbuf) {
-                if opts.good_compression_ratio(n, raw.len()) {
-                    ctype = 1;
-                    stored_len = n;
-                }
+            if let Ok(n) = self.encoder.compress(raw, &mut self.cbuf)
+                && opts.good_compression_ratio(n, raw.len())
+            {
+                ctype = 1;
+                stored_len = n;
             }
         }
         if self.keep_bytes {
-            let contents: &[u8] = if ctype == 1 { &self.cbuf[..stored_len] } else { &self.data_block.buf };
+            let contents: &[u8] = if ctype == 1 {
+                &self.cbuf[..stored_len]
+            } else {
+                &self.data_block.buf
+            };
             self.out.extend_from_slice(contents);
             self.out.push(ctype);
             let c = block_checksum(opts.checksum, contents, ctype);
@@ -875,11 +913,11 @@ impl SstBuilder {
             if cbuf.len() < need {
                 cbuf.resize(need, 0);
             }
-            if let Ok(n) = self.encoder.compress(raw, &mut cbuf) {
-                if self.opts.good_compression_ratio(n, raw.len()) {
-                    ctype = 1;
-                    stored = &cbuf[..n];
-                }
+            if let Ok(n) = self.encoder.compress(raw, &mut cbuf)
+                && self.opts.good_compression_ratio(n, raw.len())
+            {
+                ctype = 1;
+                stored = &cbuf[..n];
             }
         }
         if self.keep_bytes {
@@ -921,9 +959,18 @@ impl SstBuilder {
         put("rocksdb.raw.key.size", self.size.raw_key_bytes);
         put("rocksdb.raw.value.size", self.size.raw_value_bytes);
         put("rocksdb.data.size", data_size);
-        put("rocksdb.index.size", (index_raw.len() + BLOCK_TRAILER_SIZE) as u64);
-        put("rocksdb.index.key.is.user.key", (!index.key_plus_seq) as u64);
-        put("rocksdb.index.value.is.delta.encoded", self.opts.use_delta_encoding_for_index_values() as u64);
+        put(
+            "rocksdb.index.size",
+            (index_raw.len() + BLOCK_TRAILER_SIZE) as u64,
+        );
+        put(
+            "rocksdb.index.key.is.user.key",
+            (!index.key_plus_seq) as u64,
+        );
+        put(
+            "rocksdb.index.value.is.delta.encoded",
+            self.opts.use_delta_encoding_for_index_values() as u64,
+        );
         put("rocksdb.num.entries", self.size.entries);
         put("rocksdb.deleted.keys", self.num_deletions);
         put("rocksdb.merge.operands", self.num_merge_operands);
@@ -964,7 +1011,8 @@ impl SstBuilder {
             put_varint(&mut self.out, index_handle.1);
             self.out.resize(start + FOOTER_SIZE - 12, 0);
             put_fixed32(&mut self.out, self.opts.format_version);
-            self.out.extend_from_slice(&BLOCK_BASED_TABLE_MAGIC.to_le_bytes());
+            self.out
+                .extend_from_slice(&BLOCK_BASED_TABLE_MAGIC.to_le_bytes());
         }
         self.offset += FOOTER_SIZE as u64;
 
@@ -977,7 +1025,11 @@ impl SstBuilder {
         s.properties_bytes = props_handle.1 + BLOCK_TRAILER_SIZE as u64;
         s.metaindex_bytes = meta_handle.1 + BLOCK_TRAILER_SIZE as u64;
         s.footer_bytes = FOOTER_SIZE as u64;
-        let out = if self.keep_bytes { Some(std::mem::take(&mut self.out)) } else { None };
+        let out = if self.keep_bytes {
+            Some(std::mem::take(&mut self.out))
+        } else {
+            None
+        };
         (s, out)
     }
 }
@@ -1050,11 +1102,16 @@ impl ParsedSst {
         get_varint(v, &mut p).ok()
     }
     pub fn prop_str(&self, name: &str) -> Option<String> {
-        self.properties.get(name.as_bytes()).map(|v| String::from_utf8_lossy(v).into_owned())
+        self.properties
+            .get(name.as_bytes())
+            .map(|v| String::from_utf8_lossy(v).into_owned())
     }
     /// Which writer produced it, judged by the checksum type / properties.
     pub fn guess_version(&self) -> RocksVersion {
-        if self.properties.contains_key(&b"rocksdb.tail.start.offset"[..]) {
+        if self
+            .properties
+            .contains_key(&b"rocksdb.tail.start.offset"[..])
+        {
             RocksVersion::V8_10
         } else {
             RocksVersion::V6_20
@@ -1087,9 +1144,21 @@ pub fn parse_footer(file: &[u8]) -> Result<Footer, String> {
         return Err(format!("unsupported format_version {format_version}"));
     }
     let mut p = 1;
-    let metaindex = BlockHandle { offset: get_varint(f, &mut p)?, size: get_varint(f, &mut p)? };
-    let index = BlockHandle { offset: get_varint(f, &mut p)?, size: get_varint(f, &mut p)? };
-    Ok(Footer { checksum: f[0], metaindex, index, format_version, magic })
+    let metaindex = BlockHandle {
+        offset: get_varint(f, &mut p)?,
+        size: get_varint(f, &mut p)?,
+    };
+    let index = BlockHandle {
+        offset: get_varint(f, &mut p)?,
+        size: get_varint(f, &mut p)?,
+    };
+    Ok(Footer {
+        checksum: f[0],
+        metaindex,
+        index,
+        format_version,
+        magic,
+    })
 }
 
 pub fn read_block(file: &[u8], h: &BlockHandle) -> Result<ParsedBlock, String> {
@@ -1103,19 +1172,32 @@ pub fn read_block(file: &[u8], h: &BlockHandle) -> Result<ParsedBlock, String> {
     let checksum = fixed32(file, o + n + 1);
     let raw = match compression {
         0 => contents.to_vec(),
-        1 => snap::raw::Decoder::new().decompress_vec(contents).map_err(|e| e.to_string())?,
+        1 => snap::raw::Decoder::new()
+            .decompress_vec(contents)
+            .map_err(|e| e.to_string())?,
         c => return Err(format!("unsupported compression type {c}")),
     };
-    Ok(ParsedBlock { handle: h.clone(), compression, checksum, raw })
+    Ok(ParsedBlock {
+        handle: h.clone(),
+        compression,
+        checksum,
+        raw,
+    })
 }
 
+/// A decoded entry: key and value bytes.
+pub type KeyValue = (Vec<u8>, Vec<u8>);
+
 /// Decodes a block with value-length fields (data, properties, metaindex).
-pub fn decode_block(raw: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String> {
+pub fn decode_block(raw: &[u8]) -> Result<Vec<KeyValue>, String> {
     if raw.len() < 4 {
         return Err("block too short".into());
     }
     let nr = (fixed32(raw, raw.len() - 4) & 0x7fff_ffff) as usize;
-    let end = raw.len().checked_sub(4 + 4 * nr).ok_or("bad restart count")?;
+    let end = raw
+        .len()
+        .checked_sub(4 + 4 * nr)
+        .ok_or("bad restart count")?;
     let mut out = Vec::new();
     let mut p = 0;
     let mut key: Vec<u8> = Vec::new();
@@ -1136,13 +1218,22 @@ pub fn decode_block(raw: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String> {
 }
 
 /// Decodes an index block (`value_delta` = index.value.is.delta.encoded).
-pub fn decode_index_block(raw: &[u8], value_delta: bool) -> Result<Vec<(Vec<u8>, BlockHandle)>, String> {
+pub fn decode_index_block(
+    raw: &[u8],
+    value_delta: bool,
+) -> Result<Vec<(Vec<u8>, BlockHandle)>, String> {
     if !value_delta {
         return decode_block(raw)?
             .into_iter()
             .map(|(k, v)| {
                 let mut p = 0;
-                Ok((k, BlockHandle { offset: get_varint(&v, &mut p)?, size: get_varint(&v, &mut p)? }))
+                Ok((
+                    k,
+                    BlockHandle {
+                        offset: get_varint(&v, &mut p)?,
+                        size: get_varint(&v, &mut p)?,
+                    },
+                ))
             })
             .collect();
     }
@@ -1158,7 +1249,10 @@ pub fn decode_index_block(raw: &[u8], value_delta: bool) -> Result<Vec<(Vec<u8>,
         key.extend_from_slice(&raw[p..p + non_shared]);
         p += non_shared;
         let h = if shared == 0 {
-            BlockHandle { offset: get_varint(raw, &mut p)?, size: get_varint(raw, &mut p)? }
+            BlockHandle {
+                offset: get_varint(raw, &mut p)?,
+                size: get_varint(raw, &mut p)?,
+            }
         } else {
             let prev = &out.last().ok_or("delta without previous handle")?.1;
             let d = get_varsigned(raw, &mut p)?;
@@ -1180,8 +1274,10 @@ pub fn parse_sst(file: &[u8]) -> Result<ParsedSst, String> {
     for (k, v) in decode_block(&meta.raw)? {
         if k == PROPERTIES_BLOCK_NAME {
             let mut p = 0;
-            properties_handle =
-                Some(BlockHandle { offset: get_varint(&v, &mut p)?, size: get_varint(&v, &mut p)? });
+            properties_handle = Some(BlockHandle {
+                offset: get_varint(&v, &mut p)?,
+                size: get_varint(&v, &mut p)?,
+            });
         }
     }
     let properties_handle = properties_handle.ok_or("no properties block")?;
@@ -1267,7 +1363,11 @@ mod tests {
             for i in 0..20_000u64 {
                 let k = format!("\x00\x01key-{:08}", i * 7);
                 let v = format!("value-{}-{}", i, "x".repeat((i % 50) as usize));
-                let ty = if i % 13 == 0 { TYPE_DELETION } else { TYPE_VALUE };
+                let ty = if i % 13 == 0 {
+                    TYPE_DELETION
+                } else {
+                    TYPE_VALUE
+                };
                 b.add(k.as_bytes(), 1000 + i, ty, v.as_bytes());
                 sizer.add(k.as_bytes(), 1000 + i, ty, v.as_bytes());
             }

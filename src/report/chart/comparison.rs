@@ -178,7 +178,12 @@ impl Chart for ComparisonChart {
                         }
                     }
                     // The label in the head band, clear of every bar.
-                    let label = cut(&body, &format!("- - {}", l.text()), &font(12), (PANEL - 12) as u32);
+                    let label = cut(
+                        &body,
+                        &format!("- - {}", l.text()),
+                        &font(12),
+                        (PANEL - 12) as u32,
+                    );
                     body.draw_text(&label, &font(12).color(&c), (x0, 28 + 15 * j as i32))?;
                 }
             }
@@ -190,11 +195,7 @@ impl Chart for ComparisonChart {
                     body.draw_text("n/a (not modelled)", &small(12), (x0 + 6, y + 3))?;
                     continue;
                 }
-                let over = k == 0
-                    && self
-                        .marks
-                        .get(i)
-                        .is_some_and(|m| m.fails.is_some());
+                let over = k == 0 && self.marks.get(i).is_some_and(|m| m.fails.is_some());
                 let fill = if over { FAIL } else { c };
                 body.draw(&Rectangle::new(
                     [(x0 + 1, y), (x0 + 1 + len(v).max(2), y + 20)],
@@ -238,7 +239,10 @@ fn cut<DB: DrawingBackend>(
     style: &TextStyle,
     max: u32,
 ) -> String {
-    let fits = |t: &str| area.estimate_text_size(t, style).is_ok_and(|(w, _)| w <= max);
+    let fits = |t: &str| {
+        area.estimate_text_size(t, style)
+            .is_ok_and(|(w, _)| w <= max)
+    };
     if fits(text) {
         return text.to_string();
     }

@@ -200,7 +200,15 @@ fn subtasks<DB: DrawingBackend>(
     for (k, l) in view.shown.iter().enumerate() {
         let c = super::LIMIT_COLORS[k % super::LIMIT_COLORS.len()];
         let at = LabelAt::Above(y1 * (1.0 - 0.1 * k as f64));
-        parts::dashed_rule(&mut chart, x, ys.of(l.bytes), (10, 6), c, (l.text(), 13), at)?;
+        parts::dashed_rule(
+            &mut chart,
+            x,
+            ys.of(l.bytes),
+            (10, 6),
+            c,
+            (l.text(), 13),
+            at,
+        )?;
     }
     Ok(())
 }
@@ -213,7 +221,11 @@ fn key_groups<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &SkewPanel) 
     let mean = p.key_group_bytes.iter().sum::<u64>() as f64 / n.max(1) as f64;
     let bk = buckets(&p.key_group_bytes);
     let merged = bk.len() < n;
-    let heaviest = p.key_group_bytes.iter().position(|&b| b == top).unwrap_or(0);
+    let heaviest = p
+        .key_group_bytes
+        .iter()
+        .position(|&b| b == top)
+        .unwrap_or(0);
     let owner = p.key_group_subtask.get(heaviest).copied().unwrap_or(0);
     let caption = format!(
         "bytes per key group ({n} key groups{}; heaviest of the job: key group {heaviest} of \

@@ -201,7 +201,13 @@ impl<'k, V: ValueModel, W: StateWrites> Aligned<'k, V, W> {
         }
         for mut slot in self.slots.drain(..n) {
             if W::ON {
-                Self::report_purge(&mut self.writes, &slot, self.key_group, self.lateness, self.processing);
+                Self::report_purge(
+                    &mut self.writes,
+                    &slot,
+                    self.key_group,
+                    self.lateness,
+                    self.processing,
+                );
             }
             // At purge, one timer per entry is left (the cleanup timer).
             for kg in 0..self.kgs {
@@ -221,7 +227,13 @@ impl<'k, V: ValueModel, W: StateWrites> Aligned<'k, V, W> {
     /// (`maxTimestamp`) is polled here too, at the cleanup time: an
     /// approximation (Flink polls it when the watermark passes it).
     #[cold]
-    fn report_purge(writes: &mut W, slot: &Slot, key_group: &[u16], lateness: i64, processing: bool) {
+    fn report_purge(
+        writes: &mut W,
+        slot: &Slot,
+        key_group: &[u16],
+        lateness: i64,
+        processing: bool,
+    ) {
         let mut keys: Vec<(u16, u32)> = Vec::new();
         for (w, &bits) in slot.present.iter().enumerate() {
             let mut bits = bits;
@@ -238,7 +250,11 @@ impl<'k, V: ValueModel, W: StateWrites> Aligned<'k, V, W> {
             end: slot.end,
         };
         let max_ts = slot.end - 1;
-        let cleanup = if processing { max_ts } else { max_ts.saturating_add(lateness) };
+        let cleanup = if processing {
+            max_ts
+        } else {
+            max_ts.saturating_add(lateness)
+        };
         for (kg, key) in keys {
             let kg = kg as usize;
             if cleanup != max_ts {
@@ -334,7 +350,8 @@ impl<V: ValueModel, W: StateWrites> Operator for Aligned<'_, V, W> {
                 if self.processing || max_ts > watermark {
                     self.writes.register_timer(kg, key, max_ts, w);
                 }
-                self.writes.register_timer(kg, key, self.cleanup_time(end), w);
+                self.writes
+                    .register_timer(kg, key, self.cleanup_time(end), w);
             }
             let slot = &mut self.slots[i];
             let w = &mut slot.present[word];

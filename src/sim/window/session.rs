@@ -411,7 +411,8 @@ impl<V: ValueModel, W: StateWrites> Operator for Sessions<'_, V, W> {
                 if self.processing || me - 1 > watermark {
                     self.writes.register_timer(kg, key, me - 1, w);
                 }
-                self.writes.register_timer(kg, key, self.cleanup_time(me), w);
+                self.writes
+                    .register_timer(kg, key, self.cleanup_time(me), w);
             }
             self.next_id += 1;
             self.account(kg, kb, s.value, timers, 1);
@@ -493,7 +494,8 @@ impl<V: ValueModel, W: StateWrites> Operator for Sessions<'_, V, W> {
             if self.processing || me - 1 > watermark {
                 self.writes.register_timer(kg, key, me - 1, w);
             }
-            self.writes.register_timer(kg, key, self.cleanup_time(me), w);
+            self.writes
+                .register_timer(kg, key, self.cleanup_time(me), w);
             if changed {
                 self.persist(kg, key, h);
             }
