@@ -61,6 +61,7 @@ pub struct SweepArgs {
 /// Runs `statecap sweep`; returns the exit code.
 pub fn command(a: SweepArgs) -> Result<i32, Error> {
     let budgets = super::budgets(&a.budget)?;
+    let stamp = report::provenance::Stamp::from_env()?;
     let jobs = a.jobs.map(super::threads).transpose()?;
     let base = Scenario::load(&a.scenario)?;
     let vary = sweep::parse_dimensions(&a.vary)?;
@@ -92,15 +93,58 @@ pub fn command(a: SweepArgs) -> Result<i32, Error> {
         None => go(),
     };
     bar.finish_and_clear();
-    let files = report::sweep::outputs(&result, &budgets)?;
-    let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
-    let dir = report::write_outputs(&a.out, &format!("{}-sweep", base.name), &refs)?;
+    let mut files = report::sweep::outputs(&result, &budgets)?;
+    files.extend(base_report(&result, &budgets, mode, budget, stamp)?);
+    let dir = report::write_outputs(&a.out, &format!("{}-sweep", base.name), &files)?;
     if !a.quiet {
         print!("{}", report::sweep::render(&result, &budgets));
         println!("wrote {}", dir.display());
     }
     no_point_ran(&result)?;
     Ok(0)
+}
+
+/// The sweep's report: the grid, then the scenario as written (run once
+/// more, with the recommendation). A scenario that cannot run as written
+/// (over the budget, say) still gets the grid, and the report says why the
+/// rest is missing.
+fn base_report(
+    sw: &sweep::Sweep,
+    budgets: &[report::chart::Limit],
+    mode: statecap::pipeline::Mode,
+    budget: statecap::pipeline::Budget,
+    stamp: report::provenance::Stamp,
+) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    use statecap::pipeline::{self, RunOptions};
+    use statecap::report::sections::Advice;
+    let options = RunOptions {
+        mode,
+        budget,
+        ..RunOptions::default()
+    };
+    match pipeline::simulate(&sw.base, &options) {
+        Ok(run) => {
+            let advice = Advice::compute(
+                &sw.base,
+                statecap::backend::memory::DEFAULT_BANDWIDTH,
+                budget,
+            );
+            report::pages::sweep(sw, budgets, run.result(), &advice, stamp)
+        }
+        Err(e) => {
+            let empty = pipeline::ScenarioResult {
+                name: sw.base.name.clone(),
+                backend: sw.base.config.backend.short_name(),
+                storage: sw.base.config.storage.short_name(),
+                operators: Vec::new(),
+                mode,
+                rocksdb_replayed: false,
+                sampled_error: None,
+            };
+            let advice = Advice::Unavailable(format!("the scenario as written did not run: {e}"));
+            report::pages::sweep(sw, budgets, &empty, &advice, stamp)
+        }
+    }
 }
 
 /// A sweep none of whose points could be simulated (every one invalid, or

@@ -183,8 +183,21 @@ pub fn compare_csv(cmp: &Comparison) -> Result<Vec<u8>> {
     super::csv_bytes("compare.csv", cmp.options.iter().cloned())
 }
 
-/// Every file `compare` writes.
-pub fn outputs(s: &Scenario, cmp: &Comparison, plan: &Plan) -> Result<Vec<(String, Vec<u8>)>> {
+/// Every file `compare` writes: the table, the chart, the recommended
+/// configuration, and the report ([`super::pages::compare`]) dated `stamp`.
+/// `advice` holds the comparison and the plan.
+pub fn outputs(
+    s: &Scenario,
+    advice: &super::sections::Advice,
+    bandwidth: f64,
+    stamp: super::provenance::Stamp,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let (Some(cmp), Some(plan)) = (advice.comparison(), advice.plan()) else {
+        return Err(crate::error::Error::output(
+            "compare",
+            "no comparison to write",
+        ));
+    };
     let rows: Vec<(&str, u64, u64, u64)> = cmp
         .options
         .iter()
@@ -236,6 +249,7 @@ pub fn outputs(s: &Scenario, cmp: &Comparison, plan: &Plan) -> Result<Vec<(Strin
         ),
     ];
     files.extend(chart::files("compare", &c)?);
+    files.extend(super::pages::compare(s, advice, bandwidth, &c, stamp)?);
     Ok(files)
 }
 
