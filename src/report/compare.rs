@@ -347,11 +347,11 @@ pub fn check_verdict(s: &Scenario, r: &ScenarioResult) -> Verdict {
 pub fn failure_behaviour(v: FlinkVersion) -> &'static str {
     if v < FlinkVersion::new(1, 10) {
         "Flink 1.6-1.9: every subtask over the limit declines; the checkpoint fails but the job keeps \
-         running with the default settings (measured on 1.9.3: 0 restarts through 10 failed checkpoints)"
+         running with the default settings (measured on 1.9.3: 0 restarts through 10 failed checkpoints)."
     } else {
         "Flink 1.10+: the first declining subtask aborts the checkpoint (the others are cancelled); \
          a failed checkpoint counts against execution.checkpointing.tolerable-failed-checkpoints \
          (default 0), so the job fails over and restarts (CheckpointFailureManager; the 1.10 boundary and the restart are \
-         not measured here)"
+         not measured here)."
     }
 }

@@ -178,7 +178,7 @@ impl Drift {
                     )
                 };
                 out.push(format!(
-                    "Why the state saw-tooths: the checkpoint interval ({i}) is not a multiple of \
+                    "The checkpoint interval ({i}) is not a multiple of \
                      the {w} {}: {i} = {whole} × {w} {} {shift}, so each barrier lands {shift} \
                      {way} in the {w} cycle than the one before and finds {fuller}. Every {} \
                      checkpoints ({cycle_time}) the barrier {then}.",
@@ -189,7 +189,7 @@ impl Drift {
             }
             Kind::Fill => {
                 out.push(format!(
-                    "Why the state saw-tooths: barriers come every {i}, within the {w} {}: the \
+                    "Barriers come every {i}, within the {w} {}: the \
                      state grows as the window fills and drops at {end}, about every {} \
                      checkpoints.",
                     self.cycle_name(),

@@ -27,14 +27,21 @@ pub fn escape(s: &str) -> String {
     o
 }
 
-/// Text with `code` spans (Markdown backticks) as `<code>`.
+/// Text with `code` spans (Markdown backticks) as `<code>` and `**bold**`
+/// as `<b>`.
 fn inline(s: &str) -> String {
     let mut o = String::new();
     for (i, part) in s.split('`').enumerate() {
         if i % 2 == 1 {
             let _ = write!(o, "<code>{}</code>", escape(part));
         } else {
-            o.push_str(&escape(part));
+            for (j, run) in part.split("**").enumerate() {
+                if j % 2 == 1 {
+                    let _ = write!(o, "<b>{}</b>", escape(run));
+                } else {
+                    o.push_str(&escape(run));
+                }
+            }
         }
     }
     o

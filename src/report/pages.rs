@@ -266,8 +266,11 @@ pub fn check(
         .next()
         .unwrap_or_default()
         .to_string();
+    if !text.ends_with('.') {
+        text.push('.');
+    }
     text.push_str(&format!(
-        " Exit code {code}. Decided at {}:{}{}.",
+        " Exit code {code}; decided at {}:{}{}.",
         s.path.display(),
         decided.line,
         if decided.field.is_empty() {

@@ -294,9 +294,8 @@ fn source_brief(s: &Scenario) -> String {
         )
     };
     format!(
-        "{} records/s, {played}; {keys} ({kt}); {}",
+        "{} records/s, {played}; {keys} ({kt})",
         group(src.events_per_second.round() as u64),
-        sizes(src.record_bytes)
     )
 }
 
@@ -304,14 +303,14 @@ fn source_brief(s: &Scenario) -> String {
 fn sizes(d: SizeDistribution) -> String {
     match d {
         SizeDistribution::Fixed(b) => format!("every record {b} B"),
-        SizeDistribution::Uniform { min, max } => format!("record sizes uniform {min} B to {max} B"),
+        SizeDistribution::Uniform { min, max } => format!("uniform {min} B to {max} B"),
         SizeDistribution::Normal {
             mean,
             stddev,
             min,
             max,
         } => format!(
-            "record sizes normal, mean {}, standard deviation {} B, clamped to {min} B..{}",
+            "normal, mean {}, standard deviation {} B, clamped to {min} B..{}",
             human_bytes(mean.round() as u64),
             stddev.round(),
             human_bytes(max as u64)
@@ -322,7 +321,7 @@ fn sizes(d: SizeDistribution) -> String {
             min,
             max,
         } => format!(
-            "record sizes log-normal, mean {}, standard deviation {} B, clamped to {min} B..{}",
+            "log-normal, mean {}, standard deviation {} B, clamped to {min} B..{}",
             human_bytes(mean.round() as u64),
             stddev.round(),
             human_bytes(max as u64)
@@ -375,7 +374,10 @@ pub fn brief(f: &Findings) -> Section {
             "Parallelism".to_string(),
             format!("{} ({} key groups)", s.parallelism, s.max_parallelism),
         ),
-        ("Source".to_string(), source_brief(s)),
+        (
+            "Source".to_string(),
+            format!("{}; record sizes {}", source_brief(s), sizes(s.source.record_bytes)),
+        ),
     ];
     for i in 0..s.operators.len() {
         pairs.push((
@@ -798,7 +800,7 @@ fn source_of(s: &Scenario, setting: Setting) -> String {
         Some(found) => format!("'{}: {}' in the configuration", found.key, found.value),
         None => match setting.keys(v) {
             Some(k) => format!("default, '{}' not set", k.key),
-            None => "default".into(),
+            None => format!("default (Flink {v} has no configuration key for it: set in code)"),
         },
     }
 }
@@ -1018,18 +1020,10 @@ pub fn configuration(f: &Findings) -> Section {
 /// The footer: statecap's version, the scenario's file and hash, the date.
 pub fn footer(p: &Provenance) -> String {
     format!(
-        "Written by statecap {} (`statecap {}`) on {}{}. Scenario {} — sha256 `{}`. \
-         Self-contained: charts inline, font embedded, nothing loaded from elsewhere.",
+        "Written by statecap {} on {}. Self-contained: charts inline, font embedded, nothing \
+         loaded from elsewhere.",
         p.version,
-        p.command,
         p.stamp.text(),
-        if p.stamp.from_source_date_epoch {
-            " (SOURCE_DATE_EPOCH)"
-        } else {
-            ""
-        },
-        p.file,
-        p.sha256
     )
 }
 
