@@ -430,8 +430,9 @@ fn run_scenarios(
         let shape = report::timeline_shape(result, flags.full_timeline);
         // The report's recommendation: every option compared and the job
         // changes simulated, as `statecap compare` does.
-        let advice = report::sections::Advice::compute(
+        let advice = report::sections::Advice::after(
             s,
+            &run,
             statecap::backend::memory::DEFAULT_BANDWIDTH,
             flags.budget,
         );
@@ -514,9 +515,19 @@ fn check(
         ..RunOptions::default()
     };
     let mut runs = Vec::with_capacity(loaded.len());
+    let mut advice = Vec::new();
     for s in &loaded {
         let notes = code_over_file(s, flink_conf)?;
-        runs.push((notes, pipeline::simulate(s, &options)?.into_result()));
+        let run = pipeline::simulate(s, &options)?;
+        if report_dir.is_some() {
+            advice.push(report::sections::Advice::after(
+                s,
+                &run,
+                statecap::backend::memory::DEFAULT_BANDWIDTH,
+                budget,
+            ));
+        }
+        runs.push((notes, run.into_result()));
     }
     let gates: Vec<report::ci::Gate> = loaded
         .iter()
@@ -532,15 +543,10 @@ fn check(
     // written all together: a CI artifact is never half there.
     let mut pages = Vec::new();
     if let (Some(dir), Some(stamp)) = (report_dir, stamp) {
-        for g in &gates {
-            let advice = report::sections::Advice::compute(
-                g.scenario,
-                statecap::backend::memory::DEFAULT_BANDWIDTH,
-                budget,
-            );
+        for (g, advice) in gates.iter().zip(&advice) {
             pages.push((
                 format!("{}-check", g.scenario.name),
-                report::pages::check(g, &advice, stamp)?,
+                report::pages::check(g, advice, stamp)?,
             ));
         }
         for (name, files) in &pages {

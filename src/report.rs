@@ -599,9 +599,15 @@ pub fn render_run(
     stamp: provenance::Stamp,
 ) -> Result<Vec<(String, Vec<u8>)>> {
     let mut files = vec![
-        ("timeline.csv".to_string(), timeline_csv_shaped(s, r, shape)?),
+        (
+            "timeline.csv".to_string(),
+            timeline_csv_shaped(s, r, shape)?,
+        ),
         ("summary.csv".to_string(), summary_csv(s, r)?),
-        ("summary.json".to_string(), summary_json_shaped(s, r, shape)?),
+        (
+            "summary.json".to_string(),
+            summary_json_shaped(s, r, shape)?,
+        ),
         ("keygroups.csv".to_string(), keygroups_csv(s, r)?),
     ];
     files.extend(pages::run(s, r, budgets, advice, stamp)?);

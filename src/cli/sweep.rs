@@ -124,8 +124,9 @@ fn base_report(
     };
     match pipeline::simulate(&sw.base, &options) {
         Ok(run) => {
-            let advice = Advice::compute(
+            let advice = Advice::after(
                 &sw.base,
+                &run,
                 statecap::backend::memory::DEFAULT_BANDWIDTH,
                 budget,
             );

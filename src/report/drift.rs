@@ -119,11 +119,7 @@ pub fn analyse(s: &Scenario, r: &ScenarioResult, failing_share: Option<f64>) -> 
             };
             (Kind::Drift, shift, cycle / gcd(interval, cycle))
         } else {
-            (
-                Kind::Fill,
-                interval as i64,
-                cycle.div_ceil(interval).max(1),
-            )
+            (Kind::Fill, interval as i64, cycle.div_ceil(interval).max(1))
         };
         out.push(Drift {
             operator: res.name.clone(),
@@ -249,7 +245,11 @@ impl Drift {
                 "Saw-tooth: a barrier every {i} lands {} {} in the {w} {} cycle each time, so it \
                  finds {}; every {} checkpoints it {} (dotted lines){}.",
                 short_ms(self.shift_ms.unsigned_abs() as f64),
-                if self.shift_ms > 0 { "later" } else { "earlier" },
+                if self.shift_ms > 0 {
+                    "later"
+                } else {
+                    "earlier"
+                },
                 self.cycle_name(),
                 if self.shift_ms > 0 {
                     "a fuller window"
@@ -263,7 +263,8 @@ impl Drift {
                     "passes the window's start and meets a full one"
                 },
                 match self.failing_share {
-                    Some(f) => format!("; over a whole cycle {:.0}% of checkpoints fail", f * 100.0),
+                    Some(f) =>
+                        format!("; over a whole cycle {:.0}% of checkpoints fail", f * 100.0),
                     None => String::new(),
                 }
             ),

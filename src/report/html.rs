@@ -139,11 +139,7 @@ fn block(o: &mut String, b: &Block) {
                 let _ = write!(o, "<div class=\"detail\">{}</div>", inline(d));
             }
             if let Some(l) = log {
-                let _ = write!(
-                    o,
-                    "<p>Flink logs:</p><pre><code>{}</code></pre>",
-                    escape(l)
-                );
+                let _ = write!(o, "<p>Flink logs:</p><pre><code>{}</code></pre>", escape(l));
             }
             o.push_str("</div>\n");
         }
@@ -169,7 +165,11 @@ fn block(o: &mut String, b: &Block) {
             for r in rows {
                 // A row whose status says FAILED stands out.
                 let failed = r.iter().any(|c| c.starts_with("FAILED"));
-                o.push_str(if failed { "<tr class=\"failed\">" } else { "<tr>" });
+                o.push_str(if failed {
+                    "<tr class=\"failed\">"
+                } else {
+                    "<tr>"
+                });
                 for (i, c) in r.iter().enumerate() {
                     let _ = write!(
                         o,

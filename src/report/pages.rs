@@ -23,7 +23,10 @@ pub type File = (String, Vec<u8>);
 fn report_files(doc: &Document) -> Vec<File> {
     vec![
         ("report.html".into(), super::html::render(doc).into_bytes()),
-        ("report.md".into(), super::markdown::render(doc).into_bytes()),
+        (
+            "report.md".into(),
+            super::markdown::render(doc).into_bytes(),
+        ),
     ]
 }
 
@@ -237,17 +240,13 @@ fn options_table(cmp: &Comparison) -> Block {
         .map(String::from)
         .to_vec(),
         rows,
-        right: vec![false, true, false, true, true, true, true, false, false],
+        right: vec![false, true, true, true, true, true, true, false, false],
     }
 }
 
 /// `check --report`: the gate's verdict (the scenario line that decides
 /// it), the timeline and the shared sections.
-pub fn check(
-    gate: &super::ci::Gate,
-    advice: &Advice,
-    stamp: Stamp,
-) -> Result<Vec<File>> {
+pub fn check(gate: &super::ci::Gate, advice: &Advice, stamp: Stamp) -> Result<Vec<File>> {
     let s = gate.scenario;
     let f = Findings::new(
         s,

@@ -135,7 +135,11 @@ mod tests {
     #[test]
     fn source_date_epoch_is_read_or_refused() {
         assert_eq!(Stamp::from_value(Some("86400")).unwrap().epoch, 86_400);
-        assert!(Stamp::from_value(Some("86400")).unwrap().from_source_date_epoch);
+        assert!(
+            Stamp::from_value(Some("86400"))
+                .unwrap()
+                .from_source_date_epoch
+        );
         assert!(Stamp::from_value(Some("yesterday")).is_err());
         assert!(!Stamp::from_value(None).unwrap().from_source_date_epoch);
     }

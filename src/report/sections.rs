@@ -22,6 +22,12 @@ use crate::scenario::{CheckpointTrigger, KeyDistribution, KeyType, Scenario, Siz
 /// every k-th checkpoint, the first failure, the peak and the last.
 pub const MAX_TABLE_ROWS: usize = 1000;
 
+/// Estimated seconds of a run above which [`Advice::after`] does not
+/// simulate the options and job changes too.
+pub const ADVICE_SECONDS: f64 = 2.0;
+/// Estimated bytes of a run above which [`Advice::after`] does not either.
+pub const ADVICE_BYTES: u64 = 512 << 20;
+
 /// The recommendation and the comparison it rests on, or why there is none.
 #[derive(Debug, Clone)]
 pub enum Advice {
@@ -53,6 +59,29 @@ impl Advice {
                  compare` prices them"
             )),
         }
+    }
+
+    /// [`Advice::compute`] after `run`, when the run was cheap: the options
+    /// and the job changes take a few more simulations of the scenario, so a
+    /// run estimated above [`ADVICE_SECONDS`] or [`ADVICE_BYTES`] leaves
+    /// them to `statecap compare` (the estimate is a model of the work, not
+    /// a clock: the same scenario gets the same report).
+    pub fn after(
+        s: &Scenario,
+        run: &pipeline::Run,
+        bandwidth: f64,
+        budget: pipeline::Budget,
+    ) -> Advice {
+        let e = &run.plan.estimate;
+        if e.seconds > ADVICE_SECONDS || e.bytes > ADVICE_BYTES {
+            return Advice::Unavailable(format!(
+                "the run alone is estimated at {:.1} s and {}, so the backend options and job \
+                 changes were not simulated with it; `statecap compare` prices them",
+                e.seconds,
+                human_bytes(e.bytes)
+            ));
+        }
+        Advice::compute(s, bandwidth, budget)
     }
 
     /// The plan, if made.
@@ -181,10 +210,7 @@ fn operator_verdict(f: &Findings, op: &OperatorResult) -> Block {
         }
         None => "No checkpoint within the records played.".into(),
     };
-    let over_budget = f
-        .budgets
-        .iter()
-        .find(|l| sum.peak_subtask_bytes > l.bytes);
+    let over_budget = f.budgets.iter().find(|l| sum.peak_subtask_bytes > l.bytes);
     let head = format!("operator '{}'", op.name);
     if let Some(first) = fails.first() {
         let list: Vec<String> = fails
@@ -376,7 +402,11 @@ pub fn brief(f: &Findings) -> Section {
         ),
         (
             "Source".to_string(),
-            format!("{}; record sizes {}", source_brief(s), sizes(s.source.record_bytes)),
+            format!(
+                "{}; record sizes {}",
+                source_brief(s),
+                sizes(s.source.record_bytes)
+            ),
         ),
     ];
     for i in 0..s.operators.len() {
@@ -404,11 +434,7 @@ pub fn drift(f: &Findings) -> Option<Section> {
             blocks.push(Block::Para(t));
         }
     }
-    Some(Section::new(
-        "drift",
-        "Why the state saw-tooths",
-        blocks,
-    ))
+    Some(Section::new("drift", "Why the state saw-tooths", blocks))
 }
 
 // ------------------------------------------------------------ checkpoints
@@ -448,41 +474,25 @@ pub fn checkpoints(f: &Findings) -> Section {
     let mut blocks = Vec::new();
     for (oi, op) in f.result.operators.iter().enumerate() {
         let event_time = op.checkpoints.iter().any(|c| c.watermark_ms.is_some());
-        let estimates = op
-            .checkpoints
-            .iter()
-            .any(|c| !exact || c.subtasks.iter().any(|t| t.state_bytes_low != t.state_bytes_high));
-        let mut head: Vec<String> = ["checkpoint", "records", "time"]
-            .map(String::from)
-            .to_vec();
+        let estimates = op.checkpoints.iter().any(|c| {
+            !exact
+                || c.subtasks
+                    .iter()
+                    .any(|t| t.state_bytes_low != t.state_bytes_high)
+        });
+        let mut head: Vec<String> = ["checkpoint", "records", "time"].map(String::from).to_vec();
         if event_time {
             head.push("watermark".into());
         }
-        head.extend(
-            [
-                "largest subtask",
-                "its state bytes",
-            ]
-            .map(String::from),
-        );
+        head.extend(["largest subtask", "its state bytes"].map(String::from));
         if lim.is_some() {
             head.push("of limit".into());
         }
         if estimates {
             head.push("range".into());
         }
-        head.extend(
-            [
-                "all subtasks",
-                "uploaded",
-                "status",
-            ]
-            .map(String::from),
-        );
-        let mut right: Vec<bool> = head
-            .iter()
-            .map(|h| h != "status" && h != "range")
-            .collect();
+        head.extend(["all subtasks", "uploaded", "status"].map(String::from));
+        let mut right: Vec<bool> = head.iter().map(|h| h != "status").collect();
         if let Some(r) = right.last_mut() {
             *r = false;
         }
@@ -643,14 +653,9 @@ pub fn recommendation(f: &Findings) -> Section {
                     })
                     .collect();
                 blocks.push(Block::Table {
-                    head: [
-                        "change",
-                        "largest subtask now",
-                        "with the change",
-                        "saves",
-                    ]
-                    .map(String::from)
-                    .to_vec(),
+                    head: ["change", "largest subtask now", "with the change", "saves"]
+                        .map(String::from)
+                        .to_vec(),
                     rows,
                     right: vec![false, true, true, true],
                 });
@@ -674,7 +679,9 @@ pub fn jobmanager(f: &Findings) -> Section {
     let s = f.scenario;
     let v = s.flink_version;
     let frame = s.config.limits.frame_size;
-    let frame_key = Setting::FrameSize.keys(v).map_or("akka.framesize", |k| k.key);
+    let frame_key = Setting::FrameSize
+        .keys(v)
+        .map_or("akka.framesize", |k| k.key);
     let cps: Vec<(&OperatorResult, &CheckpointResult)> = f
         .result
         .operators
@@ -940,7 +947,10 @@ pub fn assumptions(f: &Findings) -> Section {
         }
     }
     let mut items = vec![
-        format!("Mode: {}.", super::mode_line(s, r).trim_start_matches("mode: ")),
+        format!(
+            "Mode: {}.",
+            super::mode_line(s, r).trim_start_matches("mode: ")
+        ),
         format!(
             "Subtask snapshots (`bytes_are` in timeline.csv): {} of {} exact, {} estimated.",
             group(exact),
@@ -1030,7 +1040,10 @@ pub fn footer(p: &Provenance) -> String {
 /// The provenance as a section's pairs (for the top of the page).
 pub fn provenance_pairs(p: &Provenance) -> Block {
     Block::Pairs(vec![
-        ("statecap".into(), format!("{} (`{}`)", p.version, p.command)),
+        (
+            "statecap".into(),
+            format!("{} (`{}`)", p.version, p.command),
+        ),
         ("Scenario file".into(), p.file.clone()),
         ("sha256".into(), format!("`{}`", p.sha256)),
         (

@@ -376,7 +376,7 @@ pub fn crossing_lines(sw: &Sweep, budgets: &[Limit]) -> Vec<String> {
             sw.base.config.storage.short_name()
         ));
     }
-        out
+    out
 }
 
 /// Every point as a table: the values, the peak of the largest subtask,

@@ -266,7 +266,9 @@ fn dots(svg: &str, color: &str) -> Vec<(f64, f64)> {
 fn lines_of(svg: &str, color: &str) -> Vec<Vec<(f64, f64)>> {
     svg.split("<polyline ")
         .skip(1)
-        .filter(|tag| tag[..tag.find("/>").unwrap_or(tag.len())].contains(&format!("stroke=\"{color}\"")))
+        .filter(|tag| {
+            tag[..tag.find("/>").unwrap_or(tag.len())].contains(&format!("stroke=\"{color}\""))
+        })
         .map(|tag| {
             attr_s(&format!(" {tag}"), "points")
                 .unwrap_or("")
@@ -314,7 +316,8 @@ fn the_timeline_marks_failures_on_its_line_in_every_report() {
         assert_eq!(failed.len(), 5, "{what}: five failed checkpoints marked");
         for (x, y) in failed {
             assert!(
-                line.iter().any(|p| (p.0 - x).abs() < 1.0 && (p.1 - y).abs() < 1.0),
+                line.iter()
+                    .any(|p| (p.0 - x).abs() < 1.0 && (p.1 - y).abs() < 1.0),
                 "{what}: the dot at ({x}, {y}) is not on the largest subtask's line"
             );
         }

@@ -87,7 +87,7 @@ fn grouped(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -97,7 +97,9 @@ fn grouped(n: u64) -> String {
 
 /// The rows of the Markdown table whose head starts with `first`.
 fn md_table(md: &str, first: &str) -> Vec<Vec<String>> {
-    let mut lines = md.lines().skip_while(|l| !l.starts_with(&format!("| {first} |")));
+    let mut lines = md
+        .lines()
+        .skip_while(|l| !l.starts_with(&format!("| {first} |")));
     let head = lines.next().unwrap_or_else(|| panic!("no table '{first}'"));
     assert!(head.starts_with('|'));
     lines
@@ -117,7 +119,11 @@ fn md_table(md: &str, first: &str) -> Vec<Vec<String>> {
 fn truth(csv: &Table) -> BTreeMap<u64, (u64, u64, u64, bool)> {
     let mut m: BTreeMap<u64, (u64, u64, u64, bool)> = BTreeMap::new();
     for r in &csv.rows {
-        let (cp, st, b) = (num(r, "checkpoint"), num(r, "subtask"), num(r, "state_bytes"));
+        let (cp, st, b) = (
+            num(r, "checkpoint"),
+            num(r, "subtask"),
+            num(r, "state_bytes"),
+        );
         let e = m.entry(cp).or_insert((st, b, 0, false));
         if b > e.1 || (b == e.1 && st < e.0) {
             e.0 = st;
@@ -130,7 +136,10 @@ fn truth(csv: &Table) -> BTreeMap<u64, (u64, u64, u64, bool)> {
 }
 
 fn sha256(p: &Path) -> String {
-    let o = Command::new("sha256sum").arg(p).output().expect("sha256sum");
+    let o = Command::new("sha256sum")
+        .arg(p)
+        .output()
+        .expect("sha256sum");
     String::from_utf8_lossy(&o.stdout)
         .split_whitespace()
         .next()
@@ -158,7 +167,11 @@ fn every_command_writes_a_report_that_agrees_with_the_run() {
         .max_by_key(|x| x.1)
         .unwrap();
     let peak = by_cp.values().map(|t| t.1).max().unwrap();
-    let exact = csv.rows.iter().filter(|r| r["bytes_are"] == "exact").count();
+    let exact = csv
+        .rows
+        .iter()
+        .filter(|r| r["bytes_are"] == "exact")
+        .count();
 
     for (cmd, dir) in &reports {
         let html = read(&dir.join("report.html"));
@@ -206,7 +219,9 @@ fn every_command_writes_a_report_that_agrees_with_the_run() {
 
         // The per-checkpoint table equals timeline.csv, folded away.
         assert!(
-            html.contains("<details><summary>operator &#39;user-window&#39;: 29 checkpoints, 5 failed"),
+            html.contains(
+                "<details><summary>operator &#39;user-window&#39;: 29 checkpoints, 5 failed"
+            ),
             "{}",
             what("collapsible table")
         );
@@ -215,7 +230,12 @@ fn every_command_writes_a_report_that_agrees_with_the_run() {
         for r in &rows {
             let cp: u64 = r[0].parse().unwrap();
             let (st, b, total, failed) = by_cp[&cp];
-            assert_eq!(r[3].parse::<u64>().unwrap(), st, "{} cp {cp}", what("subtask"));
+            assert_eq!(
+                r[3].parse::<u64>().unwrap(),
+                st,
+                "{} cp {cp}",
+                what("subtask")
+            );
             assert_eq!(leading(&r[4]), b, "{} cp {cp}", what("bytes"));
             assert_eq!(leading(&r[6]), total, "{} cp {cp}", what("total"));
             assert_eq!(
@@ -227,7 +247,11 @@ fn every_command_writes_a_report_that_agrees_with_the_run() {
         }
 
         // The recommendation with the job change and what it saves.
-        assert!(md.contains("For Flink 1.6: **filesystem**."), "{}", what("option"));
+        assert!(
+            md.contains("For Flink 1.6: **filesystem**."),
+            "{}",
+            what("option")
+        );
         assert!(html.contains("For Flink 1.6: <b>filesystem</b>."));
         assert!(md.contains("state.backend: filesystem"), "{}", what("conf"));
         let change = md_table(&md, "change");
@@ -252,7 +276,11 @@ fn every_command_writes_a_report_that_agrees_with_the_run() {
         // The drop it names is in timeline.csv: checkpoint 25 under half of 24.
         assert!(by_cp[&25].1 * 2 < by_cp[&24].1);
         assert!(md.contains("at checkpoint 24 to") && md.contains("at checkpoint 25."));
-        assert!(md.contains("% of checkpoints fail"), "{}", what("failing share"));
+        assert!(
+            md.contains("% of checkpoints fail"),
+            "{}",
+            what("failing share")
+        );
 
         // The JobManager: the sum over subtasks, and the frame size.
         assert!(
@@ -264,7 +292,11 @@ fn every_command_writes_a_report_that_agrees_with_the_run() {
             "{}: JobManager total {jm_total} at {jm_cp}",
             cmd
         );
-        assert!(md.contains("`akka.framesize` = 10.0 MiB"), "{}", what("frame"));
+        assert!(
+            md.contains("`akka.framesize` = 10.0 MiB"),
+            "{}",
+            what("frame")
+        );
 
         // Every limit with its value and source.
         let limits = md_table(&md, "limit");
@@ -301,7 +333,16 @@ fn every_command_writes_a_report_that_agrees_with_the_run() {
         assert!(md.starts_with(&format!("# statecap {cmd}: seed_flink16_memory_backend")));
     }
     // What only one command says.
-    let by = |c: &str| read(&reports.iter().find(|r| r.0 == c).unwrap().1.join("report.md"));
+    let by = |c: &str| {
+        read(
+            &reports
+                .iter()
+                .find(|r| r.0 == c)
+                .unwrap()
+                .1
+                .join("report.md"),
+        )
+    };
     let compare = by("compare");
     assert!(compare.contains("## Every backend option on the same traffic"));
     assert!(compare.contains("% of the JobManager limit 5.0 MiB"));
@@ -334,7 +375,12 @@ fn a_bad_source_date_epoch_is_refused_before_anything_is_written() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("out");
     let o = Command::new(crate::support::bin())
-        .args(["run".as_ref(), seed().as_os_str(), "--out".as_ref(), out.as_os_str()])
+        .args([
+            "run".as_ref(),
+            seed().as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ])
         .env("SOURCE_DATE_EPOCH", "yesterday")
         .output()
         .unwrap();
@@ -358,7 +404,10 @@ fn chromium_renders_every_commands_report() {
             "{cmd}: title"
         );
         assert!(dom.contains("<details>"), "{cmd}: the folded table");
-        assert!(dom.contains("id=\"chart-timeline\""), "{cmd}: timeline inline");
+        assert!(
+            dom.contains("id=\"chart-timeline\""),
+            "{cmd}: timeline inline"
+        );
         let shot = d.path().join(format!("{cmd}.png"));
         headless(
             &browser,

@@ -358,10 +358,7 @@ fn draw_panel<DB: DrawingBackend>(
                 "checkpoint {cp} fails: subtask {st} writes {}",
                 human_bytes(b)
             ),
-            (
-                x(q) + if right { -x1 * 0.006 } else { x1 * 0.006 },
-                top,
-            ),
+            (x(q) + if right { -x1 * 0.006 } else { x1 * 0.006 }, top),
             font(13).color(&FAIL).pos(Pos::new(
                 if right { HPos::Right } else { HPos::Left },
                 VPos::Top,
@@ -430,14 +427,14 @@ fn legend_entries(p: &TimelinePanel) -> Vec<(Swatch, String)> {
 }
 
 /// The legend in two columns under the plot, then the note.
-fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &TimelinePanel) -> DrawResult<DB> {
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: &TimelinePanel,
+) -> DrawResult<DB> {
     let entries = legend_entries(p);
     let rows = entries.len().div_ceil(2);
     for (k, (swatch, text)) in entries.iter().enumerate() {
-        let (x, y) = (
-            24 + 490 * (k / rows) as i32,
-            4 + 18 * (k % rows) as i32,
-        );
+        let (x, y) = (24 + 490 * (k / rows) as i32, 4 + 18 * (k % rows) as i32);
         let mid = y + 7;
         match swatch {
             Swatch::Band => area.draw(&Rectangle::new(
