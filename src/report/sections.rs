@@ -24,7 +24,7 @@ pub const MAX_TABLE_ROWS: usize = 1000;
 
 /// Estimated seconds of a run above which [`Advice::after`] does not
 /// simulate the options and job changes too.
-pub const ADVICE_SECONDS: f64 = 2.0;
+pub const ADVICE_SECONDS: f64 = 1.0;
 /// Estimated bytes of a run above which [`Advice::after`] does not either.
 pub const ADVICE_BYTES: u64 = 512 << 20;
 
