@@ -17,8 +17,9 @@ Parameters: parallelism, max_parallelism, source.keys, source.events_per_second
 source.duration_ms, window.size_ms, window.slide_ms, window.gap_ms,
 checkpoints.interval_ms, checkpoints.every_records. Durations may be written 5s, 1min.
 
-Writes DIR/<name>-sweep/sweep.csv and capacity_<parameter>.png/.svg, and prints
-where each limit is crossed.
+Writes DIR/<name>-sweep/sweep.csv, capacity_<parameter>.png/.svg, report.html and
+report.md (the crossings, then the scenario as written), and prints where each limit
+is crossed. SOURCE_DATE_EPOCH (seconds since 1970), when set, is the report's date.
 
 Examples:
   statecap sweep scenarios/seed_flink16_memory_backend.toml --vary parallelism=4,8,16 \\
