@@ -29,7 +29,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Simulate scenarios and predict every subtask's snapshot bytes at every checkpoint.
-    #[command(after_help = "Writes DIR/<name>/timeline.csv, summary.csv, summary.json and keygroups.csv.\n\n".to_string() + EXAMPLES)]
+    #[command(after_help = "Writes DIR/<name>/timeline.csv, summary.csv, summary.json, keygroups.csv, the charts (PNG + SVG), report.html and report.md. SOURCE_DATE_EPOCH (seconds since 1970), when set, is the date the report gives.\n\n".to_string() + EXAMPLES)]
     Run {
         /// Scenario files (TOML).
         #[arg(required = true)]
@@ -106,6 +106,11 @@ pub enum Command {
         /// scenario line that decides the outcome.
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]
         format: FormatArg,
+        /// Also write a report per scenario, DIR/<name>-check/report.html and
+        /// report.md (with timeline.png/.svg), to keep as a CI artifact; the
+        /// verdict and exit code are the same.
+        #[arg(long, value_name = "DIR")]
+        report: Option<PathBuf>,
     },
     /// Run a scenario over a grid of parameter values (in parallel on all cores) and find where it stops holding.
     #[command(after_help = sweep::HELP)]
@@ -132,7 +137,8 @@ pub enum Command {
 
 const COMPARE_HELP: &str = "\
 Writes DIR/<name>-compare/compare.csv, compare.txt (table and recommendation),
-compare.png/.svg and recommended-flink-conf.yaml (recommended-config.yaml, nested, from Flink 1.19).
+compare.png/.svg, timeline.png/.svg, report.html, report.md and
+recommended-flink-conf.yaml (recommended-config.yaml, nested, from Flink 1.19).
 
 Examples:
   statecap compare scenarios/seed_flink16_memory_backend.toml
@@ -148,7 +154,10 @@ Examples:
   statecap check scenarios/seed_flink16_memory_backend.toml \\
       --flink-conf reports/seed_flink16_memory_backend-compare/recommended-flink-conf.yaml   # exits 0
   statecap check scenarios/*.toml --format junit > statecap-junit.xml   # JUnit XML test report
-  statecap check scenarios/*.toml --format github   # ::error file=…,line=…:: on the deciding line";
+  statecap check scenarios/*.toml --format github   # ::error file=…,line=…:: on the deciding line
+  statecap check scenarios/*.toml --report ci-reports   # and ci-reports/<name>-check/report.html
+
+SOURCE_DATE_EPOCH (seconds since 1970), when set, is the date the reports give.";
 
 /// `explain-config`: what a Flink configuration file really gives.
 const EXPLAIN_HELP: &str = "\
@@ -284,11 +293,13 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             flink_conf,
             ignore_budget,
             format,
+            report,
         } => check(
             &scenarios,
             flink_conf.as_deref(),
             run_budget(ignore_budget),
             format.into(),
+            report.as_deref(),
         ),
         Command::Sweep(args) => sweep::command(args),
         Command::ExplainConfig {
@@ -386,6 +397,7 @@ fn run_scenarios(
     flags: RunFlags,
 ) -> Result<i32, Error> {
     let budgets = budgets(budget)?;
+    let stamp = report::provenance::Stamp::from_env()?;
     let loaded = load_all(paths, flink_conf)?;
     let mut rendered = Vec::new();
     let mut tables = String::new();
@@ -416,7 +428,15 @@ fn run_scenarios(
             eprintln!("warning: {}: {why}", s.name);
         }
         let shape = report::timeline_shape(result, flags.full_timeline);
-        let files = report::render_outputs_shaped(s, result, &budgets, &shape)?;
+        // The report's recommendation: every option compared and the job
+        // changes simulated, as `statecap compare` does.
+        let advice = report::sections::Advice::after(
+            s,
+            &run,
+            statecap::backend::memory::DEFAULT_BANDWIDTH,
+            flags.budget,
+        );
+        let files = report::render_run(s, result, &budgets, &shape, &advice, stamp)?;
         tables.push_str(&report::render_table(s, result));
         tables.push_str(&report::mode_line(s, result));
         tables.push('\n');
@@ -450,6 +470,7 @@ fn compare(
     budget: pipeline::Budget,
 ) -> Result<i32, Error> {
     let bw = positive_size("--bandwidth", bandwidth)? as f64;
+    let stamp = report::provenance::Stamp::from_env()?;
     let s = Scenario::load(scenario)?;
     let bar = progress_bar(records_to_play(&s), !quiet, &s.name);
     let cmp = statecap::plan::compare(&s, bw, budget, &|n| {
@@ -461,13 +482,16 @@ fn compare(
         b.finish_and_clear();
     }
     let plan = statecap::plan::plan(&s, &cmp)?;
-    let files = report::compare::outputs(&s, &cmp, &plan)?;
-    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let advice = report::sections::Advice::Planned {
+        cmp: Box::new(cmp),
+        plan: Box::new(plan),
+    };
+    let files = report::compare::outputs(&s, &advice, bw, stamp)?;
     let dir = report::write_outputs(out, &format!("{}-compare", s.name), &files)?;
-    if !quiet {
-        print!("{}", report::compare::render_table(&s, &cmp));
+    if !quiet && let (Some(cmp), Some(plan)) = (advice.comparison(), advice.plan()) {
+        print!("{}", report::compare::render_table(&s, cmp));
         println!();
-        print!("{}", report::compare::render_plan(&s, &cmp, &plan));
+        print!("{}", report::compare::render_plan(&s, cmp, plan));
         println!("wrote {}", dir.display());
     }
     Ok(0)
@@ -480,16 +504,30 @@ fn check(
     flink_conf: Option<&Path>,
     budget: pipeline::Budget,
     format: report::ci::Format,
+    report_dir: Option<&Path>,
 ) -> Result<i32, Error> {
+    let stamp = report_dir
+        .map(|_| report::provenance::Stamp::from_env())
+        .transpose()?;
     let loaded = load_all(paths, flink_conf)?;
     let options = RunOptions {
         budget,
         ..RunOptions::default()
     };
     let mut runs = Vec::with_capacity(loaded.len());
+    let mut advice = Vec::new();
     for s in &loaded {
         let notes = code_over_file(s, flink_conf)?;
-        runs.push((notes, pipeline::simulate(s, &options)?.into_result()));
+        let run = pipeline::simulate(s, &options)?;
+        if report_dir.is_some() {
+            advice.push(report::sections::Advice::after(
+                s,
+                &run,
+                statecap::backend::memory::DEFAULT_BANDWIDTH,
+                budget,
+            ));
+        }
+        runs.push((notes, run.into_result()));
     }
     let gates: Vec<report::ci::Gate> = loaded
         .iter()
@@ -501,6 +539,21 @@ fn check(
             notes: notes.clone(),
         })
         .collect();
+    // The reports are rendered before anything is printed or written, and
+    // written all together: a CI artifact is never half there.
+    let mut pages = Vec::new();
+    if let (Some(dir), Some(stamp)) = (report_dir, stamp) {
+        for (g, advice) in gates.iter().zip(&advice) {
+            pages.push((
+                format!("{}-check", g.scenario.name),
+                report::pages::check(g, advice, stamp)?,
+            ));
+        }
+        for (name, files) in &pages {
+            let written = report::write_outputs(dir, name, files)?;
+            eprintln!("wrote {}", written.display());
+        }
+    }
     print!("{}", report::ci::render(format, &gates));
     Ok(report::ci::exit_code(&gates))
 }

@@ -7,9 +7,14 @@
 pub mod chart;
 pub mod ci;
 pub mod compare;
+pub mod document;
+pub mod drift;
 mod format;
 pub mod html;
 pub mod markdown;
+pub mod pages;
+pub mod provenance;
+pub mod sections;
 pub mod sweep;
 mod table;
 pub use table::group as group_digits;
@@ -543,18 +548,20 @@ pub fn keygroups_csv(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
 }
 
 /// Every output file of a run, rendered.
-pub fn render_outputs(s: &Scenario, r: &ScenarioResult) -> Result<Vec<(&'static str, Vec<u8>)>> {
+pub fn render_outputs(s: &Scenario, r: &ScenarioResult) -> Result<Vec<(String, Vec<u8>)>> {
     render_outputs_with(s, r, &[])
 }
 
 /// Every output file of a run, with extra limit lines (a user's own
 /// budget) on the charts and in the report: the CSVs and JSON, then the
-/// charts (PNG + SVG), `report.html` and `report.md` ([`html::outputs`]).
+/// charts (PNG + SVG), `report.html` and `report.md` ([`pages::run`]).
+/// The report's recommendation is not simulated here (`statecap run` does
+/// it: [`render_run`]); the date follows `SOURCE_DATE_EPOCH`.
 pub fn render_outputs_with(
     s: &Scenario,
     r: &ScenarioResult,
     budgets: &[chart::Limit],
-) -> Result<Vec<(&'static str, Vec<u8>)>> {
+) -> Result<Vec<(String, Vec<u8>)>> {
     render_outputs_shaped(s, r, budgets, &timeline_shape(r, false))
 }
 
@@ -565,28 +572,63 @@ pub fn render_outputs_shaped(
     r: &ScenarioResult,
     budgets: &[chart::Limit],
     shape: &TimelineShape,
-) -> Result<Vec<(&'static str, Vec<u8>)>> {
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let advice = sections::Advice::Unavailable(
+        "this call does not simulate the other backend options; `statecap run` and `statecap \
+         compare` do"
+            .into(),
+    );
+    render_run(
+        s,
+        r,
+        budgets,
+        shape,
+        &advice,
+        provenance::Stamp::from_env()?,
+    )
+}
+
+/// Every output file of `statecap run`: [`render_outputs_shaped`] with the
+/// recommendation (`advice`) and the report dated `stamp`.
+pub fn render_run(
+    s: &Scenario,
+    r: &ScenarioResult,
+    budgets: &[chart::Limit],
+    shape: &TimelineShape,
+    advice: &sections::Advice,
+    stamp: provenance::Stamp,
+) -> Result<Vec<(String, Vec<u8>)>> {
     let mut files = vec![
-        ("timeline.csv", timeline_csv_shaped(s, r, shape)?),
-        ("summary.csv", summary_csv(s, r)?),
-        ("summary.json", summary_json_shaped(s, r, shape)?),
-        ("keygroups.csv", keygroups_csv(s, r)?),
+        (
+            "timeline.csv".to_string(),
+            timeline_csv_shaped(s, r, shape)?,
+        ),
+        ("summary.csv".to_string(), summary_csv(s, r)?),
+        (
+            "summary.json".to_string(),
+            summary_json_shaped(s, r, shape)?,
+        ),
+        ("keygroups.csv".to_string(), keygroups_csv(s, r)?),
     ];
-    files.extend(html::outputs(s, r, budgets)?);
+    files.extend(pages::run(s, r, budgets, advice, stamp)?);
     Ok(files)
 }
 
 /// Writes `files` under `out/name/` all together: into a temporary
 /// directory beside it first, then renamed into place, so a reader never
 /// sees a half-written set.
-pub fn write_outputs(out: &Path, name: &str, files: &[(&str, Vec<u8>)]) -> Result<PathBuf> {
+pub fn write_outputs<N: AsRef<str>>(
+    out: &Path,
+    name: &str,
+    files: &[(N, Vec<u8>)],
+) -> Result<PathBuf> {
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}-"))
         .tempdir_in(out)
         .map_err(|e| Error::io(out, e))?;
     for (file, bytes) in files {
-        let p = tmp.path().join(file);
+        let p = tmp.path().join(file.as_ref());
         std::fs::write(&p, bytes).map_err(|e| Error::io(&p, e))?;
     }
     let dest = out.join(name);

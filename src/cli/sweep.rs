@@ -17,8 +17,9 @@ Parameters: parallelism, max_parallelism, source.keys, source.events_per_second
 source.duration_ms, window.size_ms, window.slide_ms, window.gap_ms,
 checkpoints.interval_ms, checkpoints.every_records. Durations may be written 5s, 1min.
 
-Writes DIR/<name>-sweep/sweep.csv and capacity_<parameter>.png/.svg, and prints
-where each limit is crossed.
+Writes DIR/<name>-sweep/sweep.csv, capacity_<parameter>.png/.svg, report.html and
+report.md (the crossings, then the scenario as written), and prints where each limit
+is crossed. SOURCE_DATE_EPOCH (seconds since 1970), when set, is the report's date.
 
 Examples:
   statecap sweep scenarios/seed_flink16_memory_backend.toml --vary parallelism=4,8,16 \\
@@ -61,6 +62,7 @@ pub struct SweepArgs {
 /// Runs `statecap sweep`; returns the exit code.
 pub fn command(a: SweepArgs) -> Result<i32, Error> {
     let budgets = super::budgets(&a.budget)?;
+    let stamp = report::provenance::Stamp::from_env()?;
     let jobs = a.jobs.map(super::threads).transpose()?;
     let base = Scenario::load(&a.scenario)?;
     let vary = sweep::parse_dimensions(&a.vary)?;
@@ -92,15 +94,59 @@ pub fn command(a: SweepArgs) -> Result<i32, Error> {
         None => go(),
     };
     bar.finish_and_clear();
-    let files = report::sweep::outputs(&result, &budgets)?;
-    let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
-    let dir = report::write_outputs(&a.out, &format!("{}-sweep", base.name), &refs)?;
+    let mut files = report::sweep::outputs(&result, &budgets)?;
+    files.extend(base_report(&result, &budgets, mode, budget, stamp)?);
+    let dir = report::write_outputs(&a.out, &format!("{}-sweep", base.name), &files)?;
     if !a.quiet {
         print!("{}", report::sweep::render(&result, &budgets));
         println!("wrote {}", dir.display());
     }
     no_point_ran(&result)?;
     Ok(0)
+}
+
+/// The sweep's report: the grid, then the scenario as written (run once
+/// more, with the recommendation). A scenario that cannot run as written
+/// (over the budget, say) still gets the grid, and the report says why the
+/// rest is missing.
+fn base_report(
+    sw: &sweep::Sweep,
+    budgets: &[report::chart::Limit],
+    mode: statecap::pipeline::Mode,
+    budget: statecap::pipeline::Budget,
+    stamp: report::provenance::Stamp,
+) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    use statecap::pipeline::{self, RunOptions};
+    use statecap::report::sections::Advice;
+    let options = RunOptions {
+        mode,
+        budget,
+        ..RunOptions::default()
+    };
+    match pipeline::simulate(&sw.base, &options) {
+        Ok(run) => {
+            let advice = Advice::after(
+                &sw.base,
+                &run,
+                statecap::backend::memory::DEFAULT_BANDWIDTH,
+                budget,
+            );
+            report::pages::sweep(sw, budgets, run.result(), &advice, stamp)
+        }
+        Err(e) => {
+            let empty = pipeline::ScenarioResult {
+                name: sw.base.name.clone(),
+                backend: sw.base.config.backend.short_name(),
+                storage: sw.base.config.storage.short_name(),
+                operators: Vec::new(),
+                mode,
+                rocksdb_replayed: false,
+                sampled_error: None,
+            };
+            let advice = Advice::Unavailable(format!("the scenario as written did not run: {e}"));
+            report::pages::sweep(sw, budgets, &empty, &advice, stamp)
+        }
+    }
 }
 
 /// A sweep none of whose points could be simulated (every one invalid, or

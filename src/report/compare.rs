@@ -183,8 +183,21 @@ pub fn compare_csv(cmp: &Comparison) -> Result<Vec<u8>> {
     super::csv_bytes("compare.csv", cmp.options.iter().cloned())
 }
 
-/// Every file `compare` writes.
-pub fn outputs(s: &Scenario, cmp: &Comparison, plan: &Plan) -> Result<Vec<(String, Vec<u8>)>> {
+/// Every file `compare` writes: the table, the chart, the recommended
+/// configuration, and the report ([`super::pages::compare`]) dated `stamp`.
+/// `advice` holds the comparison and the plan.
+pub fn outputs(
+    s: &Scenario,
+    advice: &super::sections::Advice,
+    bandwidth: f64,
+    stamp: super::provenance::Stamp,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let (Some(cmp), Some(plan)) = (advice.comparison(), advice.plan()) else {
+        return Err(crate::error::Error::output(
+            "compare",
+            "no comparison to write",
+        ));
+    };
     let rows: Vec<(&str, u64, u64, u64)> = cmp
         .options
         .iter()
@@ -236,6 +249,7 @@ pub fn outputs(s: &Scenario, cmp: &Comparison, plan: &Plan) -> Result<Vec<(Strin
         ),
     ];
     files.extend(chart::files("compare", &c)?);
+    files.extend(super::pages::compare(s, advice, bandwidth, &c, stamp)?);
     Ok(files)
 }
 
@@ -333,11 +347,11 @@ pub fn check_verdict(s: &Scenario, r: &ScenarioResult) -> Verdict {
 pub fn failure_behaviour(v: FlinkVersion) -> &'static str {
     if v < FlinkVersion::new(1, 10) {
         "Flink 1.6-1.9: every subtask over the limit declines; the checkpoint fails but the job keeps \
-         running with the default settings (measured on 1.9.3: 0 restarts through 10 failed checkpoints)"
+         running with the default settings (measured on 1.9.3: 0 restarts through 10 failed checkpoints)."
     } else {
         "Flink 1.10+: the first declining subtask aborts the checkpoint (the others are cancelled); \
          a failed checkpoint counts against execution.checkpointing.tolerable-failed-checkpoints \
          (default 0), so the job fails over and restarts (CheckpointFailureManager; the 1.10 boundary and the restart are \
-         not measured here)"
+         not measured here)."
     }
 }

@@ -260,6 +260,16 @@ pub fn render(sw: &Sweep, budgets: &[Limit]) -> String {
         }
     }
     let _ = writeln!(o);
+    for line in crossing_lines(sw, budgets) {
+        let _ = writeln!(o, "{line}");
+    }
+    o
+}
+
+/// Where each limit is crossed, one sentence per line of the grid and
+/// limit, each naming the limit it is about.
+pub fn crossing_lines(sw: &Sweep, budgets: &[Limit]) -> Vec<String> {
+    let mut out = Vec::new();
     let limits = limits(sw, budgets);
     let bytes: Vec<u64> = limits.iter().map(|l| l.bytes).collect();
     // Every sentence names the limit it is about: the storage's ("the
@@ -346,29 +356,77 @@ pub fn render(sw: &Sweep, budgets: &[Limit]) -> String {
                 highest.1 as f64 * 100.0 / limits[c.limit].bytes as f64,
             ),
         };
-        let _ = writeln!(o, "{line}");
+        out.push(line);
     }
     // A budget above the storage's limit never binds: checkpoints fail first.
     if is_storage(0) {
         for (i, l) in limits.iter().enumerate().skip(1) {
             if l.bytes > limits[0].bytes {
-                let _ = writeln!(
-                    o,
+                out.push(format!(
                     "{} is above {}: checkpoints fail before the state reaches it",
                     name(i),
                     name(0)
-                );
+                ));
             }
         }
     }
     if limits.is_empty() {
-        let _ = writeln!(
-            o,
+        out.push(format!(
             "{} storage has no per-subtask limit: give --budget SIZE to find where the state outgrows yours",
             sw.base.config.storage.short_name()
-        );
+        ));
     }
-    o
+    out
+}
+
+/// Every point as a table: the values, the peak of the largest subtask,
+/// the checkpoints, the first failure and the outcome.
+pub fn points_table(sw: &Sweep) -> super::document::Block {
+    let mut head: Vec<String> = sw.vary.iter().map(|v| v.param.name().to_string()).collect();
+    let n = head.len();
+    head.extend(
+        [
+            "largest subtask",
+            "all subtasks",
+            "checkpoints",
+            "failed",
+            "first failed",
+            "status",
+        ]
+        .map(String::from),
+    );
+    let rows = sw
+        .points
+        .iter()
+        .map(|p| {
+            let mut row: Vec<String> = sw
+                .vary
+                .iter()
+                .zip(&p.values)
+                .map(|(v, x)| show(v.param, *x))
+                .collect();
+            let opt = |b: Option<u64>| b.map_or("-".to_string(), human_bytes);
+            row.extend([
+                opt(p.peak_subtask_bytes),
+                opt(p.peak_total_bytes),
+                p.checkpoints.to_string(),
+                p.failed_checkpoints.to_string(),
+                p.first_failed_checkpoint
+                    .map_or("-".to_string(), |c| c.to_string()),
+                match &p.status {
+                    Status::Fails => "FAILS".to_string(),
+                    Status::Invalid(m) | Status::Error(m) | Status::NoCheckpoint(m) => {
+                        format!("{}: {m}", p.status.name())
+                    }
+                    s => s.name().to_string(),
+                },
+            ]);
+            row
+        })
+        .collect();
+    let mut right = vec![true; n + 5];
+    right.push(false);
+    super::document::Block::Table { head, rows, right }
 }
 
 fn describe_values(sw: &Sweep, values: &[f64]) -> String {

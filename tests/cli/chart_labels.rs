@@ -248,3 +248,83 @@ fn the_skew_and_timeline_charts_are_readable() {
         assert_readable(&svg, &format!("{name}.svg"));
     }
 }
+
+/// The centres of the filled circles of `color` (`#C81E1E`).
+fn dots(svg: &str, color: &str) -> Vec<(f64, f64)> {
+    svg.split("<circle ")
+        .skip(1)
+        .filter_map(|tag| {
+            let tag = format!(" {}", &tag[..tag.find('>').unwrap()]);
+            (tag.contains(&format!("fill=\"{color}\"")))
+                .then(|| Some((attr(&tag, "cx")?, attr(&tag, "cy")?)))
+                .flatten()
+        })
+        .collect()
+}
+
+/// The vertices of every polyline stroked in `color`.
+fn lines_of(svg: &str, color: &str) -> Vec<Vec<(f64, f64)>> {
+    svg.split("<polyline ")
+        .skip(1)
+        .filter(|tag| {
+            tag[..tag.find("/>").unwrap_or(tag.len())].contains(&format!("stroke=\"{color}\""))
+        })
+        .map(|tag| {
+            attr_s(&format!(" {tag}"), "points")
+                .unwrap_or("")
+                .split_whitespace()
+                .filter_map(|p| {
+                    let (a, b) = p.split_once(',')?;
+                    Some((a.parse().ok()?, b.parse().ok()?))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The seed's timeline, from every command that draws it: readable, and
+/// every failed checkpoint's red dot on the drawn line of the largest
+/// subtask (the orange polyline), not floating over the band.
+#[test]
+fn the_timeline_marks_failures_on_its_line_in_every_report() {
+    let d = tempfile::tempdir().unwrap();
+    let seed = manifest_dir().join("scenarios/seed_flink16_memory_backend.toml");
+    let out = d.path().join("out");
+    for args in [
+        vec!["run", "--out"],
+        vec!["compare", "--out"],
+        vec!["check", "--report"],
+    ] {
+        let o = statecap([
+            args[0].as_ref(),
+            seed.as_os_str(),
+            args[1].as_ref(),
+            out.as_os_str(),
+        ]);
+        assert!(o.status.code().is_some_and(|c| c <= 1), "{}", stderr(&o));
+    }
+    for dir in ["", "-compare", "-check"] {
+        let what = format!("seed_flink16_memory_backend{dir}/timeline.svg");
+        let svg = std::fs::read_to_string(out.join(&what)).unwrap();
+        assert_readable(&svg, &what);
+        let line: Vec<(f64, f64)> = lines_of(&svg, "#D95F02").into_iter().flatten().collect();
+        let bottom = line.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+        let failed: Vec<(f64, f64)> = dots(&svg, "#C81E1E")
+            .into_iter()
+            .filter(|d| d.1 <= bottom + 1.0)
+            .collect();
+        assert_eq!(failed.len(), 5, "{what}: five failed checkpoints marked");
+        for (x, y) in failed {
+            assert!(
+                line.iter()
+                    .any(|p| (p.0 - x).abs() < 1.0 && (p.1 - y).abs() < 1.0),
+                "{what}: the dot at ({x}, {y}) is not on the largest subtask's line"
+            );
+        }
+        // The saw-tooth is explained on the chart.
+        assert!(
+            svg.contains("Saw-tooth: a barrier every 10.2 s lands 200 ms later"),
+            "{what}"
+        );
+    }
+}

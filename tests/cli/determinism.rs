@@ -1,8 +1,9 @@
 //! A scenario is a pure function of its file: the same generated-input
-//! scenario run twice writes byte-identical outputs, and its seed is what
-//! makes the draws (another seed, other bytes).
+//! scenario run twice writes byte-identical outputs (the reports too, whose
+//! date is `SOURCE_DATE_EPOCH`'s, the reproducible-builds convention), and
+//! its seed is what makes the draws (another seed, other bytes).
 
-use crate::support::{statecap, stderr, write};
+use crate::support::{bin, stderr, write};
 use std::path::Path;
 
 /// Generated input exercising every random stream: zipf keys, log-normal
@@ -43,24 +44,31 @@ function = "reduce"
 every_records = 5000
 "#;
 
-const FILES: [&str; 4] = [
+const FILES: [&str; 8] = [
     "timeline.csv",
     "summary.json",
     "summary.csv",
     "keygroups.csv",
+    "report.html",
+    "report.md",
+    "timeline.svg",
+    "timeline.png",
 ];
 
-/// Runs the scenario text in `dir`; returns `(file, bytes)` of its outputs.
+/// Runs the scenario text in `dir/tag/` (as `determinism.toml`, from that
+/// folder, so the path the report names is the same) with
+/// `SOURCE_DATE_EPOCH` set; returns `(file, bytes)` of its outputs.
 fn run(dir: &Path, tag: &str, text: &str) -> Vec<(String, Vec<u8>)> {
-    let scenario = write(dir, &format!("{tag}.toml"), text);
-    let out = dir.join(format!("out-{tag}"));
-    let o = statecap([
-        "run".as_ref(),
-        scenario.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--quiet".as_ref(),
-    ]);
+    let home = dir.join(tag);
+    std::fs::create_dir_all(&home).unwrap();
+    write(&home, "determinism.toml", text);
+    let out = home.join("out");
+    let o = std::process::Command::new(bin())
+        .args(["run", "determinism.toml", "--out", "out", "--quiet"])
+        .current_dir(&home)
+        .env("SOURCE_DATE_EPOCH", "1541513000")
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     FILES
         .iter()

@@ -36,6 +36,11 @@
 //! - `report_html`       charts (PNG + SVG, font embedded), report.html
 //!   self-contained and rendered by headless Chromium (skipped without it,
 //!   failed without it when `STATECAP_REQUIRE_BROWSER=1`).
+//! - `reports`           one report per command (`run`, `compare`, `check
+//!   --report`, `sweep`): the per-checkpoint table equal to timeline.csv, the
+//!   JobManager total, the job change's saving, the drift, every limit, the
+//!   scenario's sha256 and `SOURCE_DATE_EPOCH`'s date; the same bytes twice;
+//!   each page rendered by headless Chromium.
 //! - `parallel`          one operator over several threads (partitions of key
 //!   groups) equals one thread, snapshot by snapshot, on the ground-truth
 //!   cases and a grid of time kinds, lateness and checkpoint triggers.
@@ -68,8 +73,9 @@
 //!   on a full day of 10^8 keys) finish within 10 s and 2 GiB, measured per
 //!   process, or are refused up front with the numbers and the flag; the
 //!   touched-key layout gives the same snapshots as the declared one.
-//! - `chart_labels`      compare.svg and comparison.svg: no text over a text or
-//!   a bar, the limit only across the rows it bounds, the decision marked.
+//! - `chart_labels`      compare.svg, comparison.svg, skew.svg and timeline.svg:
+//!   no text over a text or a bar, the limit only across the rows it bounds,
+//!   the decision marked; the timeline's failures on its drawn line.
 //! - `ci_formats`        `check --format text|json|junit|github`: the same
 //!   verdicts and exit codes in each; JUnit XML valid against Jenkins'
 //!   junit-10.xsd (xmllint); workflow commands on the deciding line.
@@ -121,6 +127,7 @@ mod properties;
 mod readme;
 mod recommend;
 mod report_html;
+mod reports;
 mod rocksdb_ground_truth;
 mod rocksdb_sst;
 mod scenario_errors;

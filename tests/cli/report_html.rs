@@ -71,7 +71,7 @@ fn read(p: &Path) -> Vec<u8> {
 }
 
 /// Width, height and RGB(A) pixels of a PNG.
-fn decode_png(bytes: &[u8]) -> (u32, u32, usize, Vec<u8>) {
+pub(crate) fn decode_png(bytes: &[u8]) -> (u32, u32, usize, Vec<u8>) {
     let dec = png::Decoder::new(std::io::Cursor::new(bytes));
     let mut r = dec.read_info().expect("a PNG");
     let mut buf = vec![0; r.output_buffer_size().expect("size")];
@@ -91,7 +91,7 @@ fn count_color(px: &[u8], samples: usize, rgb: (u8, u8, u8), tol: i32) -> usize 
         .count()
 }
 
-fn non_white(px: &[u8], samples: usize) -> usize {
+pub(crate) fn non_white(px: &[u8], samples: usize) -> usize {
     px.chunks(samples)
         .filter(|p| p[0] < 240 || p[1] < 240 || p[2] < 240)
         .count()
@@ -140,7 +140,12 @@ fn run_writes_charts_as_png_and_svg_with_the_font_embedded() {
     );
     assert!(svg.contains("budget 192.0 KiB"), "budget label");
     assert!(svg.contains("KiB"), "bytes axis in KiB");
-    assert!(svg.contains("10 s\n"), "time axis in seconds");
+    assert!(svg.contains(">\ncheckpoint\n<"), "checkpoint numbers below");
+    assert!(
+        svg.contains("time at the checkpoint barrier (processing time)"),
+        "barrier time on top"
+    );
+    assert!(svg.contains("7 s\n"), "time axis in seconds");
 }
 
 #[test]
@@ -152,10 +157,9 @@ fn report_html_is_self_contained_and_report_md_says_the_same() {
     for id in [
         "verdict",
         "brief",
-        "timeline",
-        "skew",
-        "comparison",
+        "charts",
         "recommendation",
+        "checkpoints",
         "configuration",
     ] {
         assert!(
@@ -185,7 +189,7 @@ fn report_html_is_self_contained_and_report_md_says_the_same() {
     // The recommendation in 1.20's own file, config.yaml, nested as
     // standard YAML: execution.checkpointing.storage = filesystem.
     assert!(
-        html.contains("Paste into config.yaml"),
+        html.contains("Paste into <code>config.yaml</code>"),
         "the recommendation"
     );
     assert!(
@@ -204,17 +208,18 @@ fn report_html_is_self_contained_and_report_md_says_the_same() {
     for h in [
         "## Verdict",
         "## The scenario in brief",
-        "## Timeline",
-        "## Skew at the peak checkpoint",
-        "## Backend comparison",
+        "## Charts",
         "## Recommendation",
+        "## Every checkpoint",
         "## Configuration",
     ] {
         assert!(md.contains(h), "report.md: {h}");
         let text = h.trim_start_matches("## ");
         assert!(html.contains(text), "report.html: {text}");
     }
-    assert!(md.contains("![Timeline](timeline.svg)"));
+    for chart in ["timeline", "skew", "comparison"] {
+        assert!(md.contains(&format!("![{chart}]({chart}.svg)")), "{chart}");
+    }
     assert!(md.contains("FAIL"));
 }
 
@@ -273,7 +278,7 @@ fn find_browser(
 /// is skipped; panics when a browser is required and missing. The line
 /// goes straight to stderr, past the test harness's capture, so a plain
 /// `cargo test` shows it.
-fn chromium(test: &str) -> Option<PathBuf> {
+pub(crate) fn chromium(test: &str) -> Option<PathBuf> {
     let var = std::env::var_os;
     match find_browser(
         var("STATECAP_CHROMIUM").as_deref(),
@@ -292,7 +297,7 @@ fn chromium(test: &str) -> Option<PathBuf> {
 
 /// Runs headless Chromium with `args` on `page`, with a fresh profile, no
 /// network services, and a 120 s deadline; returns stdout.
-fn headless(browser: &Path, page: &Path, args: &[String]) -> String {
+pub(crate) fn headless(browser: &Path, page: &Path, args: &[String]) -> String {
     let profile = tempfile::tempdir().expect("tempdir");
     let url = format!("file://{}", page.canonicalize().expect("page").display());
     let mut cmd = Command::new(browser);
@@ -373,7 +378,7 @@ fn chromium_renders_the_report_with_its_charts() {
 
     // The DOM Chromium built: the real report, three charts with a size.
     let dom = headless(&browser, &page, &["--dump-dom".to_string()]);
-    assert!(dom.contains("statecap report: html_report"), "the title");
+    assert!(dom.contains("statecap run: html_report"), "the title");
     for id in ["chart-timeline", "chart-skew", "chart-comparison"] {
         assert!(
             dom.contains(&format!("id=\"{id}\"")),
