@@ -45,6 +45,7 @@
 //! - per-entry constants for the SST bytes of Flink's window state (prefix
 //!   sharing, Snappy), compared with 24 measured runs of Flink 1.20.5.
 
+pub mod fit;
 pub mod layout;
 pub mod lsm;
 pub mod record;
@@ -135,6 +136,8 @@ pub struct RocksDbModel {
     heap_timers: bool,
     prefix: f64,
     lsm: Vec<Lsm>,
+    /// Each subtask's `state_bytes` at the previous checkpoint.
+    prev_state: Vec<u64>,
     /// The heap format's rows, which the estimate overrides.
     heap: HeapModel,
 }
@@ -151,6 +154,7 @@ impl RocksDbModel {
                 2.0
             },
             lsm: vec![Lsm::default(); parallelism as usize],
+            prev_state: vec![0; parallelism as usize],
             layout: job.layout.clone(),
             header: heap.header() as f64,
             heap,
@@ -334,6 +338,15 @@ impl StateModel for RocksDbModel {
                 .saturating_sub(est.state_bytes - est.state_low);
             row.checkpointed_bytes_high =
                 est.checkpointed_bytes + (est.state_high - est.state_bytes);
+            // The working directory, estimated: every file of the high end
+            // (L0 files not yet compacted), and a full compaction's output
+            // (the low end's files) written beside its inputs.
+            row.local_disk_bytes = est.state_high + est.state_low;
+            // With local recovery, the previous checkpoint's files stay
+            // until this one completes; a compaction may have dropped all.
+            let prev = &mut self.prev_state[row.subtask as usize];
+            row.local_backup_bytes = *prev;
+            *prev = est.state_bytes;
         }
         subtasks
     }
@@ -437,6 +450,9 @@ pub struct LsmModel {
     heap_timers: bool,
     meta: u64,
     prev: Vec<HashSet<u64>>,
+    /// Each subtask's previous checkpoint: its SST files and private bytes
+    /// (what a retained local copy holds).
+    prev_local: Vec<(Vec<(u64, u64)>, u64)>,
 }
 
 impl LsmModel {
@@ -454,6 +470,7 @@ impl LsmModel {
                 header
             },
             prev: vec![HashSet::new(); job.layout.parallelism as usize],
+            prev_local: vec![(Vec::new(), 0); job.layout.parallelism as usize],
             heap,
         }
     }
@@ -523,6 +540,35 @@ impl StateModel for LsmModel {
                 .unwrap_or(e.1)
                 .saturating_sub(margin);
             row.checkpointed_bytes_high = all.iter().map(|v| v.1).max().unwrap_or(e.1) + margin;
+            // The working directory at its fullest: every file of any
+            // variant (a compaction's inputs beside its outputs), the live
+            // MANIFEST, OPTIONS and CURRENT, and their copies in the native
+            // checkpoint's directory (its SSTs are hard links).
+            let mut on_disk: Vec<(u64, u64)> =
+                [&lst.expected, &lst.compacted, &lst.uncompacted, &lst.early]
+                    .iter()
+                    .flat_map(|l| l.files.iter().copied())
+                    .collect();
+            on_disk.sort_unstable();
+            on_disk.dedup_by_key(|f| f.0);
+            let manifest = [&lst.expected, &lst.compacted, &lst.uncompacted, &lst.early]
+                .iter()
+                .map(|l| l.manifest)
+                .max()
+                .unwrap_or(0);
+            let ssts: u64 = on_disk.iter().map(|f| f.1).sum();
+            let own_private = private + lst.expected.manifest;
+            row.local_disk_bytes = ssts + manifest + private + own_private;
+            // Local recovery keeps the previous checkpoint's directory until
+            // this one completes: its files no longer live, and its copies.
+            let (prev_files, prev_private) = &self.prev_local[i];
+            row.local_backup_bytes = prev_files
+                .iter()
+                .filter(|f| on_disk.binary_search_by_key(&f.0, |g| g.0).is_err())
+                .map(|f| f.1)
+                .sum::<u64>()
+                + prev_private;
+            self.prev_local[i] = (lst.expected.files.clone(), own_private);
             self.prev[i] = lst.expected.files.iter().map(|f| f.0).collect();
         }
         rows
