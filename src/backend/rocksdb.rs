@@ -110,6 +110,13 @@ pub struct RocksEstimate {
     pub state_low: u64,
     /// ... and nothing compacted since the live data was written.
     pub state_high: u64,
+    /// Range of `checkpointed_bytes` over the same timing: an incremental
+    /// checkpoint uploads at least the interval's new L0 file (nothing
+    /// compacted before the listing) and at most the compaction's new
+    /// files with it (all compacted); a full one uploads the state.
+    pub checkpointed_low: u64,
+    /// ... high end.
+    pub checkpointed_high: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -309,15 +316,23 @@ impl RocksDbModel {
                 let state = fixed + lsm.l1 + lsm.l0.iter().sum::<f64>();
                 let low = fixed + compacted;
                 let high = state.max(low);
+                let (ck, ck_low, ck_high) = if self.incremental {
+                    let expected = fixed + uploaded;
+                    (
+                        expected,
+                        expected.min(fixed + file),
+                        expected.max(fixed + compacted + file),
+                    )
+                } else {
+                    (state, low.min(state), high)
+                };
                 RocksEstimate {
                     state_bytes: state.round() as u64,
-                    checkpointed_bytes: if self.incremental {
-                        (fixed + uploaded).round() as u64
-                    } else {
-                        state.round() as u64
-                    },
+                    checkpointed_bytes: ck.round() as u64,
                     state_low: low.min(state).round() as u64,
                     state_high: high.round() as u64,
+                    checkpointed_low: ck_low.round() as u64,
+                    checkpointed_high: ck_high.round() as u64,
                 }
             })
             .collect()
@@ -332,12 +347,10 @@ impl StateModel for RocksDbModel {
             row.checkpointed_bytes = est.checkpointed_bytes;
             row.state_bytes_low = est.state_low;
             row.state_bytes_high = est.state_high;
-            // The same uncertainty around the uploaded bytes.
-            row.checkpointed_bytes_low = est
-                .checkpointed_bytes
-                .saturating_sub(est.state_bytes - est.state_low);
-            row.checkpointed_bytes_high =
-                est.checkpointed_bytes + (est.state_high - est.state_bytes);
+            // The uploaded bytes' own range: the state's (all compacted vs
+            // not) is not the upload's, whose compacted case uploads more.
+            row.checkpointed_bytes_low = est.checkpointed_low;
+            row.checkpointed_bytes_high = est.checkpointed_high;
             // The working directory, estimated: every file of the high end
             // (L0 files not yet compacted), and a full compaction's output
             // (the low end's files) written beside its inputs.
