@@ -50,7 +50,13 @@ pub struct ResourceFit {
     pub hot: u64,
     /// The first failure: what, and the sentence.
     pub failure: Option<(FitFailure, String)>,
-    /// What it rests on, in sentences.
+    /// Local disk per subtask and per TaskManager, against the disk.
+    pub disk_summary: String,
+    /// What the local disk figure counts.
+    pub disk_basis: String,
+    /// The memory lines (the same for every RocksDB option).
+    pub memory_lines: Vec<String>,
+    /// Everything, in sentences: the disk's, then the memory's.
     pub lines: Vec<String>,
 }
 
@@ -167,61 +173,65 @@ pub fn resource_fit(s: &Scenario, config: &ResolvedConfig, r: &ScenarioResult) -
     } else {
         0
     };
+    let mut disk_summary = String::new();
+    let mut disk_basis = String::new();
     if rocks {
-        lines.push(format!(
-            "local disk per subtask {} at its fullest (live SST files with L0 files not yet compacted and a \
-             compaction's inputs beside its outputs, MANIFEST, OPTIONS, CURRENT, and the native checkpoint's \
-             directory while it uploads: hard links, no SST bytes of its own{})",
-            human_bytes(disk_subtask),
+        disk_basis = format!(
+            "local disk (RocksDB's working directory at its fullest): live SST files, L0 files not yet \
+             compacted and a compaction's inputs beside its outputs, MANIFEST, OPTIONS, CURRENT, and the native \
+             checkpoint's directory while it uploads (hard links to the live SSTs, copies of the small files){}",
             if recovery_on {
-                "; local recovery keeps the last checkpoint's directory: its files compacted away since stay"
+                "; local recovery keeps the last checkpoint's directory until the next completes: its files \
+                 compacted away since stay on disk"
             } else {
-                "; deleted once uploaded, local recovery being off"
+                "; the directory is deleted once uploaded (local recovery off)"
             }
-        ));
+        );
     } else if recovery_on {
-        lines.push(format!(
-            "local disk per subtask {}: local recovery writes each snapshot to local disk as well",
-            human_bytes(disk_subtask)
-        ));
+        disk_basis =
+            "local disk: local recovery writes each snapshot to local disk as well".to_string();
     }
     if rocks || recovery_on {
         let tm = format!(
-            "per TaskManager {} ({} slot{} of taskmanager.numberOfTaskSlots, filled with the largest subtasks)",
+            "local disk {} per subtask, {} per TaskManager (taskmanager.numberOfTaskSlots: {slots_conf}, its \
+             slots holding the largest subtasks)",
+            human_bytes(disk_subtask),
             human_bytes(disk_tm),
-            slots_conf,
-            if slots_conf == 1 { "" } else { "s" }
         );
-        match s.taskmanager_disk {
+        disk_summary = match s.taskmanager_disk {
             Some(d) if disk_tm > d => {
-                let msg = format!(
-                    "local disk: one TaskManager needs {} ({} B) for RocksDB's working directories, more than \
-                     its {} ({} B) disk (cluster.taskmanager_disk)",
-                    human_bytes(disk_tm),
-                    disk_tm,
-                    human_bytes(d),
-                    d
-                );
-                lines.push(format!("{tm}: more than the {} disk", human_bytes(d)));
-                failure = Some((FitFailure::Disk, msg));
+                failure = Some((
+                    FitFailure::Disk,
+                    format!(
+                        "local disk: one TaskManager needs {} ({} B) for RocksDB's working directories, more \
+                         than its {} ({} B) disk (cluster.taskmanager_disk)",
+                        human_bytes(disk_tm),
+                        disk_tm,
+                        human_bytes(d),
+                        d
+                    ),
+                ));
+                format!("{tm}: more than the {} disk", human_bytes(d))
             }
-            Some(d) => lines.push(format!(
+            Some(d) => format!(
                 "{tm}: fits the {} disk ({:.0}% used)",
                 human_bytes(d),
                 disk_tm as f64 * 100.0 / d.max(1) as f64
-            )),
-            None => lines.push(format!(
+            ),
+            None => format!(
                 "{tm}; no disk size given ([cluster] taskmanager_disk = \"50 gb\" checks it)"
-            )),
-        }
+            ),
+        };
+        lines.push(disk_summary.clone());
+        lines.push(disk_basis.clone());
     }
     if let Some(m) = &memory {
         let assumed = m.budget == Budget::MiniCluster;
         match m.budget {
             Budget::Unbounded => lines.push(format!(
-                "memory: not bounded by Flink ({}): each of the {cfs} written column families per slot keeps \
-                 its own write buffers (2 × 64 MiB) and block cache (8 MiB), up to {} per slot outside Flink's \
-                 memory budget",
+                "memory: not bounded by Flink ({}): each written column family ({cfs} per slot) keeps its own \
+                 write buffers (2 × 64 MiB) and block cache (8 MiB), up to {} per slot outside Flink's memory \
+                 budget",
                 m.decided_by,
                 human_bytes(cfs * UNBOUNDED_PER_CF)
             )),
@@ -311,6 +321,13 @@ pub fn resource_fit(s: &Scenario, config: &ResolvedConfig, r: &ScenarioResult) -
         index,
         hot,
         failure,
+        memory_lines: lines
+            .iter()
+            .skip(if rocks || recovery_on { 2 } else { 0 })
+            .cloned()
+            .collect(),
+        disk_summary,
+        disk_basis,
         lines,
     }
 }

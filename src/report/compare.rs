@@ -104,33 +104,32 @@ pub fn render_table(s: &Scenario, cmp: &Comparison) -> String {
     out
 }
 
-/// What RocksDB needs of the TaskManagers, per RocksDB option: the disk
-/// lines of each, the memory lines once (the same for every option).
+/// What the backend options need of the TaskManagers: each option's local
+/// disk, then what that figure counts and the RocksDB memory lines once
+/// (the same for every RocksDB option).
 fn render_fits(s: &Scenario, cmp: &Comparison) -> String {
     let mut out = String::new();
     let opts = crate::plan::options_for(s);
-    let mut memory_said = false;
+    let mut basis = Vec::new();
+    let mut memory: Vec<String> = Vec::new();
     for (o, r) in opts.iter().zip(&cmp.results) {
-        let rocks = o.config.backend == crate::flink::Backend::RocksDb;
         let f = crate::plan::fit::resource_fit(s, &o.config, r);
-        if f.lines.is_empty() {
+        if f.disk_summary.is_empty() {
             continue;
         }
         if out.is_empty() {
             let _ = writeln!(out, "\non the TaskManagers:");
         }
-        let _ = writeln!(out, "  {}:", o.label);
-        for l in &f.lines {
-            let memory = l.starts_with("memory")
-                || l.starts_with("memtables")
-                || l.starts_with("block cache")
-                || l.starts_with("no taskmanager.memory");
-            if memory && memory_said {
-                continue;
-            }
-            let _ = writeln!(out, "    {l}");
+        let _ = writeln!(out, "  {}: {}", o.label, f.disk_summary);
+        if !basis.contains(&f.disk_basis) {
+            basis.push(f.disk_basis.clone());
         }
-        memory_said |= rocks;
+        if memory.is_empty() {
+            memory = f.memory_lines.clone();
+        }
+    }
+    for l in basis.iter().chain(&memory) {
+        let _ = writeln!(out, "  {l}");
     }
     out
 }

@@ -165,7 +165,7 @@ pub fn memory_fit(
     let (budget, decided_by, per_slot) = if version < FlinkVersion::new(1, 10) {
         (
             Budget::Unbounded,
-            format!("Flink {version}: RocksDB memory is not bounded by Flink (from 1.10)"),
+            format!("Flink {version}; managed memory for RocksDB from 1.10"),
             0,
         )
     } else if let Some(f) = conf_size(conf, "state.backend.rocksdb.memory.fixed-per-slot") {
