@@ -203,10 +203,15 @@ pub fn resource_fit(s: &Scenario, config: &ResolvedConfig, r: &ScenarioResult) -
                 failure = Some((
                     FitFailure::Disk,
                     format!(
-                        "local disk: one TaskManager needs {} ({} B) for RocksDB's working directories, more \
-                         than its {} ({} B) disk (cluster.taskmanager_disk)",
+                        "local disk: one TaskManager needs {} ({} B) for {}, more than its {} ({} B) disk \
+                         (cluster.taskmanager_disk)",
                         human_bytes(disk_tm),
                         disk_tm,
+                        if rocks {
+                            "RocksDB's working directories"
+                        } else {
+                            "local recovery's copies of the snapshots"
+                        },
                         human_bytes(d),
                         d
                     ),

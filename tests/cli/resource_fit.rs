@@ -180,3 +180,30 @@ fn a_zero_disk_is_refused_at_its_field() {
         "{err}"
     );
 }
+
+#[test]
+fn local_recovery_keeps_the_last_checkpoints_files_on_disk() {
+    // With local recovery the last checkpoint's directory stays until the
+    // next completes: the files compaction dropped since stay on disk, so a
+    // TaskManager needs more; the memory split does not move.
+    let d = tempfile::tempdir().unwrap();
+    let p = scenario(d.path(), "256 mb", "\"50 gb\"");
+    let (_, off) = check_json(&p);
+    let text = std::fs::read_to_string(&p).unwrap().replace(
+        "[flink_conf]",
+        "[flink_conf]\n\"execution.checkpointing.local-backup.enabled\" = \"true\"",
+    );
+    let p = write(d.path(), "rocksdb_tm_local.toml", &text);
+    let (code, on) = check_json(&p);
+    assert_eq!(code, 0, "{on}");
+    let disk = |v: &serde_json::Value| {
+        v["taskmanagers"]["local_disk_taskmanager_bytes"]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(disk(&on) > disk(&off), "{} vs {}", disk(&on), disk(&off));
+    assert_eq!(
+        on["taskmanagers"]["write_buffer_bytes"],
+        off["taskmanagers"]["write_buffer_bytes"]
+    );
+}
