@@ -16,6 +16,7 @@ criterion_main! {
     benchmarks::event_loop::benches,
     benchmarks::key_groups::benches,
     benchmarks::parallel::benches,
+    benchmarks::rocksdb::benches,
     benchmarks::snapshot::benches,
     benchmarks::trace::benches,
 }

@@ -120,6 +120,21 @@ pub struct SubtaskSnapshot {
     pub largest_key_group: u32,
     /// Bytes of that key group.
     pub largest_key_group_bytes: u64,
+    /// RocksDB: the subtask's working directory at its fullest around this
+    /// checkpoint: every live SST file (L0 files not yet compacted, a
+    /// compaction's inputs beside its outputs), MANIFEST, OPTIONS and
+    /// CURRENT, and the native checkpoint's local directory while it uploads
+    /// (its SSTs hard links to live files, its MANIFEST, OPTIONS and CURRENT
+    /// copies). 0 for heap backends.
+    pub local_disk_bytes: u64,
+    /// RocksDB with local recovery: what the retained local copy of the
+    /// previous checkpoint adds (its SST files compaction has since dropped,
+    /// its private files). Heap backends: the local copy of this snapshot.
+    pub local_backup_bytes: u64,
+    /// Uncompressed bytes of the live keys and values (the heap snapshot
+    /// format's bytes): the data a block cache would hold to serve every
+    /// live window from memory.
+    pub live_data_bytes: u64,
 }
 
 /// Whether the checkpoint storage took the checkpoint.

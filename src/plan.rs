@@ -5,6 +5,7 @@
 //! priced by simulating it.
 //! [`sweep`] runs one scenario over a grid of parameter values, to find where it stops holding.
 
+pub mod fit;
 pub mod sweep;
 
 use crate::backend::CheckpointStatus;
@@ -168,6 +169,22 @@ pub struct OptionSummary {
     /// The limit `headroom` is measured against: `JobManager limit 5.0 MiB`,
     /// `task heap 384.0 MiB`, or empty when none bounds the option.
     pub headroom_against: String,
+    /// Local disk of the largest subtask at its fullest (RocksDB's working
+    /// directory; with local recovery, the local copy of the last
+    /// checkpoint too).
+    pub local_disk_subtask_bytes: u64,
+    /// Local disk of one TaskManager: its slots' subtasks, the largest ones.
+    pub local_disk_tm_bytes: u64,
+    /// `[cluster] taskmanager_disk`, if given.
+    pub taskmanager_disk_bytes: Option<u64>,
+    /// RocksDB memory of one slot (0: not bounded by Flink).
+    pub rocksdb_memory_slot_bytes: u64,
+    /// Its write-buffer manager's capacity.
+    pub write_buffer_bytes: u64,
+    /// Its block cache's capacity.
+    pub block_cache_bytes: u64,
+    /// Whether memtables flush long before they are full.
+    pub memtables_flush_early: bool,
 }
 
 /// Options side by side.
@@ -229,7 +246,15 @@ pub fn summarize_option(
         headroom: 1.0,
         holds: true,
         headroom_against: String::new(),
+        local_disk_subtask_bytes: 0,
+        local_disk_tm_bytes: 0,
+        taskmanager_disk_bytes: s.taskmanager_disk,
+        rocksdb_memory_slot_bytes: 0,
+        write_buffer_bytes: 0,
+        block_cache_bytes: 0,
+        memtables_flush_early: false,
     };
+    let resources = fit::resource_fit(s, &opt.config, r);
     let mut uploads = 0u64;
     let mut first_fail: Option<(u64, String)> = None;
     for (oi, op) in r.operators.iter().enumerate() {
@@ -252,6 +277,8 @@ pub fn summarize_option(
                 let job = memory_job(s, oi, (b - a + 1) as u64);
                 let mem = if heap {
                     memory::heap_bytes(&job, st)
+                } else if opt.config.backend == Backend::RocksDb {
+                    resources.memory_bytes()
                 } else {
                     memory::DEFAULT_MANAGED
                 };
@@ -330,6 +357,21 @@ pub fn summarize_option(
                 ),
             ));
         }
+    }
+    sum.local_disk_subtask_bytes = resources.disk_subtask;
+    sum.local_disk_tm_bytes = resources.disk_tm;
+    if let Some(m) = &resources.memory {
+        sum.rocksdb_memory_slot_bytes = m.per_slot;
+        sum.write_buffer_bytes = m.write_buffers;
+        sum.block_cache_bytes = m.cache;
+        sum.memtables_flush_early = m.flushes_early(resources.written_cfs);
+    }
+    // The TaskManagers not holding the backend fails the option after any
+    // failing checkpoint.
+    if first_fail.is_none()
+        && let Some((_, why)) = &resources.failure
+    {
+        first_fail = Some((0, why.clone()));
     }
     sum.headroom = headroom;
     sum.fails_first = first_fail.map(|f| f.1).unwrap_or_default();

@@ -49,6 +49,10 @@ pub struct Scenario {
     pub checkpoints: CheckpointTrigger,
     /// The `[flink_conf]` entries, values as strings.
     pub flink_conf: BTreeMap<String, String>,
+    /// `[cluster] taskmanager_disk`: each TaskManager's local disk for
+    /// RocksDB's working directories (`state.backend.rocksdb.localdir`,
+    /// else `io.tmp.dirs`), if given.
+    pub taskmanager_disk: Option<u64>,
 }
 
 /// The keyed input stream.

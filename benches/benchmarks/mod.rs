@@ -6,6 +6,7 @@ pub mod clock;
 pub mod event_loop;
 pub mod key_groups;
 pub mod parallel;
+pub mod rocksdb;
 pub mod snapshot;
 pub mod trace;
 

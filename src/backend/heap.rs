@@ -99,6 +99,9 @@ impl HeapModel {
                     nonempty_key_groups: 0,
                     largest_key_group: s,
                     largest_key_group_bytes: 0,
+                    local_disk_bytes: 0,
+                    local_backup_bytes: 0,
+                    live_data_bytes: 0,
                 };
                 for kg in s as usize..=e as usize {
                     let b = self.key_group_bytes(snap, kg);
@@ -117,6 +120,9 @@ impl HeapModel {
                 row.state_bytes_high = row.state_bytes;
                 row.checkpointed_bytes_low = row.state_bytes;
                 row.checkpointed_bytes_high = row.state_bytes;
+                row.live_data_bytes = row.state_bytes;
+                // A local copy of the previous snapshot (local recovery).
+                row.local_backup_bytes = row.state_bytes;
                 row
             })
             .collect()

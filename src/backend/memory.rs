@@ -100,6 +100,9 @@ mod tests {
             nonempty_key_groups: 128,
             largest_key_group: 0,
             largest_key_group_bytes: 0,
+            local_disk_bytes: 0,
+            local_backup_bytes: 0,
+            live_data_bytes: state,
         }
     }
 

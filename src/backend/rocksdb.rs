@@ -45,6 +45,7 @@
 //! - per-entry constants for the SST bytes of Flink's window state (prefix
 //!   sharing, Snappy), compared with 24 measured runs of Flink 1.20.5.
 
+pub mod fit;
 pub mod layout;
 pub mod lsm;
 pub mod record;
@@ -109,6 +110,13 @@ pub struct RocksEstimate {
     pub state_low: u64,
     /// ... and nothing compacted since the live data was written.
     pub state_high: u64,
+    /// Range of `checkpointed_bytes` over the same timing: an incremental
+    /// checkpoint uploads at least the interval's new L0 file (nothing
+    /// compacted before the listing) and at most the compaction's new
+    /// files with it (all compacted); a full one uploads the state.
+    pub checkpointed_low: u64,
+    /// ... high end.
+    pub checkpointed_high: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -135,6 +143,8 @@ pub struct RocksDbModel {
     heap_timers: bool,
     prefix: f64,
     lsm: Vec<Lsm>,
+    /// Each subtask's `state_bytes` at the previous checkpoint.
+    prev_state: Vec<u64>,
     /// The heap format's rows, which the estimate overrides.
     heap: HeapModel,
 }
@@ -151,6 +161,7 @@ impl RocksDbModel {
                 2.0
             },
             lsm: vec![Lsm::default(); parallelism as usize],
+            prev_state: vec![0; parallelism as usize],
             layout: job.layout.clone(),
             header: heap.header() as f64,
             heap,
@@ -305,15 +316,23 @@ impl RocksDbModel {
                 let state = fixed + lsm.l1 + lsm.l0.iter().sum::<f64>();
                 let low = fixed + compacted;
                 let high = state.max(low);
+                let (ck, ck_low, ck_high) = if self.incremental {
+                    let expected = fixed + uploaded;
+                    (
+                        expected,
+                        expected.min(fixed + file),
+                        expected.max(fixed + compacted + file),
+                    )
+                } else {
+                    (state, low.min(state), high)
+                };
                 RocksEstimate {
                     state_bytes: state.round() as u64,
-                    checkpointed_bytes: if self.incremental {
-                        (fixed + uploaded).round() as u64
-                    } else {
-                        state.round() as u64
-                    },
+                    checkpointed_bytes: ck.round() as u64,
                     state_low: low.min(state).round() as u64,
                     state_high: high.round() as u64,
+                    checkpointed_low: ck_low.round() as u64,
+                    checkpointed_high: ck_high.round() as u64,
                 }
             })
             .collect()
@@ -328,12 +347,19 @@ impl StateModel for RocksDbModel {
             row.checkpointed_bytes = est.checkpointed_bytes;
             row.state_bytes_low = est.state_low;
             row.state_bytes_high = est.state_high;
-            // The same uncertainty around the uploaded bytes.
-            row.checkpointed_bytes_low = est
-                .checkpointed_bytes
-                .saturating_sub(est.state_bytes - est.state_low);
-            row.checkpointed_bytes_high =
-                est.checkpointed_bytes + (est.state_high - est.state_bytes);
+            // The uploaded bytes' own range: the state's (all compacted vs
+            // not) is not the upload's, whose compacted case uploads more.
+            row.checkpointed_bytes_low = est.checkpointed_low;
+            row.checkpointed_bytes_high = est.checkpointed_high;
+            // The working directory, estimated: every file of the high end
+            // (L0 files not yet compacted), and a full compaction's output
+            // (the low end's files) written beside its inputs.
+            row.local_disk_bytes = est.state_high + est.state_low;
+            // With local recovery, the previous checkpoint's files stay
+            // until this one completes; a compaction may have dropped all.
+            let prev = &mut self.prev_state[row.subtask as usize];
+            row.local_backup_bytes = *prev;
+            *prev = est.state_bytes;
         }
         subtasks
     }
@@ -437,6 +463,9 @@ pub struct LsmModel {
     heap_timers: bool,
     meta: u64,
     prev: Vec<HashSet<u64>>,
+    /// Each subtask's previous checkpoint: its SST files and private bytes
+    /// (what a retained local copy holds).
+    prev_local: Vec<(Vec<(u64, u64)>, u64)>,
 }
 
 impl LsmModel {
@@ -454,6 +483,7 @@ impl LsmModel {
                 header
             },
             prev: vec![HashSet::new(); job.layout.parallelism as usize],
+            prev_local: vec![(Vec::new(), 0); job.layout.parallelism as usize],
             heap,
         }
     }
@@ -523,6 +553,35 @@ impl StateModel for LsmModel {
                 .unwrap_or(e.1)
                 .saturating_sub(margin);
             row.checkpointed_bytes_high = all.iter().map(|v| v.1).max().unwrap_or(e.1) + margin;
+            // The working directory at its fullest: every file of any
+            // variant (a compaction's inputs beside its outputs), the live
+            // MANIFEST, OPTIONS and CURRENT, and their copies in the native
+            // checkpoint's directory (its SSTs are hard links).
+            let mut on_disk: Vec<(u64, u64)> =
+                [&lst.expected, &lst.compacted, &lst.uncompacted, &lst.early]
+                    .iter()
+                    .flat_map(|l| l.files.iter().copied())
+                    .collect();
+            on_disk.sort_unstable();
+            on_disk.dedup_by_key(|f| f.0);
+            let manifest = [&lst.expected, &lst.compacted, &lst.uncompacted, &lst.early]
+                .iter()
+                .map(|l| l.manifest)
+                .max()
+                .unwrap_or(0);
+            let ssts: u64 = on_disk.iter().map(|f| f.1).sum();
+            let own_private = private + lst.expected.manifest;
+            row.local_disk_bytes = ssts + manifest + private + own_private;
+            // Local recovery keeps the previous checkpoint's directory until
+            // this one completes: its files no longer live, and its copies.
+            let (prev_files, prev_private) = &self.prev_local[i];
+            row.local_backup_bytes = prev_files
+                .iter()
+                .filter(|f| on_disk.binary_search_by_key(&f.0, |g| g.0).is_err())
+                .map(|f| f.1)
+                .sum::<u64>()
+                + prev_private;
+            self.prev_local[i] = (lst.expected.files.clone(), own_private);
             self.prev[i] = lst.expected.files.iter().map(|f| f.0).collect();
         }
         rows

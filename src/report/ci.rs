@@ -95,6 +95,21 @@ impl Gate<'_> {
             Verdict::Unanswered(_) => CHECKPOINTS,
             _ => STORAGE,
         };
+        // A run whose checkpoints complete fails on the TaskManagers: the
+        // disk size or the memory setting decides it.
+        if matches!(self.verdict, Verdict::Fails(_)) && self.checkpoints().1 == 0 {
+            let fit =
+                crate::plan::fit::resource_fit(self.scenario, &self.scenario.config, self.result);
+            for f in fit.deciding_fields() {
+                if let Some((line, column)) = self.scenario.written_at(&f) {
+                    return Decided {
+                        field: f,
+                        line,
+                        column,
+                    };
+                }
+            }
+        }
         for f in fields {
             if let Some((line, column)) = self.scenario.written_at(f) {
                 return Decided {
@@ -144,6 +159,25 @@ impl Gate<'_> {
             }
         }
         (total, failed, first)
+    }
+
+    /// The backend on the TaskManagers: local disk and RocksDB memory.
+    fn fit_json(&self) -> serde_json::Value {
+        let f = crate::plan::fit::resource_fit(self.scenario, &self.scenario.config, self.result);
+        let m = f.memory.as_ref();
+        serde_json::json!({
+            "local_disk_subtask_bytes": f.disk_subtask,
+            "local_disk_taskmanager_bytes": f.disk_tm,
+            "taskmanager_disk_bytes": f.disk,
+            "slots_per_taskmanager": f.slots,
+            "rocksdb_memory_slot_bytes": m.map(|m| m.per_slot),
+            "rocksdb_memory_from": m.map(|m| m.decided_by.clone()),
+            "write_buffer_bytes": m.map(|m| m.write_buffers),
+            "block_cache_bytes": m.map(|m| m.cache),
+            "memtables_flush_early": m.map(|m| m.flushes_early(f.written_cfs)),
+            "fails": f.failure.as_ref().map(|x| x.1.clone()),
+            "notes": f.lines,
+        })
     }
 
     /// Why the backend and storage are what they are, in a line (the
@@ -215,6 +249,7 @@ fn json(gates: &[Gate]) -> String {
                 "failed_checkpoints": failed,
                 "first_failed_checkpoint": first,
                 "configured": g.why_configured(),
+                "taskmanagers": g.fit_json(),
             })
         })
         .collect();
@@ -291,6 +326,16 @@ fn junit(gates: &[Gate]) -> String {
         if let Some(l) = limit {
             props.push(("limit_bytes", l.to_string()));
         }
+        let fit = crate::plan::fit::resource_fit(s, &s.config, g.result);
+        if fit.disk_tm > 0 {
+            props.push(("local_disk_taskmanager_bytes", fit.disk_tm.to_string()));
+        }
+        if let Some(d) = fit.disk {
+            props.push(("taskmanager_disk_bytes", d.to_string()));
+        }
+        if let Some(m) = &fit.memory {
+            props.push(("rocksdb_memory_slot_bytes", m.per_slot.to_string()));
+        }
         for (k, v) in props {
             out.push_str(&format!(
                 "      <property name=\"{k}\" value=\"{}\"/>\n",
@@ -335,6 +380,7 @@ fn junit(gates: &[Gate]) -> String {
                 ">\n      <system-out>{}</system-out>\n    </testcase>\n",
                 xml(t)
             )),
+            Verdict::Fails(t) if failed == 0 => out.push_str(&body("failure", "ResourceFit", t)),
             Verdict::Fails(t) => out.push_str(&body("failure", "CheckpointFailure", t)),
             Verdict::Unanswered(t) => out.push_str(&body("error", "NoCheckpoint", t)),
         }
@@ -364,6 +410,13 @@ fn github(gates: &[Gate]) -> String {
         let file = gh_property(&g.scenario.path.display().to_string());
         let (command, title) = match g.verdict {
             Verdict::Holds(_) => ("notice", format!("statecap: {} holds", g.scenario.name)),
+            Verdict::Fails(_) if g.checkpoints().1 == 0 => (
+                "error",
+                format!(
+                    "statecap: {} will not fit its TaskManagers",
+                    g.scenario.name
+                ),
+            ),
             Verdict::Fails(_) => (
                 "error",
                 format!("statecap: {} will fail a checkpoint", g.scenario.name),

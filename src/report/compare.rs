@@ -35,16 +35,25 @@ pub fn render_table(s: &Scenario, cmp: &Comparison) -> String {
         .max(22);
     let _ = writeln!(
         out,
-        "{:<w$} {:>12} {:>23} {:>11} {:>11} {:>10} {:>9} {:>24}  fails first",
+        "{:<w$} {:>12} {:>23} {:>11} {:>11} {:>10} {:>12} {:>10} {:>9} {:>24}  fails first",
         "option",
         "peak subtask",
         "(range)",
         "peak total",
         "upload/ckpt",
         "TM memory",
+        "disk/subtask",
+        "disk/TM",
         "snapshot",
         "headroom",
     );
+    let disk = |b: u64| {
+        if b == 0 {
+            "-".to_string()
+        } else {
+            human_bytes(b)
+        }
+    };
     for o in &cmp.options {
         let range = if o.peak_subtask_low == o.peak_subtask_high {
             "exact".to_string()
@@ -57,13 +66,15 @@ pub fn render_table(s: &Scenario, cmp: &Comparison) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<w$} {:>12} {:>23} {:>11} {:>11} {:>10} {:>8.1}s {:>24}  {}",
+            "{:<w$} {:>12} {:>23} {:>11} {:>11} {:>10} {:>12} {:>10} {:>8.1}s {:>24}  {}",
             o.option,
             human_bytes(o.peak_subtask_bytes),
             range,
             human_bytes(o.peak_total_bytes),
             human_bytes(o.upload_per_checkpoint),
             human_bytes(o.tm_memory_bytes),
+            disk(o.local_disk_subtask_bytes),
+            disk(o.local_disk_tm_bytes),
             o.snapshot_seconds,
             if o.headroom_against.is_empty() {
                 "no limit per subtask".to_string()
@@ -83,11 +94,43 @@ pub fn render_table(s: &Scenario, cmp: &Comparison) -> String {
     }
     let _ = writeln!(
         out,
-        "TM memory: JVM heap of the window state for heap backends (EST), managed memory for RocksDB; \
+        "TM memory: JVM heap of the window state for heap backends (EST), RocksDB's memory per slot; \
+         disk: RocksDB's local working directory at its fullest, per subtask and per TaskManager; \
          snapshot: serialize + upload at the assumed bandwidth; RocksDB bytes are estimates with a range; \
          headroom: what is left of the tighter of the JobManager limit (JM) and the default task heap (heap) \
          at the peak subtask."
     );
+    out.push_str(&render_fits(s, cmp));
+    out
+}
+
+/// What the backend options need of the TaskManagers: each option's local
+/// disk, then what that figure counts and the RocksDB memory lines once
+/// (the same for every RocksDB option).
+fn render_fits(s: &Scenario, cmp: &Comparison) -> String {
+    let mut out = String::new();
+    let opts = crate::plan::options_for(s);
+    let mut basis = Vec::new();
+    let mut memory: Vec<String> = Vec::new();
+    for (o, r) in opts.iter().zip(&cmp.results) {
+        let f = crate::plan::fit::resource_fit(s, &o.config, r);
+        if f.disk_summary.is_empty() {
+            continue;
+        }
+        if out.is_empty() {
+            let _ = writeln!(out, "\non the TaskManagers:");
+        }
+        let _ = writeln!(out, "  {}: {}", o.label, f.disk_summary);
+        if !basis.contains(&f.disk_basis) {
+            basis.push(f.disk_basis.clone());
+        }
+        if memory.is_empty() {
+            memory = f.memory_lines.clone();
+        }
+    }
+    for l in basis.iter().chain(&memory) {
+        let _ = writeln!(out, "  {l}");
+    }
     out
 }
 
@@ -318,6 +361,14 @@ pub fn check_verdict(s: &Scenario, r: &ScenarioResult) -> Verdict {
     }
     if let Some(why) = crate::plan::no_checkpoint(s, r) {
         return Verdict::Unanswered(format!("CANNOT CHECK {}: {why}", s.name));
+    }
+    let fit = crate::plan::fit::resource_fit(s, &s.config, r);
+    if let Some((_, why)) = &fit.failure {
+        return Verdict::Fails(format!(
+            "FAIL {}: every checkpoint completes on {}, but the TaskManagers will not hold it: {why}",
+            s.name,
+            s.config.backend.class_name(s.flink_version),
+        ));
     }
     let peak = r
         .operators

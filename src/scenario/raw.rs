@@ -141,6 +141,14 @@ pub struct RawScenario {
     pub state: Option<RawState>,
     pub checkpoints: Option<RawCheckpoints>,
     pub flink_conf: Option<BTreeMap<String, toml::Value>>,
+    pub cluster: Option<RawCluster>,
+}
+
+/// `[cluster]`: what the TaskManagers have.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    pub taskmanager_disk: Option<Bytes>,
 }
 
 /// `[source]`.

@@ -888,6 +888,18 @@ pub(super) fn parse_with(
         }
     }
 
+    let taskmanager_disk = match raw.cluster.as_ref().and_then(|c| c.taskmanager_disk) {
+        Some(Bytes(0)) => {
+            err(
+                "cluster.taskmanager_disk",
+                "must be more than 0 bytes: the local disk of one TaskManager, in Flink's size \
+                 syntax (\"50 gb\")"
+                    .into(),
+            );
+            None
+        }
+        other => other.map(|b| b.0),
+    };
     if let Some(c) = extra {
         locate_in_conf_file(&mut errs, c);
     }
@@ -910,6 +922,7 @@ pub(super) fn parse_with(
         compression,
         checkpoints,
         flink_conf,
+        taskmanager_disk,
     })
 }
 

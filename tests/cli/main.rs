@@ -86,6 +86,9 @@
 //!   selects, its traps, its exit code.
 //! - `fast_mode`         the analytic and sampled modes against exact mode,
 //!   and which mode `auto` picks.
+//! - `resource_fit`      RocksDB on the TaskManagers: the managed-memory split
+//!   worked by hand from Flink's formula, a disk one byte too small and a
+//!   memory that makes memtables flush constantly fail `check` on their line.
 //! - `fuzz`              generated inputs on stable Rust (proptest): mutated
 //!   scenarios through the parser, traces through the reader, Flink
 //!   configuration files through every version's reader and `explain`, and
@@ -128,6 +131,7 @@ mod readme;
 mod recommend;
 mod report_html;
 mod reports;
+mod resource_fit;
 mod rocksdb_ground_truth;
 mod rocksdb_sst;
 mod scenario_errors;
