@@ -307,6 +307,11 @@ pub enum TtlCleanup {
     None,
     /// `cleanupFullSnapshot()`: a checkpoint leaves expired values out.
     FullSnapshot,
+    /// `cleanupIncrementally(size, false)` (and the heap's default
+    /// background cleanup, size 5): every access of the state first
+    /// visits `size` entries of the subtask's state table and drops or
+    /// rewrites the expired ones.
+    Incremental { size: u32 },
 }
 
 /// `registerEventTimeTimer(ts + delay_ms)` per record; when it fires, the

@@ -18,6 +18,7 @@ mod operator;
 pub mod parallel;
 mod process;
 pub mod sampled;
+mod state_map;
 pub mod timeline;
 mod window;
 pub mod writes;
@@ -146,6 +147,11 @@ pub struct OperatorSpec {
     pub clock: Clock,
     /// Checkpoint trigger.
     pub trigger: CheckpointTrigger,
+    /// The operator's parallelism (its subtasks' key-group ranges).
+    pub parallelism: u32,
+    /// Java type of the key (its `hashCode`, which the heap state maps
+    /// hash).
+    pub key_type: crate::scenario::KeyType,
 }
 
 impl OperatorSpec {
@@ -158,6 +164,8 @@ impl OperatorSpec {
             watermark_every: s.source.watermark_every_records,
             clock: Clock::new(s.source.events_per_second),
             trigger: s.checkpoints,
+            parallelism: s.parallelism,
+            key_type: s.source.key_type,
         }
     }
 }

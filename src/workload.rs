@@ -101,6 +101,9 @@ pub struct KeySpace {
     /// The numeric key of each dense id, where it is not the id itself
     /// (traces of `long` and `int` keys); empty: id = key.
     pub values: Vec<i64>,
+    /// The Java hashCode of each dense id of a trace's string keys (empty
+    /// otherwise: it follows from `values` or the id).
+    pub string_hashes: Vec<i32>,
 }
 
 impl KeySpace {
@@ -133,6 +136,20 @@ impl KeySpace {
             key_group,
             key_bytes: generated_key_bytes(key_type),
             values: Vec::new(),
+            string_hashes: Vec::new(),
+        }
+    }
+
+    /// The Java hashCode of dense key `id` (its key's `hashCode()`, which
+    /// the heap backend's state maps hash), given the keys' type.
+    pub fn hash_code(&self, id: u32, key_type: KeyType) -> i32 {
+        if let Some(&h) = self.string_hashes.get(id as usize) {
+            return h;
+        }
+        match (self.values.get(id as usize), key_type) {
+            (Some(&v), KeyType::Int) => int_hash(v as i32),
+            (Some(&v), _) => long_hash(v),
+            (None, t) => generated_key_hash(id as u64, t),
         }
     }
 
@@ -143,6 +160,7 @@ impl KeySpace {
             key_group: Vec::new(),
             key_bytes: generated_key_bytes(key_type),
             values: Vec::new(),
+            string_hashes: Vec::new(),
         }
     }
 }

@@ -91,8 +91,9 @@ fn describe_keyed(k: &crate::scenario::KeyedOperator) -> String {
                 ""
             },
             match t.cleanup {
-                TtlCleanup::None => "none",
-                TtlCleanup::FullSnapshot => "full snapshot",
+                TtlCleanup::None => "none".to_string(),
+                TtlCleanup::FullSnapshot => "full snapshot".to_string(),
+                TtlCleanup::Incremental { size } => format!("incremental {size}"),
             }
         ),
     };

@@ -2486,22 +2486,22 @@ fn ttl(at: &str, t: RawTtl<'_>, err: &mut impl FnMut(&str, String)) -> Option<Tt
         Some("full_snapshot") => TtlCleanup::FullSnapshot,
         // The heap backend ignores the RocksDB compaction filter.
         Some("compaction_filter") => TtlCleanup::None,
-        Some("incremental" | "default") | None => {
-            let c = t.ttl_cleanup.unwrap_or("default");
-            err(
-                &f("ttl_cleanup"),
-                format!(
-                    "\"{c}\" (heap: cleanupIncrementally) is not simulated: what it leaves depends on \
-                     the iteration order of Flink's state table; use \"none\" (an upper bound) or \
-                     \"full_snapshot\"{}",
-                    if t.ttl_cleanup.is_none() {
-                        " (a missing ttl_cleanup means Flink's default, incremental on heap)"
-                    } else {
-                        ""
-                    }
-                ),
-            );
-            TtlCleanup::None
+        // Flink's default background cleanup is incremental, 5 entries
+        // per access, on heap (the compaction filter on RocksDB).
+        Some("default") | None => TtlCleanup::Incremental { size: 5 },
+        Some("incremental") => {
+            let size = match t.ttl_cleanup_size {
+                None => 5,
+                Some(Count(n)) if (1..=1_000_000).contains(&n) => n as u32,
+                Some(Count(n)) => {
+                    err(
+                        &f("ttl_cleanup_size"),
+                        format!("must be 1 to 1000000 entries per state access, got {n}"),
+                    );
+                    5
+                }
+            };
+            TtlCleanup::Incremental { size }
         }
         Some(other) => {
             err(

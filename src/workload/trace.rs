@@ -95,6 +95,7 @@ impl Trace {
         };
         let mut kgs: Vec<u16> = Vec::new();
         let mut values: Vec<i64> = Vec::new();
+        let mut string_hashes: Vec<i32> = Vec::new();
         let mut key_bytes: Vec<u16> = Vec::new();
         loop {
             match csv.read_byte_record(&mut rec) {
@@ -223,7 +224,9 @@ impl Trace {
                                     "column `key`: key longer than 65535 bytes".into(),
                                 ));
                             }
-                            kgs.push(key_group_of_hash(string_hash(s), max_parallelism) as u16);
+                            let h = string_hash(s);
+                            kgs.push(key_group_of_hash(h, max_parallelism) as u16);
+                            string_hashes.push(h);
                             key_bytes.push(kb as u16);
                             m.insert(s.to_string(), next);
                             next
@@ -286,6 +289,7 @@ impl Trace {
                 key_group: kgs,
                 key_bytes,
                 values,
+                string_hashes,
             },
         })
     }

@@ -1,7 +1,7 @@
 //! Real Flink's measurements of keyed operators other than windows
 //! (`tests/ground-truth-ops`, Flink 1.20.5 and 2.2.1): every hashmap case
-//! of a `process` or `dedup` operator whose TTL cleanup statecap simulates
-//! (none, full snapshot) replayed from its trace through the library, each
+//! of a `process` or `dedup` operator (TTL cleanup none, full snapshot,
+//! incremental and the heap's default) replayed from its trace through the library, each
 //! row's bytes and checkpoint status equal to the byte. The cases it does
 //! not simulate are refused with an error naming the field.
 
@@ -45,10 +45,13 @@ fn heap_cases() -> Vec<std::collections::BTreeMap<String, String>> {
 }
 
 /// Whether statecap simulates the case: a process or dedup operator alone,
-/// with TTL cleanup none or full snapshot (or no TTL).
+/// with any TTL cleanup (or no TTL).
 fn covered(r: &std::collections::BTreeMap<String, String>) -> bool {
     matches!(r["job"].as_str(), "process" | "dedup")
-        && matches!(r["ttl_cleanup"].as_str(), "" | "none" | "full_snapshot")
+        && matches!(
+            r["ttl_cleanup"].as_str(),
+            "" | "none" | "full_snapshot" | "incremental" | "default"
+        )
 }
 
 /// Every difference between the simulation of `case` and `rows`.
@@ -131,8 +134,8 @@ fn process_and_dedup_heap_bytes_and_status_equal_flinks() {
         .map(|r| r["case"].clone())
         .collect();
     assert!(
-        cases.len() >= 10 && cases.iter().any(|c| c.starts_with("V22_")),
-        "expected the 10 process / dedup heap cases (one on 2.2.1), found {cases:?}"
+        cases.len() >= 15 && cases.iter().any(|c| c.starts_with("V22_")),
+        "expected the 15 process / dedup heap cases (two on 2.2.1), found {cases:?}"
     );
     let mut compared = 0;
     let mut diffs = Vec::new();
@@ -141,7 +144,7 @@ fn process_and_dedup_heap_bytes_and_status_equal_flinks() {
         compared += n;
         diffs.extend(d);
     }
-    assert!(compared >= 121, "only {compared} rows compared");
+    assert!(compared >= 196, "only {compared} rows compared");
     assert!(
         diffs.is_empty(),
         "{} of {compared} rows differ from real Flink:\n  {}",
@@ -169,8 +172,7 @@ fn one_byte_off_is_a_difference() {
 }
 
 /// Every other heap case is refused, naming the field statecap does not
-/// simulate: incremental TTL cleanup, a chain's `input`, a join's
-/// `[input]` (two inputs).
+/// simulate: a chain's `input`, a join's `[input]` (two inputs).
 #[test]
 fn the_cases_not_simulated_are_refused_at_their_field() {
     for r in heap_cases().into_iter().filter(|r| !covered(r)) {
@@ -180,9 +182,8 @@ fn the_cases_not_simulated_are_refused_at_their_field() {
             Err(e) => e.to_string(),
             Ok(_) => panic!("{case}: loads, but statecap does not simulate it"),
         };
-        let field = match (r["job"].as_str(), r["ttl_cleanup"].as_str()) {
-            (_, "incremental" | "default") => "ttl_cleanup`",
-            ("process_window", _) => "operator[1].input`",
+        let field = match r["job"].as_str() {
+            "process_window" => "operator[1].input`",
             _ => "`input`: two-input jobs",
         };
         assert!(e.contains(field), "{case}: {e}");
@@ -244,7 +245,7 @@ processing_time = \"wall_clock\"\n\
 [[operator]]\nname = \"p\"\nkind = \"process\"\nparallelism = 3\n\
 timer = { time = \"event\", delay = \"1 s\", clears = [\"nope\"] }\n\
 [[operator.state]]\nname = \"a\"\nkind = \"value\"\nvalue_bytes = 4\n\
-[[operator.state]]\nname = \"b\"\nkind = \"list\"\nelement = \"record\"\nttl = \"1 s\"\nttl_update = \"OnWrite\"\nttl_cleanup = \"incremental\"\n\
+[[operator.state]]\nname = \"b\"\nkind = \"list\"\nelement = \"record\"\nttl = \"1 s\"\nttl_update = \"OnWrite\"\nttl_cleanup = \"incremental\"\nttl_cleanup_size = 0\n\
 [[operator.state]]\nname = \"c\"\nkind = \"set\"\n\
 [state]\nbackend = \"hashmap\"\n[checkpoints]\nevery_records = 500\n";
     let e = match Scenario::parse(text, std::path::Path::new("bad.toml")) {
@@ -261,7 +262,10 @@ timer = { time = \"event\", delay = \"1 s\", clears = [\"nope\"] }\n\
             line_of("value_bytes = 4"),
         ),
         ("operator[0].state[1].ttl_update", line_of("ttl_update")),
-        ("operator[0].state[1].ttl_cleanup", line_of("ttl_cleanup")),
+        (
+            "operator[0].state[1].ttl_cleanup_size",
+            line_of("ttl_cleanup_size"),
+        ),
         ("operator[0].state[2].kind", line_of("kind = \"set\"")),
     ] {
         let Some(err) = e.iter().find(|x| x.field == field) else {
