@@ -204,6 +204,10 @@ pub struct WindowOperator {
     /// `allowed_lateness_ms` and `function` are placeholders nothing reads
     /// for it (the simulator's `with_operator` picks its file by this).
     pub keyed: Option<KeyedOperator>,
+    /// Its own parallelism (`[[operator]] parallelism`), if it differs
+    /// from the job's: an operator after a keyBy, with its own subtasks
+    /// and key-group ranges (the same key groups).
+    pub parallelism: Option<u32>,
 }
 
 impl WindowOperator {
@@ -348,6 +352,25 @@ impl Scenario {
     /// `KeyGroupRangeAssignment` for this parallelism and max parallelism).
     pub fn layout(&self) -> crate::flink::KeyGroupLayout {
         crate::flink::KeyGroupLayout::new(self.parallelism, self.max_parallelism)
+    }
+
+    /// The parallelism of operator `i`: its own, or the job's.
+    pub fn operator_parallelism(&self, i: usize) -> u32 {
+        self.operators
+            .get(i)
+            .and_then(|o| o.parallelism)
+            .unwrap_or(self.parallelism)
+    }
+
+    /// How operator `i`'s key groups fall on its subtasks.
+    pub fn operator_layout(&self, i: usize) -> crate::flink::KeyGroupLayout {
+        crate::flink::KeyGroupLayout::new(self.operator_parallelism(i), self.max_parallelism)
+    }
+
+    /// The first operator with its own parallelism (a job of several
+    /// vertices), if any.
+    pub fn own_parallelism(&self) -> Option<usize> {
+        self.operators.iter().position(|o| o.parallelism.is_some())
     }
 
     /// Reads and validates a scenario file.

@@ -164,7 +164,7 @@ impl OperatorSpec {
             watermark_every: s.source.watermark_every_records,
             clock: Clock::new(s.source.events_per_second),
             trigger: s.checkpoints,
-            parallelism: s.parallelism,
+            parallelism: s.operator_parallelism(i),
             key_type: s.source.key_type,
         }
     }

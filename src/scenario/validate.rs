@@ -770,6 +770,12 @@ pub fn check_scenario(s: &Scenario) -> Result<(), Vec<(String, String)>> {
         for (field, m) in check_assigner(&op.assigner) {
             check(&format!("operator[{i}].{field}"), Err(m));
         }
+        if let Some(p) = op.parallelism {
+            check(
+                &format!("operator[{i}].parallelism"),
+                check_max_parallelism(s.max_parallelism as i64, p),
+            );
+        }
     }
     match check_checkpoints(s.checkpoints) {
         Err((field, m)) => check(field, Err(m)),
@@ -855,6 +861,8 @@ pub(super) fn parse_with(
         OperatorContext {
             parallelism,
             processing_lag_ms: source.processing_lag_ms,
+            max_parallelism,
+            max_parallelism_set,
         },
         &mut err,
     );
@@ -1359,6 +1367,7 @@ fn operators(
     let mut operators = Vec::new();
     let mut names = std::collections::HashSet::new();
     for (i, o) in raw.iter().enumerate() {
+        operator_input(i, raw, err);
         if let Some(op) = operator(i, o, ctx, err) {
             if !names.insert(op.name.clone()) {
                 err(
@@ -1740,7 +1749,7 @@ fn operator(
             return None;
         }
     }
-    common_operator_fields(i, o, ctx, err);
+    let parallelism = common_operator_fields(i, o, ctx, err);
     for (f, set) in [
         ("timer", o.timer.is_some()),
         ("emits", o.emits.is_some()),
@@ -1818,6 +1827,7 @@ fn operator(
         allowed_lateness_ms: lateness,
         function,
         keyed: None,
+        parallelism,
     })
 }
 
@@ -1966,42 +1976,91 @@ struct OperatorContext {
     parallelism: u32,
     /// `[source] processing_lag_ms`.
     processing_lag_ms: i64,
+    /// The job's max parallelism, and whether `[job]` sets it.
+    max_parallelism: u32,
+    max_parallelism_set: bool,
 }
 
-/// `parallelism` and `input` of any operator: statecap plays one input
-/// into every operator at the job's parallelism.
+/// `parallelism` of any operator: its own (`None`: the job's). Its key
+/// groups are the job's: the max parallelism, set in `[job]` or Flink's
+/// default for the job's parallelism, must also be Flink's for this one.
 fn common_operator_fields(
     i: usize,
     o: &RawOperator,
     ctx: OperatorContext,
     err: &mut impl FnMut(&str, String),
-) {
+) -> Option<u32> {
     let at = |f: &str| format!("operator[{i}].{f}");
-    if let Some(p) = o.parallelism {
-        match check_parallelism(p) {
-            Err(m) => err(&at("parallelism"), m),
-            Ok(()) if p as u32 != ctx.parallelism => err(
-                &at("parallelism"),
-                format!(
-                    "{p} differs from [job] parallelism {}: statecap runs every operator at \
-                     the job's parallelism (per-operator parallelism, i.e. chains, is not simulated yet)",
-                    ctx.parallelism
-                ),
-            ),
-            Ok(()) => {}
-        }
+    let p = o.parallelism?;
+    if let Err(m) = check_parallelism(p) {
+        err(&at("parallelism"), m);
+        return None;
     }
-    match &o.input {
+    let p = p as u32;
+    if p == ctx.parallelism {
+        return None;
+    }
+    if p > ctx.max_parallelism {
+        err(
+            &at("parallelism"),
+            format!(
+                "{p} is above the max parallelism {}: Flink requires parallelism <= max parallelism",
+                ctx.max_parallelism
+            ),
+        );
+        return None;
+    }
+    if !ctx.max_parallelism_set && default_max_parallelism(p) != ctx.max_parallelism {
+        err(
+            &at("parallelism"),
+            format!(
+                "{p}: Flink's default max parallelism for it is {}, for [job] parallelism {} it is {}; \
+                 statecap simulates one set of key groups per job: set [job] max_parallelism",
+                default_max_parallelism(p),
+                ctx.parallelism,
+                ctx.max_parallelism
+            ),
+        );
+        return None;
+    }
+    Some(p)
+}
+
+/// `input` of operator `i`: the source (`"input"`, or none), or an
+/// earlier process operator that forwards every record (`emits =
+/// "input"`), so that this one sees the same records.
+fn operator_input(i: usize, raw: &[RawOperator], err: &mut impl FnMut(&str, String)) {
+    let at = |f: &str| format!("operator[{i}].{f}");
+    match &raw[i].input {
         None => {}
         Some(toml::Value::String(s)) if s == "input" => {}
-        Some(toml::Value::String(s)) => err(
-            &at("input"),
-            format!(
-                "'{}': statecap plays the one [source] (named \"input\") into every operator; \
-                 an operator reading another operator (a chain) is not simulated yet",
-                shown(s)
-            ),
-        ),
+        Some(toml::Value::String(s)) => {
+            let named = |o: &RawOperator, j: usize| {
+                o.name.clone().unwrap_or_else(|| {
+                    format!("{}{j}", o.kind.as_deref().unwrap_or("window"))
+                })
+            };
+            match raw[..i].iter().enumerate().find(|(j, o)| named(o, *j) == *s) {
+                None => err(
+                    &at("input"),
+                    format!(
+                        "'{}' is neither the source (\"input\") nor an operator before this one",
+                        shown(s)
+                    ),
+                ),
+                Some((_, o))
+                    if o.kind.as_deref() == Some("process")
+                        && o.emits.as_deref() == Some("input") => {}
+                Some(_) => err(
+                    &at("input"),
+                    format!(
+                        "'{}' does not forward its records: statecap chains an operator after a \
+                         kind = \"process\" operator with emits = \"input\" (which passes every record on)",
+                        shown(s)
+                    ),
+                ),
+            }
+        }
         Some(_) => err(
             &at("input"),
             "operators of two inputs (joins) are not simulated yet: expected \"input\"".into(),
@@ -2018,7 +2077,7 @@ fn keyed_operator(
     err: &mut impl FnMut(&str, String),
 ) -> Option<WindowOperator> {
     let at = |f: &str| format!("operator[{i}].{f}");
-    common_operator_fields(i, o, ctx, err);
+    let parallelism = common_operator_fields(i, o, ctx, err);
     for (f, set) in [
         ("assigner", o.assigner.is_some()),
         ("size_ms", o.size_ms.is_some()),
@@ -2182,6 +2241,7 @@ fn keyed_operator(
             timer,
             processing_lag_ms: ctx.processing_lag_ms,
         }),
+        parallelism,
     })
 }
 

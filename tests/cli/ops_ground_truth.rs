@@ -1,7 +1,8 @@
 //! Real Flink's measurements of keyed operators other than windows
 //! (`tests/ground-truth-ops`, Flink 1.20.5 and 2.2.1): every hashmap case
 //! of a `process` or `dedup` operator (TTL cleanup none, full snapshot,
-//! incremental and the heap's default) replayed from its trace through the library, each
+//! incremental and the heap's default), alone or chained before a window
+//! with its own parallelism, replayed from its trace through the library, each
 //! row's bytes and checkpoint status equal to the byte. The cases it does
 //! not simulate are refused with an error naming the field.
 
@@ -44,10 +45,11 @@ fn heap_cases() -> Vec<std::collections::BTreeMap<String, String>> {
         .collect()
 }
 
-/// Whether statecap simulates the case: a process or dedup operator alone,
-/// with any TTL cleanup (or no TTL).
+/// Whether statecap simulates the case: a process or dedup operator (any
+/// TTL cleanup, or none), alone or chained before a window of its own
+/// parallelism.
 fn covered(r: &std::collections::BTreeMap<String, String>) -> bool {
-    matches!(r["job"].as_str(), "process" | "dedup")
+    matches!(r["job"].as_str(), "process" | "dedup" | "process_window")
         && matches!(
             r["ttl_cleanup"].as_str(),
             "" | "none" | "full_snapshot" | "incremental" | "default"
@@ -134,8 +136,8 @@ fn process_and_dedup_heap_bytes_and_status_equal_flinks() {
         .map(|r| r["case"].clone())
         .collect();
     assert!(
-        cases.len() >= 15 && cases.iter().any(|c| c.starts_with("V22_")),
-        "expected the 15 process / dedup heap cases (two on 2.2.1), found {cases:?}"
+        cases.len() >= 19 && cases.iter().any(|c| c.starts_with("V22_")),
+        "expected the 19 process / dedup / chain heap cases (three on 2.2.1), found {cases:?}"
     );
     let mut compared = 0;
     let mut diffs = Vec::new();
@@ -144,7 +146,7 @@ fn process_and_dedup_heap_bytes_and_status_equal_flinks() {
         compared += n;
         diffs.extend(d);
     }
-    assert!(compared >= 196, "only {compared} rows compared");
+    assert!(compared >= 289, "only {compared} rows compared");
     assert!(
         diffs.is_empty(),
         "{} of {compared} rows differ from real Flink:\n  {}",
@@ -182,10 +184,7 @@ fn the_cases_not_simulated_are_refused_at_their_field() {
             Err(e) => e.to_string(),
             Ok(_) => panic!("{case}: loads, but statecap does not simulate it"),
         };
-        let field = match r["job"].as_str() {
-            "process_window" => "operator[1].input`",
-            _ => "`input`: two-input jobs",
-        };
+        let field = "`input`: two-input jobs";
         assert!(e.contains(field), "{case}: {e}");
         assert!(e.contains("scenario.toml:"), "{case}: no line: {e}");
     }
@@ -242,7 +241,7 @@ fn bad_values_in_the_new_fields_are_named_at_their_line() {
 [source]\nrecords = 1000\nevents_per_second = 1000\nkeys = 10\nrecord_bytes = 117\n\
 processing_time = \"wall_clock\"\n\
 [job]\nparallelism = 2\n\
-[[operator]]\nname = \"p\"\nkind = \"process\"\nparallelism = 3\n\
+[[operator]]\nname = \"p\"\nkind = \"process\"\nparallelism = 0\n\
 timer = { time = \"event\", delay = \"1 s\", clears = [\"nope\"] }\n\
 [[operator.state]]\nname = \"a\"\nkind = \"value\"\nvalue_bytes = 4\n\
 [[operator.state]]\nname = \"b\"\nkind = \"list\"\nelement = \"record\"\nttl = \"1 s\"\nttl_update = \"OnWrite\"\nttl_cleanup = \"incremental\"\nttl_cleanup_size = 0\n\
@@ -255,7 +254,7 @@ timer = { time = \"event\", delay = \"1 s\", clears = [\"nope\"] }\n\
     let line_of = |needle: &str| text.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
     for (field, at) in [
         ("source.processing_time", line_of("processing_time")),
-        ("operator[0].parallelism", line_of("parallelism = 3")),
+        ("operator[0].parallelism", line_of("parallelism = 0")),
         ("operator[0].timer.clears", line_of("timer =")),
         (
             "operator[0].state[0].value_bytes",

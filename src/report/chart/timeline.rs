@@ -127,7 +127,7 @@ fn panel(s: &Scenario, i: usize, op: &OperatorResult) -> TimelinePanel {
         operator: op.name.clone(),
         event_time: s.operators[i].time == TimeCharacteristic::Event,
         highlighted_subtask: hl,
-        subtasks: s.parallelism as usize,
+        subtasks: s.operator_parallelism(i) as usize,
         points,
         first_failure,
     }
