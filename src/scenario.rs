@@ -29,8 +29,12 @@ pub struct Scenario {
     pub flink_version: FlinkVersion,
     /// Seed of every random choice.
     pub seed: u64,
-    /// The input stream.
+    /// The input stream (of a two-input job: the merged stream, `[input]`,
+    /// with the sides' rates summed and the larger key count).
     pub source: Source,
+    /// The two inputs of a two-input job (`[[source]]`, first = the left
+    /// side), merged by event time into `source`; empty for one input.
+    pub sides: Vec<SideSource>,
     /// Operator parallelism.
     pub parallelism: u32,
     /// Number of key groups (configured or Flink's default).
@@ -79,6 +83,27 @@ pub struct Source {
     /// Processing time of a record minus its timestamp (`processing_lag_ms`:
     /// the TTL clock of keyed operators with state TTL).
     pub processing_lag_ms: i64,
+}
+
+/// One input of a two-input job (`[[source]]`): its own rate, keys and
+/// record sizes, generated from its own seed or read from the merged trace
+/// (the rows whose `stream` column is `stream`).
+#[derive(Debug, Clone)]
+pub struct SideSource {
+    /// Its name, as operators' `input` names it.
+    pub name: String,
+    /// Its value of the trace's `stream` column.
+    pub stream: String,
+    /// Its rate (event time advances with it).
+    pub events_per_second: f64,
+    /// Distinct keys `0..keys` (generated input).
+    pub keys: u64,
+    /// How its keys are drawn.
+    pub key_distribution: KeyDistribution,
+    /// Serialized size of its records.
+    pub record_bytes: SizeDistribution,
+    /// Seed of its generator.
+    pub seed: u64,
 }
 
 /// How compressible record payloads are.
@@ -238,6 +263,17 @@ pub struct KeyedOperator {
 pub enum KeyedKind {
     Process,
     Dedup,
+    /// A regular join of two inputs keeping every record of each side
+    /// (`KeyedCoProcessFunction` with ListStates "left" and "right").
+    Join,
+    /// `intervalJoin(..).between(lower, upper)`: Flink's `LEFT_BUFFER` /
+    /// `RIGHT_BUFFER` and cleanup timers.
+    IntervalJoin {
+        /// Inclusive lower bound, ms (an exclusive one moved by 1).
+        lower_ms: i64,
+        /// Inclusive upper bound, ms.
+        upper_ms: i64,
+    },
 }
 
 impl KeyedKind {
@@ -246,7 +282,14 @@ impl KeyedKind {
         match self {
             KeyedKind::Process => "process",
             KeyedKind::Dedup => "dedup",
+            KeyedKind::Join => "join",
+            KeyedKind::IntervalJoin { .. } => "interval_join",
         }
+    }
+
+    /// Whether it reads two inputs.
+    pub fn two_inputs(self) -> bool {
+        matches!(self, KeyedKind::Join | KeyedKind::IntervalJoin { .. })
     }
 }
 

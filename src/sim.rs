@@ -14,6 +14,7 @@
 //! the window function's value layout).
 
 pub mod analytic;
+mod join;
 mod operator;
 pub mod parallel;
 mod process;
@@ -24,7 +25,7 @@ mod window;
 pub mod writes;
 
 pub use parallel::{partition, simulate_partitioned};
-pub use process::heap_format as keyed_heap_format;
+pub use process::keyed_heap_format;
 pub use timeline::Barriers;
 pub use window::value_layout;
 

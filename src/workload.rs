@@ -10,7 +10,7 @@ pub mod occupancy;
 mod touched;
 mod trace;
 
-pub use generate::Generator;
+pub use generate::{Generator, Merged};
 pub use touched::KeyMap;
 pub use trace::{NO_SUB_KEY, Trace};
 
@@ -56,7 +56,7 @@ impl Batch {
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
-    fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.keys.clear();
         self.ts.clear();
         self.bytes.clear();
@@ -307,6 +307,8 @@ impl Clock {
 pub enum Input {
     /// Generated from the scenario's seed.
     Generated(Box<Generator>),
+    /// Generated for two inputs, merged by event time.
+    Merged(Box<generate::Merged>),
     /// Replayed from a trace held in memory.
     Trace(TraceCursor),
     /// Replayed from records generated once for every operator.
@@ -320,6 +322,7 @@ pub struct Recorded {
     keys: Vec<u32>,
     ts: Vec<i64>,
     bytes: Vec<u32>,
+    sub: Vec<u32>,
 }
 
 /// Scenarios of several operators and at most this many records generate
@@ -335,6 +338,7 @@ impl Recorded {
             r.keys.extend_from_slice(&b.keys);
             r.ts.extend_from_slice(&b.ts);
             r.bytes.extend_from_slice(&b.bytes);
+            r.sub.extend_from_slice(&b.sub);
         }
         r
     }
@@ -365,6 +369,7 @@ impl Input {
         batch.clear();
         match self {
             Input::Generated(g) => g.fill(batch),
+            Input::Merged(g) => g.fill(batch),
             Input::Trace(c) => {
                 let n = (c.end - c.pos).min(BATCH);
                 let t = &c.trace;
@@ -383,6 +388,9 @@ impl Input {
                 batch.keys.extend_from_slice(&r.keys[at..at + n]);
                 batch.ts.extend_from_slice(&r.ts[at..at + n]);
                 batch.bytes.extend_from_slice(&r.bytes[at..at + n]);
+                if !r.sub.is_empty() {
+                    batch.sub.extend_from_slice(&r.sub[at..at + n]);
+                }
                 c.pos += n;
                 n
             }
@@ -470,7 +478,14 @@ impl Workload {
         let src = &s.source;
         match &src.trace {
             Some(path) => {
-                let t = Trace::load(path, src.key_type, src.records, s.max_parallelism)?;
+                let streams: Vec<String> = s.sides.iter().map(|d| d.stream.clone()).collect();
+                let t = Trace::load_streams(
+                    path,
+                    src.key_type,
+                    src.records,
+                    s.max_parallelism,
+                    &streams,
+                )?;
                 Ok(Workload {
                     keys: t.key_space.clone(),
                     records: t.keys.len() as u64,
@@ -480,6 +495,13 @@ impl Workload {
                 })
             }
             None => {
+                // Two inputs: every declared key (both sides draw from
+                // 0..keys of their own).
+                let layout = if s.sides.is_empty() {
+                    layout
+                } else {
+                    KeyLayout::Declared
+                };
                 let (keys, map) = match layout {
                     KeyLayout::Declared => (
                         KeySpace::generated(src.keys, src.key_type, s.max_parallelism),
@@ -601,6 +623,9 @@ impl Workload {
                 rec: rec.clone(),
                 pos: 0,
             }),
+            WorkloadSource::Generated(s, _, None) if !s.sides.is_empty() => {
+                Input::Merged(Box::new(generate::Merged::new(s)))
+            }
             WorkloadSource::Generated(s, map, None) => {
                 Input::Generated(Box::new(Generator::new(s).with_touched(map.clone())))
             }

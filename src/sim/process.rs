@@ -49,6 +49,15 @@ const TIMER_QUEUES: [&str; 2] = [
 /// A value state never written (or cleared).
 const ABSENT: i64 = i64::MIN;
 
+/// The heap snapshot's header and per-key-group framing of a keyed
+/// operator that is not a window.
+pub fn keyed_heap_format(op: &KeyedOperator) -> (u64, u64) {
+    match op.kind {
+        crate::scenario::KeyedKind::IntervalJoin { .. } => super::join::heap_format(),
+        _ => heap_format(op),
+    }
+}
+
 /// The heap snapshot's header and per-key-group framing of `op`.
 pub fn heap_format(op: &KeyedOperator) -> (u64, u64) {
     let mut header = KEYED_HEADER_BASE_BYTES;
@@ -114,6 +123,9 @@ struct State {
     /// With incremental TTL cleanup: the state tables' structure, which
     /// decides what each access's cleanup visits.
     maps: Option<StateMaps>,
+    /// The input whose records write it (a join's "left" and "right"
+    /// lists: 0 and 1), if only one does.
+    side: Option<u32>,
 }
 
 impl Store {
@@ -264,10 +276,12 @@ impl<'k> Process<'k> {
         let n = keys.len();
         let mut needs_seen = false;
         let mut incremental = false;
+        let join = op.kind == crate::scenario::KeyedKind::Join;
         let states = op
             .states
             .iter()
-            .map(|s| {
+            .enumerate()
+            .map(|(i, s)| {
                 let ttl = s.ttl.map(|t| Ttl {
                     ttl: t.ttl_ms,
                     on_read: t.update_on_read,
@@ -314,7 +328,12 @@ impl<'k> Process<'k> {
                         }
                     }
                 };
-                State { ttl, store, maps }
+                State {
+                    ttl,
+                    store,
+                    maps,
+                    side: join.then_some(i as u32),
+                }
             })
             .collect();
         let (subtask, hashes) = if incremental {
@@ -569,6 +588,11 @@ impl Operator for Process<'_> {
             hashes: &self.hashes,
         };
         for st in self.states.iter_mut() {
+            // A join's record writes its own side's list (`sub_key` is its
+            // input).
+            if st.side.is_some_and(|s| s != sub_key) {
+                continue;
+            }
             if st.maps.is_some() {
                 element_incremental(st, &at, (key, nth), now, bytes, sub_key);
                 continue;

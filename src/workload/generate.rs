@@ -122,6 +122,7 @@ impl Generator {
     }
 
     pub(super) fn fill(&mut self, b: &mut Batch) -> usize {
+        b.clear();
         // One branch per batch: each loop is monomorphized, the declared
         // one as it always was.
         match self.touched.take() {
@@ -216,5 +217,69 @@ mod tests {
             }
         }
         assert!(Tick::new(2.5).is_none());
+    }
+}
+
+/// The generated input of a two-input job: each side's own generator (its
+/// rate, keys, record sizes and seed), merged by event time as one source
+/// task emits them (ties: the first side first), `records` in all. Each
+/// record's side is its `sub` (0 or 1).
+pub struct Merged {
+    sides: [Generator; 2],
+    bufs: [Batch; 2],
+    pos: [usize; 2],
+    left: u64,
+}
+
+impl Merged {
+    /// The merged records of `s`'s two `[[source]]`s.
+    pub fn new(s: &Scenario) -> Self {
+        let side = |i: usize| {
+            let mut one = s.clone();
+            let sd = &s.sides[i];
+            one.seed = sd.seed;
+            one.source.events_per_second = sd.events_per_second;
+            one.source.keys = sd.keys;
+            one.source.key_distribution = sd.key_distribution;
+            one.source.record_bytes = sd.record_bytes;
+            Generator::new(&one)
+        };
+        Merged {
+            sides: [side(0), side(1)],
+            bufs: [Batch::new(), Batch::new()],
+            pos: [0, 0],
+            left: s.source.records,
+        }
+    }
+
+    /// Fills `b` with the next merged records (their side in `b.sub`).
+    pub(super) fn fill(&mut self, b: &mut Batch) -> usize {
+        let mut n = 0;
+        while n < BATCH && self.left > 0 {
+            for i in 0..2 {
+                if self.pos[i] == self.bufs[i].len() {
+                    self.pos[i] = 0;
+                    self.sides[i].fill(&mut self.bufs[i]);
+                }
+            }
+            let live = |i: usize| self.pos[i] < self.bufs[i].len();
+            let i = match (live(0), live(1)) {
+                (false, false) => break,
+                (true, false) => 0,
+                (false, true) => 1,
+                (true, true) => {
+                    (self.bufs[1].ts[self.pos[1]] < self.bufs[0].ts[self.pos[0]]) as usize
+                }
+            };
+            let (src, at) = (&self.bufs[i], self.pos[i]);
+            b.keys.push(src.keys[at]);
+            b.ts.push(src.ts[at]);
+            b.bytes.push(src.bytes[at]);
+            b.sub.push(i as u32);
+            self.pos[i] += 1;
+            self.left -= 1;
+            n += 1;
+        }
+        n
     }
 }
