@@ -815,18 +815,19 @@ pub(super) fn parse_with(
             (two_input_text(text), errs, sides)
         }
         Some(t) if t.get("source").is_some_and(|v| v.is_array()) => {
-            return Err(vec![original.error(
-                "source",
-                "several [[source]] need an [input] section (the merged stream they make: \
+            return Err(vec![
+                original.error(
+                    "source",
+                    "several [[source]] need an [input] section (the merged stream they make: \
                  `records`, `trace`, watermarks); one input is a [source] table"
-                    .to_string(),
-            )]);
+                        .to_string(),
+                ),
+            ]);
         }
         _ => (text.to_string(), Vec::new(), Vec::new()),
     };
     let loc = Locator::new(&read, path);
-    let mut raw: RawScenario =
-        toml::from_str(&read).map_err(|e| vec![syntax_error(&loc, &e)])?;
+    let mut raw: RawScenario = toml::from_str(&read).map_err(|e| vec![syntax_error(&loc, &e)])?;
     let mut errs: Vec<ScenarioError> = Vec::new();
     let mut err = |field: &str, msg: String| {
         let mut e = loc.error(field, msg);
@@ -990,12 +991,14 @@ fn two_input_text(text: &str) -> String {
 fn raw_sides(t: &toml::Table, loc: &Locator<'_>) -> (Vec<RawSideSource>, Vec<ScenarioError>) {
     let mut errs = Vec::new();
     let Some(toml::Value::Array(a)) = t.get("source") else {
-        errs.push(loc.error(
-            "source",
-            "missing: two [[source]] tables (the two inputs of the join: `name`, `stream`, \
+        errs.push(
+            loc.error(
+                "source",
+                "missing: two [[source]] tables (the two inputs of the join: `name`, `stream`, \
              `events_per_second`, `keys`, `record_bytes`)"
-                .to_string(),
-        ));
+                    .to_string(),
+            ),
+        );
         return (Vec::new(), errs);
     };
     if a.len() != 2 {
@@ -1021,7 +1024,17 @@ fn raw_sides(t: &toml::Table, loc: &Locator<'_>) -> (Vec<RawSideSource>, Vec<Sce
                     .filter(|f| v.get(*f).is_some())
                     .map_or(format!("source[{i}]"), |f| format!("source[{i}].{f}"));
                 errs.push(loc.error(&field, msg));
-                sides.push(RawSideSource::default());
+                // The rest of the table, without the field in error, so
+                // that it adds no errors of its own.
+                let rest = v.as_table().map(|t| {
+                    let mut t = t.clone();
+                    t.retain(|k, _| !field.ends_with(&format!(".{k}")));
+                    toml::Value::Table(t)
+                });
+                sides.push(
+                    rest.and_then(|r| r.try_into::<RawSideSource>().ok())
+                        .unwrap_or_default(),
+                );
             }
         }
     }
@@ -1058,7 +1071,10 @@ fn merge_sides_into_input(
     if sides.len() != 2 {
         return;
     }
-    let rate = sides.iter().map(|s| s.events_per_second).sum::<Option<f64>>();
+    let rate = sides
+        .iter()
+        .map(|s| s.events_per_second)
+        .sum::<Option<f64>>();
     input.events_per_second = rate.filter(|r| r.is_finite() && *r > 0.0).or(Some(1.0));
     input.keys = sides
         .iter()
@@ -2330,7 +2346,9 @@ fn operator_input(
                 None => {}
                 Some(toml::Value::Array(a))
                     if a.len() == 2
-                        && a.iter().zip(sides).all(|(v, s)| v.as_str() == Some(s.as_str())) => {}
+                        && a.iter()
+                            .zip(sides)
+                            .all(|(v, s)| v.as_str() == Some(s.as_str())) => {}
                 Some(_) => err(
                     &at("input"),
                     format!(
@@ -2349,11 +2367,15 @@ fn operator_input(
         Some(toml::Value::String(s)) if s == "input" => {}
         Some(toml::Value::String(s)) => {
             let named = |o: &RawOperator, j: usize| {
-                o.name.clone().unwrap_or_else(|| {
-                    format!("{}{j}", o.kind.as_deref().unwrap_or("window"))
-                })
+                o.name
+                    .clone()
+                    .unwrap_or_else(|| format!("{}{j}", o.kind.as_deref().unwrap_or("window")))
             };
-            match raw[..i].iter().enumerate().find(|(j, o)| named(o, *j) == *s) {
+            match raw[..i]
+                .iter()
+                .enumerate()
+                .find(|(j, o)| named(o, *j) == *s)
+            {
                 None => err(
                     &at("input"),
                     format!(

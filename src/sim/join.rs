@@ -34,8 +34,14 @@ use std::collections::{BinaryHeap, HashSet};
 const STATES: [(DeclaredState, &str); 4] = [
     (DeclaredState::BufferMap, "LEFT_BUFFER"),
     (DeclaredState::BufferMap, "RIGHT_BUFFER"),
-    (DeclaredState::StringTimers, "_timer_state/event_CLEANUP_TIMER"),
-    (DeclaredState::StringTimers, "_timer_state/processing_CLEANUP_TIMER"),
+    (
+        DeclaredState::StringTimers,
+        "_timer_state/event_CLEANUP_TIMER",
+    ),
+    (
+        DeclaredState::StringTimers,
+        "_timer_state/processing_CLEANUP_TIMER",
+    ),
 ];
 
 /// The timers' namespaces per side.
@@ -191,7 +197,8 @@ impl Operator for IntervalJoin<'_> {
             let buf = &mut self.buffers[s][k];
             if let Some(i) = buf.iter().position(|e| e.ts == ts) {
                 let e = buf.swap_remove(i);
-                self.history.purge(kg, e.records as u64, 13 + e.records as u64 + e.bytes);
+                self.history
+                    .purge(kg, e.records as u64, 13 + e.records as u64 + e.bytes);
             }
         }
     }
@@ -204,7 +211,7 @@ impl Operator for IntervalJoin<'_> {
             let mut bytes = 0u64;
             let mut entries = 0u64;
             let mut timers = 0u64;
-            for side in 0..2 {
+            for (side, ns) in NAMESPACES.iter().enumerate() {
                 let buf = &self.buffers[side][k];
                 if !buf.is_empty() {
                     entries += 1;
@@ -215,7 +222,7 @@ impl Operator for IntervalJoin<'_> {
                 }
                 let t = self.pending[side][k] as u64;
                 timers += t;
-                bytes += t * (8 + key_bytes + string_bytes(NAMESPACES[side].len() as u64));
+                bytes += t * (8 + key_bytes + string_bytes(ns.len() as u64));
             }
             snap.kg_bytes[kg] += bytes;
             snap.kg_entries[kg] += entries;

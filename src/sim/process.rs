@@ -142,7 +142,12 @@ impl Store {
     /// `getUnexpiredOrNull` on key `k`'s entry at `now`, applied: what the
     /// incremental cleanup does with it.
     fn clean(&mut self, ttl: Option<Ttl>, k: usize, now: i64) -> Clean {
-        fn filter<T>(v: &mut Vec<T>, stamp: impl Fn(&T) -> i64, ttl: Option<Ttl>, now: i64) -> Clean {
+        fn filter<T>(
+            v: &mut Vec<T>,
+            stamp: impl Fn(&T) -> i64,
+            ttl: Option<Ttl>,
+            now: i64,
+        ) -> Clean {
             let dead = v.iter().filter(|e| expired(ttl, stamp(e), now)).count();
             if dead == 0 {
                 Clean::Keep
@@ -338,7 +343,9 @@ impl<'k> Process<'k> {
             .collect();
         let (subtask, hashes) = if incremental {
             (
-                (0..kgs as u32).map(|g| layout.subtask_of(g) as u16).collect(),
+                (0..kgs as u32)
+                    .map(|g| layout.subtask_of(g) as u16)
+                    .collect(),
                 (0..n as u32)
                     .map(|k| void_namespace_hash(keys.hash_code(k, spec.key_type)))
                     .collect(),
@@ -391,7 +398,9 @@ fn element_incremental(
     st.access(at, k, now);
     st.op(at, k);
     match &mut st.store {
-        Store::Value { first_only, stamp, .. } => {
+        Store::Value {
+            first_only, stamp, ..
+        } => {
             let first_only = *first_only;
             let s = stamp[k];
             let mut null = s == ABSENT;
@@ -417,16 +426,18 @@ fn element_incremental(
                 }
             }
         }
-        Store::List { cap, lists, scratch } => {
+        Store::List {
+            cap,
+            lists,
+            scratch,
+        } => {
             let cap = *cap;
             if cap == 0 {
                 // add() alone: the access is the one above, no read.
                 let present = !lists[k].is_empty();
                 lists[k].push((now, bytes as u32));
-                if !present {
-                    if let Some(m) = st.maps.as_mut() {
-                        m.insert(at.key_group[k] as usize, k as u32, at.hashes);
-                    }
+                if !present && let Some(m) = st.maps.as_mut() {
+                    m.insert(at.key_group[k] as usize, k as u32, at.hashes);
                 }
                 return;
             }

@@ -487,11 +487,18 @@ mod tests {
                 Clean::Keep
             });
         }
-        let v0: Vec<u32> = (0..n).filter(|k| k % 3 != 2).map(|k| visits[k as usize]).collect();
+        let v0: Vec<u32> = (0..n)
+            .filter(|k| k % 3 != 2)
+            .map(|k| visits[k as usize])
+            .collect();
         assert!(v0.iter().all(|&v| v > 0), "{v0:?}");
         let lo = *v0.iter().min().unwrap();
         let hi = *v0.iter().max().unwrap();
         assert!(hi - lo <= 1, "{lo}..{hi}");
-        assert!((0..n).filter(|k| k % 3 == 2).all(|k| visits[k as usize] == 0));
+        assert!(
+            (0..n)
+                .filter(|k| k % 3 == 2)
+                .all(|k| visits[k as usize] == 0)
+        );
     }
 }

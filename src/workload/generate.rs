@@ -203,23 +203,6 @@ fn clamp(v: f64, lo: u32, hi: u32) -> u32 {
     v.round().clamp(lo as f64, hi as f64) as u32
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ticks_equal_the_clock() {
-        for eps in [1.0, 3.0, 7.0, 999.0, 1000.0, 1001.0, 100_000.0, 123_457.0] {
-            let clock = Clock::new(eps);
-            let mut tick = Tick::new(eps).unwrap();
-            for i in 0..20_000u64 {
-                assert_eq!(tick.next(), clock.at(i), "eps {eps}, record {i}");
-            }
-        }
-        assert!(Tick::new(2.5).is_none());
-    }
-}
-
 /// The generated input of a two-input job: each side's own generator (its
 /// rate, keys, record sizes and seed), merged by event time as one source
 /// task emits them (ties: the first side first), `records` in all. Each
@@ -281,5 +264,22 @@ impl Merged {
             n += 1;
         }
         n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_equal_the_clock() {
+        for eps in [1.0, 3.0, 7.0, 999.0, 1000.0, 1001.0, 100_000.0, 123_457.0] {
+            let clock = Clock::new(eps);
+            let mut tick = Tick::new(eps).unwrap();
+            for i in 0..20_000u64 {
+                assert_eq!(tick.next(), clock.at(i), "eps {eps}, record {i}");
+            }
+        }
+        assert!(Tick::new(2.5).is_none());
     }
 }

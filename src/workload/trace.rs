@@ -285,16 +285,19 @@ impl Trace {
                     ));
                 };
                 let f = rec.get(c).unwrap_or_default();
-                let side = streams.iter().position(|s| s.as_bytes() == f).ok_or_else(|| {
-                    bad(
-                        line,
-                        format!(
-                            "column `stream`: '{}' is none of the [[source]] streams ({})",
-                            lossy(f),
-                            streams.join(", ")
-                        ),
-                    )
-                })?;
+                let side = streams
+                    .iter()
+                    .position(|s| s.as_bytes() == f)
+                    .ok_or_else(|| {
+                        bad(
+                            line,
+                            format!(
+                                "column `stream`: '{}' is none of the [[source]] streams ({})",
+                                lossy(f),
+                                streams.join(", ")
+                            ),
+                        )
+                    })?;
                 sub_keys.push(side as u32);
             } else if let Some(c) = cs {
                 let f = rec.get(c).unwrap_or_default();

@@ -53,11 +53,10 @@ fn covered(r: &std::collections::BTreeMap<String, String>) -> bool {
     matches!(
         r["job"].as_str(),
         "process" | "dedup" | "process_window" | "join" | "interval_join"
+    ) && matches!(
+        r["ttl_cleanup"].as_str(),
+        "" | "none" | "full_snapshot" | "incremental" | "default"
     )
-        && matches!(
-            r["ttl_cleanup"].as_str(),
-            "" | "none" | "full_snapshot" | "incremental" | "default"
-        )
 }
 
 /// Every difference between the simulation of `case` and `rows`.
@@ -204,8 +203,10 @@ fn every_heap_case_is_covered_and_rocksdb_cases_are_refused_at_the_backend() {
     }
 }
 
-/// The README's commented dedup and process examples, uncommented, parse
-/// (with the README's own scenario, on the heap backend).
+/// The README's commented examples of each kind (dedup, process, a chain
+/// of a window after the process, two inputs with an interval join and a
+/// join), uncommented, parse and run exact (with the README's own source
+/// fields, on the heap backend).
 #[test]
 fn the_readme_examples_of_each_kind_parse() {
     let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
@@ -214,16 +215,15 @@ fn the_readme_examples_of_each_kind_parse() {
     let start = block.find("# A deduplication operator").unwrap();
     let end = block[start..].find("\n[state]").unwrap() + start;
     let examples = &block[start..end];
-    let (dedup, process) = examples
+    let (dedup, rest) = examples
         .split_once("# A KeyedProcessFunction")
-        .expect("both examples");
-    let head = "name = \"x\"\nflink_version = \"1.20\"\nseed = 1\n[source]\nrecords = 1000\n\
-                events_per_second = 1000\nkeys = 10\nrecord_bytes = 117\n\
-                processing_time = \"event_time\"\nprocessing_lag_ms = 0\n[job]\nparallelism = 2\n";
-    let tail = "[state]\nbackend = \"hashmap\"\n[checkpoints]\nevery_records = 500\n";
-    for (kind, ex) in [("dedup", dedup), ("process", process)] {
-        let body: String = ex
-            .lines()
+        .expect("the process example");
+    let (process, rest) = rest.split_once("# A chain").expect("the chain example");
+    let (chain, two) = rest
+        .split_once("# Two inputs")
+        .expect("the two-input example");
+    let toml_of = |ex: &str| -> String {
+        ex.lines()
             .filter(|l| l.starts_with("# ") && !l.starts_with("# A ") && !l.starts_with("#   "))
             .map(|l| {
                 let l = &l[2..];
@@ -234,17 +234,66 @@ fn the_readme_examples_of_each_kind_parse() {
                 }
             })
             .filter(|l| {
-                !l.trim_start().starts_with('#') && !l.contains("ttl_query_time_after_entries")
+                !l.trim_start().starts_with('#')
+                    && !l.contains("ttl_query_time_after_entries")
+                    && !l.starts_with("Two inputs")
             })
             .collect::<Vec<_>>()
-            .join("\n");
-        let text = format!("{head}{body}\n{tail}");
+            .join("\n")
+    };
+    let top = "name = \"x\"\nflink_version = \"1.20\"\nseed = 1\n";
+    let one = "[source]\nrecords = 1000\nevents_per_second = 1000\nkeys = 10\nrecord_bytes = 117\n\
+               processing_time = \"event_time\"\nprocessing_lag_ms = 0\n";
+    let job = "[job]\nparallelism = 2\n";
+    let tail = "[state]\nbackend = \"hashmap\"\n[checkpoints]\nevery_records = 500\n";
+    let chain_body = format!("{}\n{}", toml_of(process), toml_of(chain));
+    for (kind, body, two_inputs) in [
+        ("dedup", toml_of(dedup), false),
+        ("process", toml_of(process), false),
+        ("window", chain_body, false),
+        ("interval_join", toml_of(two), true),
+    ] {
+        let text = if two_inputs {
+            format!("{top}{job}{body}\n{tail}").replace("records = 50000", "records = 1000")
+        } else {
+            format!("{top}{one}{job}{body}\n{tail}")
+        };
         let s = Scenario::parse(&text, std::path::Path::new("readme.toml"))
             .unwrap_or_else(|e| panic!("{kind}: {e}\n{text}"));
-        assert_eq!(s.operators[0].kind_name(), kind);
+        let last = s.operators.last().unwrap();
+        let first = &s.operators[0];
+        assert!(
+            first.kind_name() == kind || last.kind_name() == kind,
+            "{kind}: {:?}",
+            s.operators
+                .iter()
+                .map(|o| o.kind_name())
+                .collect::<Vec<_>>()
+        );
         let r = statecap::simulate(&s, &Default::default()).unwrap();
         assert_eq!(r.mode, statecap::pipeline::Mode::Exact);
-        assert_eq!(r.result().operators[0].checkpoints.len(), 2);
+        for op in &r.result().operators {
+            assert_eq!(op.checkpoints.len(), 2, "{kind}: {}", op.name);
+        }
+        if kind == "window" {
+            // The chained window at its own parallelism.
+            let w = &r.result().operators[1];
+            assert_eq!(w.checkpoints[0].subtasks.len(), 3);
+        }
+        if two_inputs {
+            assert_eq!(s.sides.len(), 2);
+            assert_eq!(
+                s.operators
+                    .iter()
+                    .map(|o| o.kind_name())
+                    .collect::<Vec<_>>(),
+                ["interval_join", "join"]
+            );
+            // Both joins hold bytes of both inputs.
+            for op in &r.result().operators {
+                assert!(op.checkpoints[1].total_state_bytes() > 0, "{}", op.name);
+            }
+        }
     }
 }
 
