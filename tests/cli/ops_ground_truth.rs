@@ -340,3 +340,67 @@ timer = { time = \"event\", delay = \"1 s\", clears = [\"nope\"] }\n\
         );
     }
 }
+
+/// The fast modes do not simulate these operators: `--mode analytic` and
+/// `--mode sampled` are refused at the operator's line (a join's `kind`, a
+/// chained window's own `parallelism`), exit 2 and nothing written; `auto`
+/// runs exact and its mode line says why.
+#[test]
+fn fast_modes_are_refused_at_the_operator_and_auto_says_exact() {
+    use crate::support::{statecap, stderr, stdout, write};
+    let dir = tempfile::tempdir().unwrap();
+    // A window of its own parallelism, reading the source.
+    let own = write(
+        dir.path(),
+        "own.toml",
+        "name = \"own\"\nflink_version = \"1.20\"\nseed = 1\n[source]\nrecords = 2000\n\
+         events_per_second = 1000\nkeys = 50\nrecord_bytes = 117\n[job]\nparallelism = 2\n\
+         [[operator]]\nname = \"w\"\nkind = \"window\"\nparallelism = 3\nassigner = \"tumbling\"\n\
+         size_ms = 1000\nfunction = \"process\"\n[checkpoints]\nevery_records = 500\n",
+    );
+    let case = |c: &str| root().join("cases").join(c).join("scenario.toml");
+    for (path, field, needle) in [
+        (case("OP_join_p2_k2000"), "operator[0].kind", "kind = \"join\""),
+        (case("OP_ijoin_p2_m2s_p1s"), "operator[0].kind", "kind = \"interval_join\""),
+        (case("OP_chain_p2_w3_tum5s"), "operator[0].kind", "kind = \"process\""),
+        (case("OP_dedup_p2_k20000_ttl_ocw_default"), "operator[0].kind", "kind = \"dedup\""),
+        (own, "operator[0].parallelism", "parallelism = 3"),
+    ] {
+        let case = path.display();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let line = text.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
+        for mode in ["analytic", "sampled"] {
+            let out = tempfile::tempdir().unwrap();
+            let o = statecap([
+                "run".as_ref(),
+                path.as_os_str(),
+                "--out".as_ref(),
+                out.path().as_os_str(),
+                "--mode".as_ref(),
+                mode.as_ref(),
+            ]);
+            let e = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{case} {mode}: {e}");
+            assert!(
+                e.contains(&format!(".toml:{line}:")) && e.contains(&format!("`{field}`")),
+                "{case} {mode}: not at line {line}, `{field}`: {e}"
+            );
+            assert!(e.contains("exact mode only"), "{case} {mode}: {e}");
+            assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+        }
+        let out = tempfile::tempdir().unwrap();
+        let o = statecap([
+            "run".as_ref(),
+            path.as_os_str(),
+            "--out".as_ref(),
+            out.path().as_os_str(),
+        ]);
+        let s = stdout(&o);
+        assert_eq!(o.status.code(), Some(0), "{case}: {}", stderr(&o));
+        let mode = s.lines().find(|l| l.starts_with("mode:")).unwrap_or("");
+        assert!(
+            mode.starts_with("mode: exact") && mode.contains("exact mode only"),
+            "{case}: {mode}"
+        );
+    }
+}
