@@ -282,4 +282,44 @@ mod tests {
         }
         assert!(Tick::new(2.5).is_none());
     }
+
+    /// Two inputs are merged by event time (ties: the first input first),
+    /// `records` in all, each in the share of its rate, each key drawn
+    /// from its own key count.
+    #[test]
+    fn two_inputs_merge_by_event_time() {
+        let text = "name = \"m\"\nflink_version = \"1.20\"\nseed = 1\n[input]\nrecords = 5000\n\
+                    [[source]]\nname = \"a\"\nstream = \"L\"\nevents_per_second = 1000\nkeys = 100\n\
+                    record_bytes = 117\nseed = 42\n[[source]]\nname = \"b\"\nstream = \"R\"\n\
+                    events_per_second = 250\nkeys = 10\nrecord_bytes = 57\nseed = 43\n\
+                    [job]\nparallelism = 2\n[[operator]]\nname = \"j\"\nkind = \"join\"\n\
+                    [checkpoints]\nevery_records = 1000\n";
+        let s = Scenario::parse(text, std::path::Path::new("m.toml")).unwrap();
+        let mut m = Merged::new(&s);
+        let mut b = Batch::new();
+        let (mut n, mut last, mut right) = (0u64, (i64::MIN, 0u32), 0u64);
+        loop {
+            let k = m.fill(&mut b);
+            if k == 0 {
+                break;
+            }
+            for i in 0..k {
+                let side = b.sub[i];
+                assert!(
+                    (b.ts[i], side) >= last,
+                    "record {n}: not in event-time order"
+                );
+                last = (b.ts[i], side);
+                let (keys, bytes) = if side == 0 { (100, 117) } else { (10, 57) };
+                assert!(b.keys[i] < keys);
+                assert_eq!(b.bytes[i], bytes);
+                right += side as u64;
+                n += 1;
+            }
+            b.clear();
+        }
+        assert_eq!(n, 5000);
+        // 250 of every 1250 records per second are the second input's.
+        assert_eq!(right, 1000);
+    }
 }

@@ -360,10 +360,26 @@ fn fast_modes_are_refused_at_the_operator_and_auto_says_exact() {
     );
     let case = |c: &str| root().join("cases").join(c).join("scenario.toml");
     for (path, field, needle) in [
-        (case("OP_join_p2_k2000"), "operator[0].kind", "kind = \"join\""),
-        (case("OP_ijoin_p2_m2s_p1s"), "operator[0].kind", "kind = \"interval_join\""),
-        (case("OP_chain_p2_w3_tum5s"), "operator[0].kind", "kind = \"process\""),
-        (case("OP_dedup_p2_k20000_ttl_ocw_default"), "operator[0].kind", "kind = \"dedup\""),
+        (
+            case("OP_join_p2_k2000"),
+            "operator[0].kind",
+            "kind = \"join\"",
+        ),
+        (
+            case("OP_ijoin_p2_m2s_p1s"),
+            "operator[0].kind",
+            "kind = \"interval_join\"",
+        ),
+        (
+            case("OP_chain_p2_w3_tum5s"),
+            "operator[0].kind",
+            "kind = \"process\"",
+        ),
+        (
+            case("OP_dedup_p2_k20000_ttl_ocw_default"),
+            "operator[0].kind",
+            "kind = \"dedup\"",
+        ),
         (own, "operator[0].parallelism", "parallelism = 3"),
     ] {
         let case = path.display();
