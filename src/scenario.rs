@@ -410,6 +410,21 @@ impl Scenario {
         crate::flink::KeyGroupLayout::new(self.operator_parallelism(i), self.max_parallelism)
     }
 
+    /// The job's parallelism in words, with the operators that have their
+    /// own: `2`, or `2 (window: 3)`.
+    pub fn parallelism_text(&self) -> String {
+        let own: Vec<String> = self
+            .operators
+            .iter()
+            .filter_map(|o| o.parallelism.map(|p| format!("{}: {p}", o.name)))
+            .collect();
+        if own.is_empty() {
+            self.parallelism.to_string()
+        } else {
+            format!("{} ({})", self.parallelism, own.join(", "))
+        }
+    }
+
     /// The first operator with its own parallelism (a job of several
     /// vertices), if any.
     pub fn own_parallelism(&self) -> Option<usize> {

@@ -1,5 +1,7 @@
-//! The discrete-event simulation of one keyed operator (a window, or a
-//! process / dedup operator with declared state, `process.rs`): records in
+//! The discrete-event simulation of one keyed operator (a window; a
+//! process, dedup or regular join operator with declared state,
+//! `process.rs`, its TTL's incremental cleanup walking the heap state
+//! tables of `state_map.rs`; an interval join, `join.rs`): records in
 //! order, watermarks, timers, window firing and purging, checkpoint
 //! barriers; at every barrier, the per-key-group contents of the operator's
 //! keyed state, in the bytes Flink's heap snapshot writes.

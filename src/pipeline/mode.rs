@@ -86,8 +86,8 @@ pub fn exact_only(s: &Scenario) -> Option<(usize, &'static str, String)> {
                 i,
                 "kind",
                 format!(
-                    "operator '{}' is a {} operator, which statecap simulates in exact mode only \
-                     (every record, its per-key state and TTL)",
+                    "operator '{}' (kind = \"{}\") is simulated in exact mode only (every \
+                     record, its per-key state, timers and TTL)",
                     op.name,
                     op.kind_name()
                 ),

@@ -350,7 +350,11 @@ pub fn content(s: &Scenario, r: &ScenarioResult, extra: &[Limit]) -> Content {
         ("Checkpoints".to_string(), checkpoints_brief(s)),
         (
             "Parallelism".to_string(),
-            format!("{} ({} key groups)", s.parallelism, s.max_parallelism),
+            format!(
+                "{} ({} key groups)",
+                s.parallelism_text(),
+                s.max_parallelism
+            ),
         ),
         ("Source".to_string(), source_brief(s)),
     ];

@@ -142,7 +142,7 @@ impl TimelineChart {
             "Flink {}, {}, parallelism {}, {} key groups",
             s.flink_version,
             s.config.backend.class_name(s.flink_version),
-            s.parallelism,
+            s.parallelism_text(),
             s.max_parallelism
         );
         if let Some(note) = super::panels_note(shown.len(), r.operators.len()) {
