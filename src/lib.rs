@@ -15,7 +15,9 @@
 //!           budget.rs: what a run costs; the mode, keys, threads that fit
 //! backend   Snapshot -> bytes per subtask, limits            heap.rs | rocksdb.rs
 //! sim       records -> state per key group at each barrier   window (aligned, session)
-//!           process.rs: process and dedup operators (declared state, timers, TTL)
+//!           process.rs: process, dedup, join operators (declared state, timers, TTL)
+//!           state_map.rs: the heap state tables TTL's incremental cleanup walks
+//!           join.rs: the interval join (buffers, cleanup timers)
 //!           timeline.rs: barriers, watermarks, processing time, for every engine
 //!           analytic.rs, sampled.rs: the fast modes
 //! workload  keys (declared, or only those touched), key groups, records

@@ -197,6 +197,7 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
                 s.path.display()
             )));
         }
+        let layout = s.operator_layout(i);
         let job = BackendJob {
             layout: layout.clone(),
             value: sim::value_layout(op),

@@ -225,7 +225,6 @@ pub fn summarize_option(
     r: &ScenarioResult,
     bandwidth: f64,
 ) -> OptionSummary {
-    let layout = s.layout();
     let timeout_s = opt.config.limits.checkpoint_timeout_ms as f64 / 1000.0;
     let frame = opt.config.limits.frame_size;
     let heap = opt.config.backend.is_heap();
@@ -258,6 +257,7 @@ pub fn summarize_option(
     let mut uploads = 0u64;
     let mut first_fail: Option<(u64, String)> = None;
     for (oi, op) in r.operators.iter().enumerate() {
+        let layout = s.operator_layout(oi);
         for cp in &op.checkpoints {
             sum.checkpoints += 1;
             let top = cp.max_subtask();

@@ -440,7 +440,11 @@ pub fn bytes_accuracy(s: &Scenario, r: &ScenarioResult) -> Option<String> {
 /// The `mode: …` line printed after a run's table: the simulation's mode
 /// and bound, then how exact the bytes are ([`bytes_accuracy`]).
 pub fn mode_line(s: &Scenario, r: &ScenarioResult) -> String {
-    let mode = crate::pipeline::mode::describe(r.mode, r.sampled_error);
+    let mut mode = crate::pipeline::mode::describe(r.mode, r.sampled_error);
+    // `auto` picks exact for these; say why.
+    if let Some((_, _, why)) = crate::pipeline::mode::exact_only(s) {
+        mode = format!("{mode}; {why}");
+    }
     match bytes_accuracy(s, r) {
         Some(b) => format!("{mode}; {b}"),
         None => mode,
@@ -529,10 +533,9 @@ pub fn keygroups_csv(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
         subtask: u32,
         bytes: u64,
     }
-    let layout = s.layout();
-    let rows = r.operators.iter().flat_map(|op| {
+    let rows = r.operators.iter().enumerate().flat_map(|(i, op)| {
         let cp = op.peak.map_or(0, |i| op.checkpoints[i].checkpoint);
-        let layout = &layout;
+        let layout = s.operator_layout(i);
         op.peak_key_group_bytes
             .iter()
             .enumerate()
@@ -543,6 +546,7 @@ pub fn keygroups_csv(s: &Scenario, r: &ScenarioResult) -> Result<Vec<u8>> {
                 subtask: layout.subtask_of(kg as u32),
                 bytes,
             })
+            .collect::<Vec<_>>()
     });
     csv_bytes("keygroups.csv", rows)
 }

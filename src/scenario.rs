@@ -29,8 +29,12 @@ pub struct Scenario {
     pub flink_version: FlinkVersion,
     /// Seed of every random choice.
     pub seed: u64,
-    /// The input stream.
+    /// The input stream (of a two-input job: the merged stream, `[input]`,
+    /// with the sides' rates summed and the larger key count).
     pub source: Source,
+    /// The two inputs of a two-input job (`[[source]]`, first = the left
+    /// side), merged by event time into `source`; empty for one input.
+    pub sides: Vec<SideSource>,
     /// Operator parallelism.
     pub parallelism: u32,
     /// Number of key groups (configured or Flink's default).
@@ -83,6 +87,27 @@ pub struct Source {
     /// Processing time of a record minus its timestamp (`processing_lag_ms`:
     /// the TTL clock of keyed operators with state TTL).
     pub processing_lag_ms: i64,
+}
+
+/// One input of a two-input job (`[[source]]`): its own rate, keys and
+/// record sizes, generated from its own seed or read from the merged trace
+/// (the rows whose `stream` column is `stream`).
+#[derive(Debug, Clone)]
+pub struct SideSource {
+    /// Its name, as operators' `input` names it.
+    pub name: String,
+    /// Its value of the trace's `stream` column.
+    pub stream: String,
+    /// Its rate (event time advances with it).
+    pub events_per_second: f64,
+    /// Distinct keys `0..keys` (generated input).
+    pub keys: u64,
+    /// How its keys are drawn.
+    pub key_distribution: KeyDistribution,
+    /// Serialized size of its records.
+    pub record_bytes: SizeDistribution,
+    /// Seed of its generator.
+    pub seed: u64,
 }
 
 /// How compressible record payloads are.
@@ -208,6 +233,10 @@ pub struct WindowOperator {
     /// `allowed_lateness_ms` and `function` are placeholders nothing reads
     /// for it (the simulator's `with_operator` picks its file by this).
     pub keyed: Option<KeyedOperator>,
+    /// Its own parallelism (`[[operator]] parallelism`), if it differs
+    /// from the job's: an operator after a keyBy, with its own subtasks
+    /// and key-group ranges (the same key groups).
+    pub parallelism: Option<u32>,
 }
 
 impl WindowOperator {
@@ -238,6 +267,17 @@ pub struct KeyedOperator {
 pub enum KeyedKind {
     Process,
     Dedup,
+    /// A regular join of two inputs keeping every record of each side
+    /// (`KeyedCoProcessFunction` with ListStates "left" and "right").
+    Join,
+    /// `intervalJoin(..).between(lower, upper)`: Flink's `LEFT_BUFFER` /
+    /// `RIGHT_BUFFER` and cleanup timers.
+    IntervalJoin {
+        /// Inclusive lower bound, ms (an exclusive one moved by 1).
+        lower_ms: i64,
+        /// Inclusive upper bound, ms.
+        upper_ms: i64,
+    },
 }
 
 impl KeyedKind {
@@ -246,7 +286,14 @@ impl KeyedKind {
         match self {
             KeyedKind::Process => "process",
             KeyedKind::Dedup => "dedup",
+            KeyedKind::Join => "join",
+            KeyedKind::IntervalJoin { .. } => "interval_join",
         }
+    }
+
+    /// Whether it reads two inputs.
+    pub fn two_inputs(self) -> bool {
+        matches!(self, KeyedKind::Join | KeyedKind::IntervalJoin { .. })
     }
 }
 
@@ -311,6 +358,11 @@ pub enum TtlCleanup {
     None,
     /// `cleanupFullSnapshot()`: a checkpoint leaves expired values out.
     FullSnapshot,
+    /// `cleanupIncrementally(size, false)` (and the heap's default
+    /// background cleanup, size 5): every access of the state first
+    /// visits `size` entries of the subtask's state table and drops or
+    /// rewrites the expired ones.
+    Incremental { size: u32 },
 }
 
 /// `registerEventTimeTimer(ts + delay_ms)` per record; when it fires, the
@@ -347,6 +399,40 @@ impl Scenario {
     /// `KeyGroupRangeAssignment` for this parallelism and max parallelism).
     pub fn layout(&self) -> crate::flink::KeyGroupLayout {
         crate::flink::KeyGroupLayout::new(self.parallelism, self.max_parallelism)
+    }
+
+    /// The parallelism of operator `i`: its own, or the job's.
+    pub fn operator_parallelism(&self, i: usize) -> u32 {
+        self.operators
+            .get(i)
+            .and_then(|o| o.parallelism)
+            .unwrap_or(self.parallelism)
+    }
+
+    /// How operator `i`'s key groups fall on its subtasks.
+    pub fn operator_layout(&self, i: usize) -> crate::flink::KeyGroupLayout {
+        crate::flink::KeyGroupLayout::new(self.operator_parallelism(i), self.max_parallelism)
+    }
+
+    /// The job's parallelism in words, with the operators that have their
+    /// own: `2`, or `2 (window: 3)`.
+    pub fn parallelism_text(&self) -> String {
+        let own: Vec<String> = self
+            .operators
+            .iter()
+            .filter_map(|o| o.parallelism.map(|p| format!("{}: {p}", o.name)))
+            .collect();
+        if own.is_empty() {
+            self.parallelism.to_string()
+        } else {
+            format!("{} ({})", self.parallelism, own.join(", "))
+        }
+    }
+
+    /// The first operator with its own parallelism (a job of several
+    /// vertices), if any.
+    pub fn own_parallelism(&self) -> Option<usize> {
+        self.operators.iter().position(|o| o.parallelism.is_some())
     }
 
     /// Reads and validates a scenario file.

@@ -1,5 +1,7 @@
-//! The discrete-event simulation of one keyed operator (a window, or a
-//! process / dedup operator with declared state, `process.rs`): records in
+//! The discrete-event simulation of one keyed operator (a window; a
+//! process, dedup or regular join operator with declared state,
+//! `process.rs`, its TTL's incremental cleanup walking the heap state
+//! tables of `state_map.rs`; an interval join, `join.rs`): records in
 //! order, watermarks, timers, window firing and purging, checkpoint
 //! barriers; at every barrier, the per-key-group contents of the operator's
 //! keyed state, in the bytes Flink's heap snapshot writes.
@@ -14,16 +16,18 @@
 //! the window function's value layout).
 
 pub mod analytic;
+mod join;
 mod operator;
 pub mod parallel;
 mod process;
 pub mod sampled;
+mod state_map;
 pub mod timeline;
 mod window;
 pub mod writes;
 
 pub use parallel::{partition, simulate_partitioned};
-pub use process::heap_format as keyed_heap_format;
+pub use process::keyed_heap_format;
 pub use timeline::Barriers;
 pub use window::value_layout;
 
@@ -146,6 +150,11 @@ pub struct OperatorSpec {
     pub clock: Clock,
     /// Checkpoint trigger.
     pub trigger: CheckpointTrigger,
+    /// The operator's parallelism (its subtasks' key-group ranges).
+    pub parallelism: u32,
+    /// Java type of the key (its `hashCode`, which the heap state maps
+    /// hash).
+    pub key_type: crate::scenario::KeyType,
 }
 
 impl OperatorSpec {
@@ -158,6 +167,8 @@ impl OperatorSpec {
             watermark_every: s.source.watermark_every_records,
             clock: Clock::new(s.source.events_per_second),
             trigger: s.checkpoints,
+            parallelism: s.operator_parallelism(i),
+            key_type: s.source.key_type,
         }
     }
 }

@@ -10,7 +10,7 @@ pub mod occupancy;
 mod touched;
 mod trace;
 
-pub use generate::Generator;
+pub use generate::{Generator, Merged};
 pub use touched::KeyMap;
 pub use trace::{NO_SUB_KEY, Trace};
 
@@ -56,7 +56,7 @@ impl Batch {
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
-    fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.keys.clear();
         self.ts.clear();
         self.bytes.clear();
@@ -101,6 +101,9 @@ pub struct KeySpace {
     /// The numeric key of each dense id, where it is not the id itself
     /// (traces of `long` and `int` keys); empty: id = key.
     pub values: Vec<i64>,
+    /// The Java hashCode of each dense id of a trace's string keys (empty
+    /// otherwise: it follows from `values` or the id).
+    pub string_hashes: Vec<i32>,
 }
 
 impl KeySpace {
@@ -133,6 +136,20 @@ impl KeySpace {
             key_group,
             key_bytes: generated_key_bytes(key_type),
             values: Vec::new(),
+            string_hashes: Vec::new(),
+        }
+    }
+
+    /// The Java hashCode of dense key `id` (its key's `hashCode()`, which
+    /// the heap backend's state maps hash), given the keys' type.
+    pub fn hash_code(&self, id: u32, key_type: KeyType) -> i32 {
+        if let Some(&h) = self.string_hashes.get(id as usize) {
+            return h;
+        }
+        match (self.values.get(id as usize), key_type) {
+            (Some(&v), KeyType::Int) => int_hash(v as i32),
+            (Some(&v), _) => long_hash(v),
+            (None, t) => generated_key_hash(id as u64, t),
         }
     }
 
@@ -143,6 +160,7 @@ impl KeySpace {
             key_group: Vec::new(),
             key_bytes: generated_key_bytes(key_type),
             values: Vec::new(),
+            string_hashes: Vec::new(),
         }
     }
 }
@@ -289,6 +307,8 @@ impl Clock {
 pub enum Input {
     /// Generated from the scenario's seed.
     Generated(Box<Generator>),
+    /// Generated for two inputs, merged by event time.
+    Merged(Box<generate::Merged>),
     /// Replayed from a trace held in memory.
     Trace(TraceCursor),
     /// Replayed from records generated once for every operator.
@@ -302,6 +322,7 @@ pub struct Recorded {
     keys: Vec<u32>,
     ts: Vec<i64>,
     bytes: Vec<u32>,
+    sub: Vec<u32>,
 }
 
 /// Scenarios of several operators and at most this many records generate
@@ -317,6 +338,7 @@ impl Recorded {
             r.keys.extend_from_slice(&b.keys);
             r.ts.extend_from_slice(&b.ts);
             r.bytes.extend_from_slice(&b.bytes);
+            r.sub.extend_from_slice(&b.sub);
         }
         r
     }
@@ -347,6 +369,7 @@ impl Input {
         batch.clear();
         match self {
             Input::Generated(g) => g.fill(batch),
+            Input::Merged(g) => g.fill(batch),
             Input::Trace(c) => {
                 let n = (c.end - c.pos).min(BATCH);
                 let t = &c.trace;
@@ -365,6 +388,9 @@ impl Input {
                 batch.keys.extend_from_slice(&r.keys[at..at + n]);
                 batch.ts.extend_from_slice(&r.ts[at..at + n]);
                 batch.bytes.extend_from_slice(&r.bytes[at..at + n]);
+                if !r.sub.is_empty() {
+                    batch.sub.extend_from_slice(&r.sub[at..at + n]);
+                }
                 c.pos += n;
                 n
             }
@@ -452,7 +478,14 @@ impl Workload {
         let src = &s.source;
         match &src.trace {
             Some(path) => {
-                let t = Trace::load(path, src.key_type, src.records, s.max_parallelism)?;
+                let streams: Vec<String> = s.sides.iter().map(|d| d.stream.clone()).collect();
+                let t = Trace::load_streams(
+                    path,
+                    src.key_type,
+                    src.records,
+                    s.max_parallelism,
+                    &streams,
+                )?;
                 Ok(Workload {
                     keys: t.key_space.clone(),
                     records: t.keys.len() as u64,
@@ -462,6 +495,13 @@ impl Workload {
                 })
             }
             None => {
+                // Two inputs: every declared key (both sides draw from
+                // 0..keys of their own).
+                let layout = if s.sides.is_empty() {
+                    layout
+                } else {
+                    KeyLayout::Declared
+                };
                 let (keys, map) = match layout {
                     KeyLayout::Declared => (
                         KeySpace::generated(src.keys, src.key_type, s.max_parallelism),
@@ -583,6 +623,9 @@ impl Workload {
                 rec: rec.clone(),
                 pos: 0,
             }),
+            WorkloadSource::Generated(s, _, None) if !s.sides.is_empty() => {
+                Input::Merged(Box::new(generate::Merged::new(s)))
+            }
             WorkloadSource::Generated(s, map, None) => {
                 Input::Generated(Box::new(Generator::new(s).with_touched(map.clone())))
             }

@@ -137,6 +137,12 @@ pub enum DeclaredState {
     StringLongMap,
     /// A timer queue `_timer_state/...` of `TimerSerializer<Long, VoidNamespace>`.
     VoidTimers,
+    /// The interval join's `MapState<Long, List<BufferEntry<Tuple3>>>`
+    /// (`LEFT_BUFFER`, `RIGHT_BUFFER`).
+    BufferMap,
+    /// A timer queue of `TimerSerializer<Long, String>` (the interval
+    /// join's `CLEANUP_TIMER`).
+    StringTimers,
 }
 
 /// Bytes of one state's meta info in the header: its serializers'
@@ -152,6 +158,10 @@ pub fn declared_state_meta_bytes(state: DeclaredState, name: &str, ttl: bool) ->
         DeclaredState::RecordList => 664,
         DeclaredState::StringLongMap => 443,
         DeclaredState::VoidTimers => 304,
+        // Measured: LEFT_BUFFER 970, RIGHT_BUFFER 971,
+        // _timer_state/event_CLEANUP_TIMER 334, processing_ 339.
+        DeclaredState::BufferMap => 959,
+        DeclaredState::StringTimers => 302,
     };
     // writeUTF (modified UTF-8): per UTF-16 unit, 1 byte for U+0001..U+007F,
     // 2 up to U+07FF (and U+0000), else 3.

@@ -681,8 +681,9 @@ pub fn plan(
     let w = work(s, options);
     let first = mode::resolve(s, asked)?;
     let mut candidates = vec![first];
-    // Process and dedup operators: exact only (`mode::resolve`).
-    let exact_only = s.operators.iter().any(|o| o.keyed.is_some());
+    // Process, dedup and join operators, and chains: exact only
+    // (`mode::resolve`).
+    let exact_only = mode::exact_only(s).is_some();
     if asked == Mode::Auto && !exact_only {
         if mode::ineligible(s).is_none() {
             candidates.push(Mode::Analytic);

@@ -45,14 +45,10 @@ pub fn ineligible(s: &Scenario) -> Option<String> {
     if s.source.trace.is_some() {
         return Some("its input is a trace (traces are always simulated exactly)".into());
     }
+    if let Some((_, _, why)) = exact_only(s) {
+        return Some(why);
+    }
     for op in &s.operators {
-        if let Some(k) = &op.keyed {
-            return Some(format!(
-                "operator '{}' is a {} operator (exact only)",
-                op.name,
-                k.kind.name()
-            ));
-        }
         if let Assigner::Session { .. } = op.assigner {
             return Some(format!(
                 "operator '{}' uses session windows (exact only)",
@@ -80,23 +76,49 @@ pub fn window_assignments(s: &Scenario) -> f64 {
         .sum()
 }
 
+/// Why `s` runs in exact mode only, if it does: the first operator that
+/// is not a window (process, dedup, a join) or that has its own
+/// parallelism (a chain after a keyBy), with the field that makes it so.
+pub fn exact_only(s: &Scenario) -> Option<(usize, &'static str, String)> {
+    s.operators.iter().enumerate().find_map(|(i, op)| {
+        if op.keyed.is_some() {
+            Some((
+                i,
+                "kind",
+                format!(
+                    "operator '{}' (kind = \"{}\") is simulated in exact mode only (every \
+                     record, its per-key state, timers and TTL)",
+                    op.name,
+                    op.kind_name()
+                ),
+            ))
+        } else if let Some(p) = op.parallelism {
+            Some((
+                i,
+                "parallelism",
+                format!(
+                    "operator '{}' runs at its own parallelism {p} (a job of several keyed \
+                     vertices), which statecap simulates in exact mode only",
+                    op.name
+                ),
+            ))
+        } else {
+            None
+        }
+    })
+}
+
 /// The mode that will run: `Exact`, `Sampled` or `Analytic` (never `Auto`). Asking for
 /// `analytic` on an ineligible scenario is an error naming why.
 pub fn resolve(s: &Scenario, mode: Mode) -> Result<Mode> {
     // Process and dedup operators are simulated exactly only: `auto` picks
     // exact, another mode asked for is refused at the operator's kind.
-    if let Some(i) = s.operators.iter().position(|op| op.keyed.is_some()) {
+    if let Some((i, field, why)) = exact_only(s) {
         if matches!(mode, Mode::Exact | Mode::Auto) {
             return Ok(Mode::Exact);
         }
-        let kind = s.operators[i].kind_name();
-        let why = format!(
-            "--mode {}: operator '{}' is a {kind} operator, which statecap simulates in exact mode \
-             only (every record, its per-key state and TTL); use --mode exact or auto",
-            mode.name(),
-            s.operators[i].name
-        );
-        let e = s.error_at(&format!("operator[{i}].kind"), why.clone());
+        let why = format!("--mode {}: {why}; use --mode exact or auto", mode.name());
+        let e = s.error_at(&format!("operator[{i}].{field}"), why.clone());
         return match e.line {
             Some(_) => Err(Error::Scenario(vec![e])),
             None => Err(Error::Limit(format!("{}: {why}", s.path.display()))),

@@ -91,16 +91,30 @@ fn describe_keyed(k: &crate::scenario::KeyedOperator) -> String {
                 ""
             },
             match t.cleanup {
-                TtlCleanup::None => "none",
-                TtlCleanup::FullSnapshot => "full snapshot",
+                TtlCleanup::None => "none".to_string(),
+                TtlCleanup::FullSnapshot => "full snapshot".to_string(),
+                TtlCleanup::Incremental { size } => format!("incremental {size}"),
             }
         ),
     };
-    if k.kind == KeyedKind::Dedup {
-        return format!(
-            "dedup (ValueState<Boolean> 'seen'{})",
-            ttl(&k.states[0].ttl)
-        );
+    match k.kind {
+        KeyedKind::Dedup => {
+            return format!(
+                "dedup (ValueState<Boolean> 'seen'{})",
+                ttl(&k.states[0].ttl)
+            );
+        }
+        KeyedKind::Join => {
+            return "join (ListStates 'left' and 'right': every record of both inputs)".into();
+        }
+        KeyedKind::IntervalJoin { lower_ms, upper_ms } => {
+            return format!(
+                "interval join between {} and {} (LEFT_BUFFER / RIGHT_BUFFER, cleanup timers)",
+                human_duration_ms(lower_ms),
+                human_duration_ms(upper_ms)
+            );
+        }
+        KeyedKind::Process => {}
     }
     let states: Vec<String> = k
         .states

@@ -195,7 +195,7 @@ pub fn render_table(s: &Scenario, r: &ScenarioResult) -> String {
         s.flink_version,
         s.config.backend.class_name(s.flink_version),
         storage,
-        s.parallelism,
+        s.parallelism_text(),
         s.max_parallelism
     );
     // Many operators: those the charts draw (failing first, then the

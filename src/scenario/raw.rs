@@ -179,8 +179,28 @@ pub struct RawSource {
     pub processing_lag_ms: Option<SignedMillis>,
 }
 
+/// One `[[source]]` of a two-input job (format v2): what is its own; the
+/// merged stream's settings are in `[input]`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSideSource {
+    pub name: Option<String>,
+    pub stream: Option<String>,
+    #[serde(alias = "rate")]
+    pub events_per_second: Option<f64>,
+    pub keys: Option<Count>,
+    pub key_distribution: Option<String>,
+    pub zipf_exponent: Option<f64>,
+    pub key_type: Option<String>,
+    pub key_length: Option<u32>,
+    pub record_bytes: Option<RawRecordBytes>,
+    pub seed: Option<u64>,
+    pub trace: Option<String>,
+    pub payload: Option<String>,
+}
+
 /// `record_bytes = 117`, `"1 kb"` or a table describing a distribution.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum RawRecordBytes {
     Fixed(Bytes),
@@ -188,7 +208,7 @@ pub enum RawRecordBytes {
 }
 
 /// `record_bytes = { distribution = "lognormal", mean = 400, stddev = 150, min = 40, max = "4 kb" }`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSizeDistribution {
     pub distribution: Option<String>,
@@ -238,6 +258,11 @@ pub struct RawOperator {
     pub ttl_query_time_after_entries: Option<Count>,
     #[serde(default)]
     pub state: Vec<RawKeyedState>,
+    pub lower: Option<SignedMillis>,
+    pub upper: Option<SignedMillis>,
+    pub lower_inclusive: Option<bool>,
+    pub upper_inclusive: Option<bool>,
+    pub retain: Option<String>,
 }
 
 /// The TTL fields of a `dedup` operator or of an `[[operator.state]]`.

@@ -770,6 +770,12 @@ pub fn check_scenario(s: &Scenario) -> Result<(), Vec<(String, String)>> {
         for (field, m) in check_assigner(&op.assigner) {
             check(&format!("operator[{i}].{field}"), Err(m));
         }
+        if let Some(p) = op.parallelism {
+            check(
+                &format!("operator[{i}].parallelism"),
+                check_max_parallelism(s.max_parallelism as i64, p),
+            );
+        }
     }
     match check_checkpoints(s.checkpoints) {
         Err((field, m)) => check(field, Err(m)),
@@ -796,21 +802,43 @@ pub(super) fn parse_with(
     path: &Path,
     extra: Option<&ConfFile>,
 ) -> Result<Scenario, Vec<ScenarioError>> {
-    let loc = Locator::new(text, path);
-    // Format v2's two-input jobs (joins): `[input]` and `[[source]]`.
-    if let Ok(t) = toml::from_str::<toml::Table>(text) {
-        let two = "two-input jobs (joins: [input] with several [[source]]) are not simulated yet; \
-                   statecap reads one [source]";
-        if t.contains_key("input") {
-            return Err(vec![loc.error("input", two.to_string())]);
+    let original = Locator::new(text, path);
+    // Format v2's two-input jobs (joins): `[input]` (the merged stream)
+    // and two `[[source]]`s. `[input]` is read as the one input's
+    // `[source]` (the same lines: the `[[source]]` tables blanked out),
+    // errors named `input.…`; the sides on their own.
+    let table = toml::from_str::<toml::Table>(text).ok();
+    let two = table.as_ref().is_some_and(|t| t.contains_key("input"));
+    let (read, mut side_errs, raw_sides) = match &table {
+        Some(t) if two => {
+            let (sides, errs) = raw_sides(t, &original);
+            (two_input_text(text), errs, sides)
         }
-        if t.get("source").is_some_and(|v| v.is_array()) {
-            return Err(vec![loc.error("source", two.to_string())]);
+        Some(t) if t.get("source").is_some_and(|v| v.is_array()) => {
+            return Err(vec![
+                original.error(
+                    "source",
+                    "several [[source]] need an [input] section (the merged stream they make: \
+                 `records`, `trace`, watermarks); one input is a [source] table"
+                        .to_string(),
+                ),
+            ]);
         }
-    }
-    let raw: RawScenario = toml::from_str(text).map_err(|e| vec![syntax_error(&loc, &e)])?;
+        _ => (text.to_string(), Vec::new(), Vec::new()),
+    };
+    let loc = Locator::new(&read, path);
+    let mut raw: RawScenario = toml::from_str(&read).map_err(|e| vec![syntax_error(&loc, &e)])?;
     let mut errs: Vec<ScenarioError> = Vec::new();
-    let mut err = |field: &str, msg: String| errs.push(loc.error(field, msg));
+    let mut err = |field: &str, msg: String| {
+        let mut e = loc.error(field, msg);
+        if two && (e.field == "source" || e.field.starts_with("source.")) {
+            e.field = format!("input{}", &e.field["source".len()..]);
+        }
+        errs.push(e);
+    };
+    if two {
+        merge_sides_into_input(&mut raw, &raw_sides, &mut err);
+    }
     // A missing section is one error; what it would hold is not listed too.
     let mut quiet = |_: &str, _: String| {};
 
@@ -850,11 +878,19 @@ pub(super) fn parse_with(
             job(&RawJob::default(), &mut quiet)
         }
     };
+    let side_names: Vec<String> = raw_sides
+        .iter()
+        .enumerate()
+        .map(|(i, s)| s.name.clone().unwrap_or_else(|| format!("source{i}")))
+        .collect();
     let operators = operators(
         &raw.operator,
         OperatorContext {
+            sides: &side_names,
             parallelism,
             processing_lag_ms: source.processing_lag_ms,
+            max_parallelism,
+            max_parallelism_set,
         },
         &mut err,
     );
@@ -900,6 +936,12 @@ pub(super) fn parse_with(
         }
         other => other.map(|b| b.0),
     };
+    let sides = if two {
+        side_sources(&raw_sides, &original, path, &raw, &mut side_errs)
+    } else {
+        Vec::new()
+    };
+    errs.extend(side_errs);
     if let Some(c) = extra {
         locate_in_conf_file(&mut errs, c);
     }
@@ -907,6 +949,7 @@ pub(super) fn parse_with(
         return Err(errs);
     }
     Ok(Scenario {
+        sides,
         path: path.to_path_buf(),
         name: raw.name.expect("checked"),
         description: raw.description,
@@ -924,6 +967,262 @@ pub(super) fn parse_with(
         flink_conf,
         taskmanager_disk,
     })
+}
+
+/// A two-input file's text with `[input]` read as `[source]`: the
+/// `[[source]]` tables' lines blanked out, every other line where it was
+/// (so that errors keep their lines).
+fn two_input_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = false;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        if t.starts_with('[') {
+            let header: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+            blank = header.starts_with("[[source]]");
+            if header.starts_with("[input]") {
+                let at = line.find("[input]").unwrap_or(0);
+                out.push_str(&line[..at]);
+                out.push_str("[source]");
+                out.push_str(&line[at + "[input]".len()..]);
+                continue;
+            }
+        }
+        if blank {
+            if line.ends_with('\n') {
+                out.push('\n');
+            }
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// The two `[[source]]` tables of a two-input file, as typed; errors at
+/// `source[i]` in the file.
+fn raw_sides(t: &toml::Table, loc: &Locator<'_>) -> (Vec<RawSideSource>, Vec<ScenarioError>) {
+    let mut errs = Vec::new();
+    let Some(toml::Value::Array(a)) = t.get("source") else {
+        errs.push(
+            loc.error(
+                "source",
+                "missing: two [[source]] tables (the two inputs of the join: `name`, `stream`, \
+             `events_per_second`, `keys`, `record_bytes`)"
+                    .to_string(),
+            ),
+        );
+        return (Vec::new(), errs);
+    };
+    if a.len() != 2 {
+        errs.push(loc.error(
+            "source",
+            format!(
+                "{} [[source]] tables: statecap simulates jobs of one input ([source]) or two \
+                 ([input] with two [[source]])",
+                a.len()
+            ),
+        ));
+    }
+    let mut sides = Vec::new();
+    for (i, v) in a.iter().enumerate().take(2) {
+        match v.clone().try_into::<RawSideSource>() {
+            Ok(s) => sides.push(s),
+            Err(e) => {
+                let msg = e.message().trim().to_string();
+                // Name the field the message is about, where it says.
+                let field = msg
+                    .split('`')
+                    .nth(1)
+                    .filter(|f| v.get(*f).is_some())
+                    .map_or(format!("source[{i}]"), |f| format!("source[{i}].{f}"));
+                errs.push(loc.error(&field, msg));
+                // The rest of the table, without the field in error, so
+                // that it adds no errors of its own.
+                let rest = v.as_table().map(|t| {
+                    let mut t = t.clone();
+                    t.retain(|k, _| !field.ends_with(&format!(".{k}")));
+                    toml::Value::Table(t)
+                });
+                sides.push(
+                    rest.and_then(|r| r.try_into::<RawSideSource>().ok())
+                        .unwrap_or_default(),
+                );
+            }
+        }
+    }
+    (sides, errs)
+}
+
+/// `[input]` holds what both inputs share; each input's own fields are in
+/// its `[[source]]`. The merged stream's rate is the sum of theirs, its
+/// keys the larger key count, its key type and record size the first's.
+fn merge_sides_into_input(
+    raw: &mut RawScenario,
+    sides: &[RawSideSource],
+    err: &mut impl FnMut(&str, String),
+) {
+    let input = raw.source.get_or_insert_with(RawSource::default);
+    for (f, set) in [
+        ("events_per_second", input.events_per_second.is_some()),
+        ("keys", input.keys.is_some()),
+        ("key_distribution", input.key_distribution.is_some()),
+        ("zipf_exponent", input.zipf_exponent.is_some()),
+        ("key_type", input.key_type.is_some()),
+        ("key_length", input.key_length.is_some()),
+        ("record_bytes", input.record_bytes.is_some()),
+        ("payload", input.payload.is_some()),
+        ("seed", input.seed.is_some()),
+    ] {
+        if set {
+            err(
+                &format!("source.{f}"),
+                "belongs to each [[source]] of a two-input job, not to [input]".into(),
+            );
+        }
+    }
+    if sides.len() != 2 {
+        return;
+    }
+    let rate = sides
+        .iter()
+        .map(|s| s.events_per_second)
+        .sum::<Option<f64>>();
+    input.events_per_second = rate.filter(|r| r.is_finite() && *r > 0.0).or(Some(1.0));
+    input.keys = sides
+        .iter()
+        .map(|s| s.keys.map(|k| k.0))
+        .collect::<Option<Vec<u64>>>()
+        .map(|k| Count(k.into_iter().max().unwrap_or(1).max(1)))
+        .or(Some(Count(1)));
+    input.key_type = sides[0].key_type.clone();
+    input.key_length = sides[0].key_length;
+    input.record_bytes = sides[0]
+        .record_bytes
+        .clone()
+        .or(Some(RawRecordBytes::Fixed(Bytes(1))));
+    input.payload = sides[0].payload.clone();
+}
+
+/// The two inputs, validated on their own (errors at `source[i].…`), given
+/// the `[input]` they merge into.
+fn side_sources(
+    sides: &[RawSideSource],
+    loc: &Locator<'_>,
+    path: &Path,
+    raw: &RawScenario,
+    errs: &mut Vec<ScenarioError>,
+) -> Vec<SideSource> {
+    let input = raw.source.as_ref();
+    let mut out: Vec<SideSource> = Vec::new();
+    for (i, s) in sides.iter().enumerate() {
+        let at = |f: &str| format!("source[{i}].{f}");
+        let mut err = |field: &str, m: String| errs.push(loc.error(field, m));
+        let name = match s.name.as_deref() {
+            Some(n) => {
+                if let Err(m) = check_operator_name(n) {
+                    err(&at("name"), m);
+                }
+                if n == "input" || out.iter().any(|o| o.name == n) {
+                    err(
+                        &at("name"),
+                        format!("'{}' is taken: each input needs its own name", shown(n)),
+                    );
+                }
+                n.to_string()
+            }
+            None => {
+                err(
+                    &at("name"),
+                    "missing: the input's name (operators' `input` names it)".into(),
+                );
+                format!("source{i}")
+            }
+        };
+        let stream = match s.stream.as_deref() {
+            Some(v) if !v.is_empty() && !v.contains([',', '"', '\n']) => v.to_string(),
+            Some(v) => {
+                err(
+                    &at("stream"),
+                    format!(
+                        "'{}': a value of the trace's `stream` column (no comma or quote)",
+                        shown(v)
+                    ),
+                );
+                String::new()
+            }
+            None => {
+                err(
+                    &at("stream"),
+                    "missing: the value of the trace's `stream` column for this input (\"L\", \"R\")"
+                        .into(),
+                );
+                String::new()
+            }
+        };
+        if !stream.is_empty() && out.iter().any(|o| o.stream == stream) {
+            err(&at("stream"), "both inputs have this `stream` value".into());
+        }
+        if let (Some(t), Some(mine)) = (input.and_then(|x| x.trace.as_deref()), s.trace.as_deref())
+            && t != mine
+        {
+            err(
+                &at("trace"),
+                format!(
+                    "'{}' differs from [input] trace '{}': both inputs are read from the one \
+                     merged trace",
+                    shown(mine),
+                    shown(t)
+                ),
+            );
+        }
+        if i == 1 && s.key_type != sides[0].key_type {
+            err(
+                &at("key_type"),
+                "differs from the first input's: a join's two inputs are keyed by one key type"
+                    .into(),
+            );
+        }
+        // Each input's own values, read as a [source] of its own.
+        let one = RawSource {
+            records: input.and_then(|x| x.records),
+            duration: input.and_then(|x| x.duration),
+            events_per_second: s.events_per_second,
+            keys: s.keys,
+            key_distribution: s.key_distribution.clone(),
+            zipf_exponent: s.zipf_exponent,
+            key_type: s.key_type.clone(),
+            key_length: s.key_length,
+            record_bytes: s.record_bytes.clone(),
+            ..RawSource::default()
+        };
+        let own = [
+            "events_per_second",
+            "keys",
+            "key_distribution",
+            "zipf_exponent",
+            "key_type",
+            "key_length",
+            "record_bytes",
+        ];
+        let mut own_err = |field: &str, m: String| {
+            let f = field.strip_prefix("source.").unwrap_or(field);
+            if own.contains(&f.split('.').next().unwrap_or(f)) {
+                errs.push(loc.error(&at(f), m));
+            }
+        };
+        let src = source(&one, path, &mut own_err);
+        out.push(SideSource {
+            name,
+            stream,
+            events_per_second: src.events_per_second,
+            keys: src.keys,
+            key_distribution: src.key_distribution,
+            record_bytes: src.record_bytes,
+            seed: s.seed.unwrap_or(raw.seed.unwrap_or(0) + i as u64),
+        });
+    }
+    out
 }
 
 /// `name`, `description` and `flink_version`.
@@ -1360,7 +1659,7 @@ fn job(j: &RawJob, err: &mut impl FnMut(&str, String)) -> (u32, u32, bool) {
 /// `[[operator]]`: at least one, names unique.
 fn operators(
     raw: &[RawOperator],
-    ctx: OperatorContext,
+    ctx: OperatorContext<'_>,
     err: &mut impl FnMut(&str, String),
 ) -> Vec<WindowOperator> {
     if raw.is_empty() {
@@ -1372,6 +1671,7 @@ fn operators(
     let mut operators = Vec::new();
     let mut names = std::collections::HashSet::new();
     for (i, o) in raw.iter().enumerate() {
+        operator_input(i, raw, ctx.sides, err);
         if let Some(op) = operator(i, o, ctx, err) {
             if !names.insert(op.name.clone()) {
                 err(
@@ -1711,7 +2011,7 @@ fn size_distribution(
 fn operator(
     i: usize,
     o: &RawOperator,
-    ctx: OperatorContext,
+    ctx: OperatorContext<'_>,
     err: &mut impl FnMut(&str, String),
 ) -> Option<WindowOperator> {
     let at = |f: &str| format!("operator[{i}].{f}");
@@ -1720,17 +2020,10 @@ fn operator(
     {
         err(&at("name"), m);
     }
-    let kinds = ["window", "process", "dedup"];
+    let kinds = ["window", "process", "dedup", "join", "interval_join"];
     match o.kind.as_deref() {
         Some(k @ ("join" | "interval_join")) => {
-            err(
-                &at("kind"),
-                format!(
-                    "\"{k}\" (two inputs) is not simulated yet; {}",
-                    one_of(k, &kinds).unwrap_err()
-                ),
-            );
-            return None;
+            return join_operator(i, o, k == "interval_join", ctx, err);
         }
         Some("window") => {}
         Some(k @ ("process" | "dedup")) => {
@@ -1748,12 +2041,13 @@ fn operator(
         None => {
             err(
                 &at("kind"),
-                "missing: kind = \"window\" (or \"process\", \"dedup\")".into(),
+                "missing: kind = \"window\" (or \"process\", \"dedup\", \"join\", \"interval_join\")"
+                    .into(),
             );
             return None;
         }
     }
-    common_operator_fields(i, o, ctx, err);
+    let parallelism = common_operator_fields(i, o, ctx, err);
     for (f, set) in [
         ("timer", o.timer.is_some()),
         ("emits", o.emits.is_some()),
@@ -1831,6 +2125,7 @@ fn operator(
         allowed_lateness_ms: lateness,
         function,
         keyed: None,
+        parallelism,
     })
 }
 
@@ -1974,47 +2269,146 @@ fn function(
 
 /// What every `[[operator]]` is read against.
 #[derive(Debug, Clone, Copy)]
-struct OperatorContext {
+struct OperatorContext<'a> {
+    /// The names of a two-input job's `[[source]]`s (empty: one input).
+    sides: &'a [String],
     /// `[job] parallelism`.
     parallelism: u32,
     /// `[source] processing_lag_ms`.
     processing_lag_ms: i64,
+    /// The job's max parallelism, and whether `[job]` sets it.
+    max_parallelism: u32,
+    max_parallelism_set: bool,
 }
 
-/// `parallelism` and `input` of any operator: statecap plays one input
-/// into every operator at the job's parallelism.
+/// `parallelism` of any operator: its own (`None`: the job's). Its key
+/// groups are the job's: the max parallelism, set in `[job]` or Flink's
+/// default for the job's parallelism, must also be Flink's for this one.
 fn common_operator_fields(
     i: usize,
     o: &RawOperator,
-    ctx: OperatorContext,
+    ctx: OperatorContext<'_>,
+    err: &mut impl FnMut(&str, String),
+) -> Option<u32> {
+    let at = |f: &str| format!("operator[{i}].{f}");
+    let p = o.parallelism?;
+    if let Err(m) = check_parallelism(p) {
+        err(&at("parallelism"), m);
+        return None;
+    }
+    let p = p as u32;
+    if p == ctx.parallelism {
+        return None;
+    }
+    if p > ctx.max_parallelism {
+        err(
+            &at("parallelism"),
+            format!(
+                "{p} is above the max parallelism {}: Flink requires parallelism <= max parallelism",
+                ctx.max_parallelism
+            ),
+        );
+        return None;
+    }
+    if !ctx.max_parallelism_set && default_max_parallelism(p) != ctx.max_parallelism {
+        err(
+            &at("parallelism"),
+            format!(
+                "{p}: Flink's default max parallelism for it is {}, for [job] parallelism {} it is {}; \
+                 statecap simulates one set of key groups per job: set [job] max_parallelism",
+                default_max_parallelism(p),
+                ctx.parallelism,
+                ctx.max_parallelism
+            ),
+        );
+        return None;
+    }
+    Some(p)
+}
+
+/// `input` of operator `i`: the source (`"input"`, or none), or an
+/// earlier process operator that forwards every record (`emits =
+/// "input"`), so that this one sees the same records.
+fn operator_input(
+    i: usize,
+    raw: &[RawOperator],
+    sides: &[String],
     err: &mut impl FnMut(&str, String),
 ) {
     let at = |f: &str| format!("operator[{i}].{f}");
-    if let Some(p) = o.parallelism {
-        match check_parallelism(p) {
-            Err(m) => err(&at("parallelism"), m),
-            Ok(()) if p as u32 != ctx.parallelism => err(
-                &at("parallelism"),
+    let join = matches!(raw[i].kind.as_deref(), Some("join" | "interval_join"));
+    if join || !sides.is_empty() {
+        if !join {
+            err(
+                &at("kind"),
+                "a job of two inputs ([input] with two [[source]]) is simulated with \
+                 kind = \"join\" or \"interval_join\" operators reading both"
+                    .into(),
+            );
+        } else if sides.is_empty() {
+            err(
+                &at("kind"),
                 format!(
-                    "{p} differs from [job] parallelism {}: statecap runs every operator at \
-                     the job's parallelism (per-operator parallelism, i.e. chains, is not simulated yet)",
-                    ctx.parallelism
+                    "\"{}\" reads two inputs: give [input] and two [[source]] (each its own rate, \
+                     keys and record size) instead of [source]",
+                    raw[i].kind.as_deref().unwrap_or("")
                 ),
-            ),
-            Ok(()) => {}
+            );
+        } else {
+            match &raw[i].input {
+                None => {}
+                Some(toml::Value::Array(a))
+                    if a.len() == 2
+                        && a.iter()
+                            .zip(sides)
+                            .all(|(v, s)| v.as_str() == Some(s.as_str())) => {}
+                Some(_) => err(
+                    &at("input"),
+                    format!(
+                        "a join reads both [[source]]s, the first as its left side: expected \
+                         input = [\"{}\", \"{}\"]",
+                        sides[0],
+                        sides.get(1).map_or("", |s| s.as_str())
+                    ),
+                ),
+            }
         }
+        return;
     }
-    match &o.input {
+    match &raw[i].input {
         None => {}
         Some(toml::Value::String(s)) if s == "input" => {}
-        Some(toml::Value::String(s)) => err(
-            &at("input"),
-            format!(
-                "'{}': statecap plays the one [source] (named \"input\") into every operator; \
-                 an operator reading another operator (a chain) is not simulated yet",
-                shown(s)
-            ),
-        ),
+        Some(toml::Value::String(s)) => {
+            let named = |o: &RawOperator, j: usize| {
+                o.name
+                    .clone()
+                    .unwrap_or_else(|| format!("{}{j}", o.kind.as_deref().unwrap_or("window")))
+            };
+            match raw[..i]
+                .iter()
+                .enumerate()
+                .find(|(j, o)| named(o, *j) == *s)
+            {
+                None => err(
+                    &at("input"),
+                    format!(
+                        "'{}' is neither the source (\"input\") nor an operator before this one",
+                        shown(s)
+                    ),
+                ),
+                Some((_, o))
+                    if o.kind.as_deref() == Some("process")
+                        && o.emits.as_deref() == Some("input") => {}
+                Some(_) => err(
+                    &at("input"),
+                    format!(
+                        "'{}' does not forward its records: statecap chains an operator after a \
+                         kind = \"process\" operator with emits = \"input\" (which passes every record on)",
+                        shown(s)
+                    ),
+                ),
+            }
+        }
         Some(_) => err(
             &at("input"),
             "operators of two inputs (joins) are not simulated yet: expected \"input\"".into(),
@@ -2022,16 +2416,158 @@ fn common_operator_fields(
     }
 }
 
+/// A `kind = "join"` (every record of both inputs kept, ListStates
+/// "left" and "right") or `"interval_join"` operator.
+fn join_operator(
+    i: usize,
+    o: &RawOperator,
+    interval: bool,
+    ctx: OperatorContext<'_>,
+    err: &mut impl FnMut(&str, String),
+) -> Option<WindowOperator> {
+    let at = |f: &str| format!("operator[{i}].{f}");
+    let parallelism = common_operator_fields(i, o, ctx, err);
+    let kind_name = if interval { "interval_join" } else { "join" };
+    for (f, set) in [
+        ("assigner", o.assigner.is_some()),
+        ("size_ms", o.size_ms.is_some()),
+        ("slide_ms", o.slide_ms.is_some()),
+        ("gap_ms", o.gap_ms.is_some()),
+        ("offset_ms", o.offset_ms.is_some()),
+        ("allowed_lateness_ms", o.allowed_lateness_ms.is_some()),
+        ("function", o.function.is_some()),
+        ("accumulator_bytes", o.accumulator_bytes.is_some()),
+        ("emits", o.emits.is_some()),
+        ("timer", o.timer.is_some()),
+        ("state", !o.state.is_empty()),
+        ("lower", !interval && o.lower.is_some()),
+        ("upper", !interval && o.upper.is_some()),
+        ("lower_inclusive", !interval && o.lower_inclusive.is_some()),
+        ("upper_inclusive", !interval && o.upper_inclusive.is_some()),
+        ("retain", interval && o.retain.is_some()),
+    ] {
+        if set {
+            err(
+                &at(f),
+                format!("a kind = \"{kind_name}\" operator has no such field"),
+            );
+        }
+    }
+    for (f, set) in [
+        ("ttl", o.ttl.is_some()),
+        ("ttl_update", o.ttl_update.is_some()),
+        ("ttl_visibility", o.ttl_visibility.is_some()),
+        ("ttl_cleanup", o.ttl_cleanup.is_some()),
+        ("ttl_cleanup_size", o.ttl_cleanup_size.is_some()),
+        (
+            "ttl_query_time_after_entries",
+            o.ttl_query_time_after_entries.is_some(),
+        ),
+    ] {
+        if set {
+            err(
+                &at(f),
+                format!("TTL on a {kind_name}'s state is not simulated yet"),
+            );
+        }
+    }
+    if let Some(t) = o.time.as_deref()
+        && t != "event"
+    {
+        err(
+            &at("time"),
+            format!(
+                "'{}': only event time is simulated for a {kind_name}",
+                shown(t)
+            ),
+        );
+    }
+    let name = o.name.clone().unwrap_or_else(|| format!("{kind_name}{i}"));
+    let kind = if interval {
+        let bound = |f: &str, v: Option<SignedMillis>, err: &mut dyn FnMut(&str, String)| match v {
+            Some(SignedMillis(ms)) if ms.abs() <= MAX_WINDOW_MS => ms,
+            Some(SignedMillis(ms)) => {
+                err(
+                    &at(f),
+                    format!("must be within ±365 days (statecap's bound), got {ms} ms"),
+                );
+                0
+            }
+            None => {
+                err(
+                    &at(f),
+                    format!("missing: the {f} bound of .between(lower, upper), e.g. \"-2 s\""),
+                );
+                0
+            }
+        };
+        // IntervalJoinOperator: an exclusive bound moves by 1 ms, then
+        // "lowerBound <= upperBound must be fulfilled".
+        let lower = bound("lower", o.lower, err) + !o.lower_inclusive.unwrap_or(true) as i64;
+        let upper = bound("upper", o.upper, err) - !o.upper_inclusive.unwrap_or(true) as i64;
+        if lower > upper && o.lower.is_some() && o.upper.is_some() {
+            err(
+                &at("upper"),
+                format!(
+                    "lower {lower} ms > upper {upper} ms (inclusive): Flink's IntervalJoinOperator \
+                     requires lowerBound <= upperBound"
+                ),
+            );
+        }
+        KeyedKind::IntervalJoin {
+            lower_ms: lower,
+            upper_ms: upper,
+        }
+    } else {
+        if let Some(r) = o.retain.as_deref()
+            && r != "all"
+        {
+            err(&at("retain"), one_of(r, &["all"]).unwrap_err());
+        }
+        KeyedKind::Join
+    };
+    let states = if interval {
+        Vec::new()
+    } else {
+        ["left", "right"]
+            .into_iter()
+            .map(|n| KeyedState {
+                name: n.into(),
+                kind: StateKind::List { max_elements: None },
+                write: StateWrite::EveryRecord,
+                ttl: None,
+            })
+            .collect()
+    };
+    Some(WindowOperator {
+        name,
+        assigner: Assigner::Tumbling {
+            size_ms: 1,
+            offset_ms: 0,
+        },
+        time: TimeCharacteristic::Event,
+        allowed_lateness_ms: 0,
+        function: WindowFunction::Process,
+        keyed: Some(KeyedOperator {
+            kind,
+            states,
+            timer: None,
+            processing_lag_ms: ctx.processing_lag_ms,
+        }),
+        parallelism,
+    })
+}
+
 /// A `kind = "process"` or `"dedup"` operator.
 fn keyed_operator(
     i: usize,
     o: &RawOperator,
     kind: KeyedKind,
-    ctx: OperatorContext,
+    ctx: OperatorContext<'_>,
     err: &mut impl FnMut(&str, String),
 ) -> Option<WindowOperator> {
     let at = |f: &str| format!("operator[{i}].{f}");
-    common_operator_fields(i, o, ctx, err);
+    let parallelism = common_operator_fields(i, o, ctx, err);
     for (f, set) in [
         ("assigner", o.assigner.is_some()),
         ("size_ms", o.size_ms.is_some()),
@@ -2071,6 +2607,8 @@ fn keyed_operator(
         err(&at("emits"), one_of(e, &["input"]).unwrap_err());
     }
     let (states, timer) = match kind {
+        // Read by `join_operator`.
+        KeyedKind::Join | KeyedKind::IntervalJoin { .. } => (Vec::new(), None),
         KeyedKind::Dedup => {
             if !o.state.is_empty() {
                 err(
@@ -2195,6 +2733,7 @@ fn keyed_operator(
             timer,
             processing_lag_ms: ctx.processing_lag_ms,
         }),
+        parallelism,
     })
 }
 
@@ -2499,22 +3038,22 @@ fn ttl(at: &str, t: RawTtl<'_>, err: &mut impl FnMut(&str, String)) -> Option<Tt
         Some("full_snapshot") => TtlCleanup::FullSnapshot,
         // The heap backend ignores the RocksDB compaction filter.
         Some("compaction_filter") => TtlCleanup::None,
-        Some("incremental" | "default") | None => {
-            let c = t.ttl_cleanup.unwrap_or("default");
-            err(
-                &f("ttl_cleanup"),
-                format!(
-                    "\"{c}\" (heap: cleanupIncrementally) is not simulated: what it leaves depends on \
-                     the iteration order of Flink's state table; use \"none\" (an upper bound) or \
-                     \"full_snapshot\"{}",
-                    if t.ttl_cleanup.is_none() {
-                        " (a missing ttl_cleanup means Flink's default, incremental on heap)"
-                    } else {
-                        ""
-                    }
-                ),
-            );
-            TtlCleanup::None
+        // Flink's default background cleanup is incremental, 5 entries
+        // per access, on heap (the compaction filter on RocksDB).
+        Some("default") | None => TtlCleanup::Incremental { size: 5 },
+        Some("incremental") => {
+            let size = match t.ttl_cleanup_size {
+                None => 5,
+                Some(Count(n)) if (1..=1_000_000).contains(&n) => n as u32,
+                Some(Count(n)) => {
+                    err(
+                        &f("ttl_cleanup_size"),
+                        format!("must be 1 to 1000000 entries per state access, got {n}"),
+                    );
+                    5
+                }
+            };
+            TtlCleanup::Incremental { size }
         }
         Some(other) => {
             err(

@@ -113,9 +113,14 @@ pub(crate) fn with_operator<U: OperatorUser, W: StateWrites + Default + Send>(
     match &spec.op.keyed {
         // Process and dedup operators report no state writes (heap only).
         Some(op) => {
-            let kgs = spec.max_parallelism as usize;
             drop(writes);
-            user.run(|| super::process::Process::new(op, keys, kgs))
+            match op.kind {
+                crate::scenario::KeyedKind::IntervalJoin { lower_ms, upper_ms } => {
+                    let kgs = spec.max_parallelism as usize;
+                    user.run(|| super::join::IntervalJoin::new(lower_ms, upper_ms, keys, kgs))
+                }
+                _ => user.run(|| super::process::Process::new(op, keys, spec)),
+            }
         }
         None => super::window::with_window(spec, keys, writes, user),
     }

@@ -34,7 +34,8 @@ use crate::flink::serializer::{
 };
 use crate::scenario::{KeyedOperator, StateKind, StateWrite, TtlCleanup};
 use crate::sim::operator::{History, Operator};
-use crate::sim::{RunStats, Snapshot};
+use crate::sim::state_map::{Clean, StateMaps, void_namespace_hash};
+use crate::sim::{OperatorSpec, RunStats, Snapshot};
 use crate::workload::{KeyBytes, KeySpace, NO_SUB_KEY};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
@@ -47,6 +48,15 @@ const TIMER_QUEUES: [&str; 2] = [
 
 /// A value state never written (or cleared).
 const ABSENT: i64 = i64::MIN;
+
+/// The heap snapshot's header and per-key-group framing of a keyed
+/// operator that is not a window.
+pub fn keyed_heap_format(op: &KeyedOperator) -> (u64, u64) {
+    match op.kind {
+        crate::scenario::KeyedKind::IntervalJoin { .. } => super::join::heap_format(),
+        _ => heap_format(op),
+    }
+}
 
 /// The heap snapshot's header and per-key-group framing of `op`.
 pub fn heap_format(op: &KeyedOperator) -> (u64, u64) {
@@ -110,6 +120,118 @@ enum Store {
 struct State {
     ttl: Option<Ttl>,
     store: Store,
+    /// With incremental TTL cleanup: the state tables' structure, which
+    /// decides what each access's cleanup visits.
+    maps: Option<StateMaps>,
+    /// The input whose records write it (a join's "left" and "right"
+    /// lists: 0 and 1), if only one does.
+    side: Option<u32>,
+}
+
+impl Store {
+    /// Whether key `k` has an entry in the state table.
+    #[inline(always)]
+    fn present(&self, k: usize) -> bool {
+        match self {
+            Store::Value { stamp, .. } => stamp[k] != ABSENT,
+            Store::List { lists, .. } => !lists[k].is_empty(),
+            Store::Map { maps, .. } => !maps[k].is_empty(),
+        }
+    }
+
+    /// `getUnexpiredOrNull` on key `k`'s entry at `now`, applied: what the
+    /// incremental cleanup does with it.
+    fn clean(&mut self, ttl: Option<Ttl>, k: usize, now: i64) -> Clean {
+        fn filter<T>(
+            v: &mut Vec<T>,
+            stamp: impl Fn(&T) -> i64,
+            ttl: Option<Ttl>,
+            now: i64,
+        ) -> Clean {
+            let dead = v.iter().filter(|e| expired(ttl, stamp(e), now)).count();
+            if dead == 0 {
+                Clean::Keep
+            } else if dead == v.len() {
+                v.clear();
+                Clean::Remove
+            } else {
+                v.retain(|e| !expired(ttl, stamp(e), now));
+                Clean::Rewrite
+            }
+        }
+        match self {
+            Store::Value { stamp, .. } => {
+                if expired(ttl, stamp[k], now) {
+                    stamp[k] = ABSENT;
+                    Clean::Remove
+                } else {
+                    Clean::Keep
+                }
+            }
+            Store::List { lists, .. } => filter(&mut lists[k], |e| e.0, ttl, now),
+            Store::Map { maps, .. } => filter(&mut maps[k], |e| e.1, ttl, now),
+        }
+    }
+}
+
+/// Where each key sits in the heap state tables: its key group, its
+/// subtask and its state-map hash.
+struct Placement<'a> {
+    key_group: &'a [u16],
+    subtask: &'a [u16],
+    hashes: &'a [u32],
+}
+
+impl State {
+    /// An access of the state by key `k` (`accessCallback`): the
+    /// incremental cleanup's step over the subtask's state table.
+    #[inline(always)]
+    fn access(&mut self, at: &Placement<'_>, k: usize, now: i64) {
+        if let Some(m) = self.maps.as_mut() {
+            let ttl = self.ttl;
+            let store = &mut self.store;
+            let sub = at.subtask[at.key_group[k] as usize] as usize;
+            m.cleanup(sub, at.hashes, at.key_group, |key| {
+                store.clean(ttl, key as usize, now)
+            });
+        }
+    }
+
+    /// A state-map operation on key `k` (a rehash step).
+    #[inline(always)]
+    fn op(&mut self, at: &Placement<'_>, k: usize) {
+        if let Some(m) = self.maps.as_mut() {
+            m.op(at.key_group[k] as usize, at.hashes);
+        }
+    }
+
+    /// A `put` of key `k`: its entry is created if it has none.
+    #[inline(always)]
+    fn put(&mut self, at: &Placement<'_>, k: usize) {
+        if self.maps.is_some() {
+            let present = self.store.present(k);
+            let Some(m) = self.maps.as_mut() else { return };
+            let kg = at.key_group[k] as usize;
+            m.op(kg, at.hashes);
+            if !present {
+                m.insert(kg, k as u32, at.hashes);
+            }
+        }
+    }
+
+    /// A `remove` of key `k`'s entry (present or not).
+    #[inline(always)]
+    fn remove(&mut self, at: &Placement<'_>, k: usize) {
+        if self.maps.is_some() {
+            let present = self.store.present(k);
+            let Some(m) = self.maps.as_mut() else { return };
+            let kg = at.key_group[k] as usize;
+            m.op(kg, at.hashes);
+            if present {
+                m.unlink(kg, k as u32, at.hashes);
+            }
+        }
+    }
 }
 
 impl State {
@@ -135,6 +257,10 @@ pub(super) struct Process<'k> {
     timers: BinaryHeap<Reverse<(i64, u32)>>,
     timer_set: HashSet<(u32, i64)>,
     pending: Vec<u32>,
+    /// With incremental TTL cleanup: each key group's subtask and each
+    /// key's state-map hash (empty otherwise).
+    subtask: Vec<u16>,
+    hashes: Vec<u32>,
     /// Processing time of the last record.
     now: i64,
     /// Keeps the loads of [`Operator::prefetch`].
@@ -143,19 +269,37 @@ pub(super) struct Process<'k> {
 }
 
 impl<'k> Process<'k> {
-    pub(super) fn new(op: &KeyedOperator, keys: &'k KeySpace, kgs: usize) -> Self {
+    pub(super) fn new(op: &KeyedOperator, keys: &'k KeySpace, spec: &OperatorSpec) -> Self {
+        let kgs = spec.max_parallelism as usize;
+        let layout = crate::flink::KeyGroupLayout::new(spec.parallelism, spec.max_parallelism);
+        let ranges: Vec<(usize, usize)> = (0..spec.parallelism)
+            .map(|i| {
+                let (a, b) = layout.range_of(i);
+                (a as usize, (b + 1 - a) as usize)
+            })
+            .collect();
         let n = keys.len();
         let mut needs_seen = false;
+        let mut incremental = false;
+        let join = op.kind == crate::scenario::KeyedKind::Join;
         let states = op
             .states
             .iter()
-            .map(|s| {
+            .enumerate()
+            .map(|(i, s)| {
                 let ttl = s.ttl.map(|t| Ttl {
                     ttl: t.ttl_ms,
                     on_read: t.update_on_read,
                     return_expired: t.return_expired,
                     full_snapshot: t.cleanup == TtlCleanup::FullSnapshot,
                 });
+                let maps = match s.ttl.map(|t| t.cleanup) {
+                    Some(TtlCleanup::Incremental { size }) => {
+                        incremental = true;
+                        Some(StateMaps::new(n, kgs, ranges.clone(), size))
+                    }
+                    _ => None,
+                };
                 let ts_bytes = if ttl.is_some() {
                     TTL_TIMESTAMP_BYTES
                 } else {
@@ -189,9 +333,26 @@ impl<'k> Process<'k> {
                         }
                     }
                 };
-                State { ttl, store }
+                State {
+                    ttl,
+                    store,
+                    maps,
+                    side: join.then_some(i as u32),
+                }
             })
             .collect();
+        let (subtask, hashes) = if incremental {
+            (
+                (0..kgs as u32)
+                    .map(|g| layout.subtask_of(g) as u16)
+                    .collect(),
+                (0..n as u32)
+                    .map(|k| void_namespace_hash(keys.hash_code(k, spec.key_type)))
+                    .collect(),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
         Process {
             key_group: &keys.key_group,
             key_bytes: &keys.key_bytes,
@@ -207,9 +368,144 @@ impl<'k> Process<'k> {
             } else {
                 Vec::new()
             },
+            subtask,
+            hashes,
             now: i64::MIN,
             sink: 0,
             history: History::new(kgs),
+        }
+    }
+}
+
+/// One record's accesses of a state with incremental TTL cleanup, in the
+/// order the process function makes them (`value()` then `update()`;
+/// `get()` then `add()` or `clear()` + `addAll()`; `put()`), each access
+/// first running the cleanup step, each state-table operation a rehash
+/// step (`TtlValueState`, `TtlListState`, `TtlMapState`, `HeapMapState`).
+#[inline(never)]
+fn element_incremental(
+    st: &mut State,
+    at: &Placement<'_>,
+    (key, nth): (u32, u32),
+    now: i64,
+    bytes: u64,
+    sub_key: u32,
+) {
+    let k = key as usize;
+    let ttl = st.ttl;
+    let (on_read, ret) = ttl.map_or((false, false), |t| (t.on_read, t.return_expired));
+    // value() / get(): the access, then the read.
+    st.access(at, k, now);
+    st.op(at, k);
+    match &mut st.store {
+        Store::Value {
+            first_only, stamp, ..
+        } => {
+            let first_only = *first_only;
+            let s = stamp[k];
+            let mut null = s == ABSENT;
+            if s != ABSENT {
+                if expired(ttl, s, now) {
+                    // Cleared; returned anyway with ReturnExpiredIfNotCleanedUp.
+                    st.remove(at, k);
+                    st.clear(k);
+                    null = !ret;
+                } else if on_read {
+                    st.op(at, k);
+                    if let Store::Value { stamp, .. } = &mut st.store {
+                        stamp[k] = now;
+                    }
+                }
+            }
+            if !first_only || null {
+                // update(): an access and a put.
+                st.access(at, k, now);
+                st.put(at, k);
+                if let Store::Value { stamp, .. } = &mut st.store {
+                    stamp[k] = now;
+                }
+            }
+        }
+        Store::List {
+            cap,
+            lists,
+            scratch,
+        } => {
+            let cap = *cap;
+            if cap == 0 {
+                // add() alone: the access is the one above, no read.
+                let present = !lists[k].is_empty();
+                lists[k].push((now, bytes as u32));
+                if !present && let Some(m) = st.maps.as_mut() {
+                    m.insert(at.key_group[k] as usize, k as u32, at.hashes);
+                }
+                return;
+            }
+            let mut unexpired = 0usize;
+            scratch.clear();
+            for &(s, b) in lists[k].iter() {
+                let live = !expired(ttl, s, now);
+                unexpired += live as usize;
+                if live || ret {
+                    scratch.push(b);
+                }
+            }
+            let full = scratch.len() >= cap;
+            if unexpired == 0 {
+                // The iteration found no unexpired element: clear().
+                st.remove(at, k);
+                st.clear(k);
+            } else if on_read {
+                // OnReadAndWrite: get() rewrites the unexpired ones (a put).
+                st.op(at, k);
+                if let Store::List { lists, .. } = &mut st.store {
+                    let l = &mut lists[k];
+                    l.retain(|&(s, _)| !expired(ttl, s, now));
+                    for e in l.iter_mut() {
+                        e.0 = now;
+                    }
+                }
+            }
+            if full {
+                // clear() (no access), then addAll(): an access and a put.
+                st.remove(at, k);
+                st.clear(k);
+                st.access(at, k, now);
+                st.put(at, k);
+                // The cleanup leaves `scratch` (this key's read) alone.
+                if let Store::List { lists, scratch, .. } = &mut st.store {
+                    for &b in &scratch[scratch.len() + 1 - cap..] {
+                        lists[k].push((now, b));
+                    }
+                    lists[k].push((now, bytes as u32));
+                }
+            } else {
+                // add(): an access and a put.
+                st.access(at, k, now);
+                st.put(at, k);
+                if let Store::List { lists, .. } = &mut st.store {
+                    lists[k].push((now, bytes as u32));
+                }
+            }
+        }
+        Store::Map { map_keys, .. } => {
+            // put(): HeapMapState reads the key's map and puts a new one
+            // when there is none.
+            let sub = if sub_key == NO_SUB_KEY {
+                drawn_sub_key(key, nth, *map_keys)
+            } else {
+                sub_key
+            };
+            if !st.store.present(k) {
+                st.put(at, k);
+            }
+            if let Store::Map { maps, .. } = &mut st.store {
+                let m = &mut maps[k];
+                match m.iter_mut().find(|e| e.0 == sub) {
+                    Some(e) => e.1 = now,
+                    None => m.push((sub, now)),
+                }
+            }
         }
     }
 }
@@ -297,7 +593,21 @@ impl Operator for Process<'_> {
             }
             None => 0,
         };
+        let at = Placement {
+            key_group: self.key_group,
+            subtask: &self.subtask,
+            hashes: &self.hashes,
+        };
         for st in self.states.iter_mut() {
+            // A join's record writes its own side's list (`sub_key` is its
+            // input).
+            if st.side.is_some_and(|s| s != sub_key) {
+                continue;
+            }
+            if st.maps.is_some() {
+                element_incremental(st, &at, (key, nth), now, bytes, sub_key);
+                continue;
+            }
             let ttl = st.ttl;
             match &mut st.store {
                 Store::Value {
@@ -308,10 +618,13 @@ impl Operator for Process<'_> {
                         stamp[k] = now;
                     } else if let Some(t) = ttl {
                         // TtlValueState.value(): an expired value is
-                        // cleared and reads as null (then written again)
-                        // unless ReturnExpiredIfNotCleanedUp; OnReadAndWrite
-                        // re-stamps what it returns.
-                        if (expired(ttl, s, now) && !t.return_expired) || t.on_read {
+                        // cleared (then written again when it reads as
+                        // null; ReturnExpiredIfNotCleanedUp returns it
+                        // and writes nothing); OnReadAndWrite re-stamps
+                        // what it returns.
+                        if expired(ttl, s, now) {
+                            stamp[k] = if t.return_expired { ABSENT } else { now };
+                        } else if t.on_read {
                             stamp[k] = now;
                         }
                     }
@@ -389,8 +702,21 @@ impl Operator for Process<'_> {
             self.timers.pop();
             self.timer_set.remove(&(key, at));
             self.pending[key as usize] -= 1;
+            let at = Placement {
+                key_group: self.key_group,
+                subtask: &self.subtask,
+                hashes: &self.hashes,
+            };
             for &i in &self.clears {
-                self.states[i].clear(key as usize);
+                let st = &mut self.states[i];
+                let k = key as usize;
+                // clear(): a remove in the state table (a value state's
+                // clear() is an access too: AbstractTtlState.clear).
+                st.remove(&at, k);
+                st.clear(k);
+                if matches!(st.store, Store::Value { .. }) {
+                    st.access(&at, k, self.now);
+                }
             }
         }
     }

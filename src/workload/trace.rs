@@ -21,6 +21,8 @@ pub struct Trace {
     pub bytes: Vec<u32>,
     /// The `sub_key` column of each record (a map state's sub-key), when
     /// the trace has one: [`NO_SUB_KEY`] where it is empty; else empty.
+    /// For a two-input job, the input each record belongs to instead (its
+    /// `stream` column: 0 for the first `[[source]]`, 1 for the second).
     pub sub_keys: Vec<u32>,
     /// The keys that appear.
     pub key_space: KeySpace,
@@ -42,6 +44,19 @@ impl Trace {
         max_records: u64,
         max_parallelism: u32,
     ) -> Result<Trace> {
+        Self::load_streams(path, key_type, max_records, max_parallelism, &[])
+    }
+
+    /// [`Trace::load`] of a two-input job's merged trace: each record's
+    /// `stream` column names one of `streams` (the `[[source]]`s' `stream`
+    /// values, in order), which it belongs to.
+    pub fn load_streams(
+        path: &Path,
+        key_type: KeyType,
+        max_records: u64,
+        max_parallelism: u32,
+        streams: &[String],
+    ) -> Result<Trace> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let mut reader = BufReader::with_capacity(1 << 20, file);
         let mut magic = [0u8; 2];
@@ -58,7 +73,7 @@ impl Trace {
         } else {
             Box::new(reader)
         };
-        Self::read(inner, path, key_type, max_records, max_parallelism)
+        Self::read_streams(inner, path, key_type, max_records, max_parallelism, streams)
     }
 
     /// Reads a trace from any reader; `path` names it in messages.
@@ -68,6 +83,19 @@ impl Trace {
         key_type: KeyType,
         max_records: u64,
         max_parallelism: u32,
+    ) -> Result<Trace> {
+        Self::read_streams(r, path, key_type, max_records, max_parallelism, &[])
+    }
+
+    /// [`Trace::read`], with each record's `stream` among `streams` (none:
+    /// a one-input trace).
+    pub fn read_streams(
+        r: impl Read,
+        path: &Path,
+        key_type: KeyType,
+        max_records: u64,
+        max_parallelism: u32,
+        streams: &[String],
     ) -> Result<Trace> {
         let bad = |line: u64, message: String| Error::Trace {
             path: path.to_path_buf(),
@@ -84,6 +112,7 @@ impl Trace {
         let (mut ck, mut ct, mut cb) = (0usize, 1usize, 2usize);
         // The optional `sub_key` column (format v2: after key_group, stream).
         let mut cs: Option<usize> = None;
+        let mut cstream: Option<usize> = None;
         let mut sub_keys: Vec<u32> = Vec::new();
         let mut first = true;
         let mut keys = Vec::new();
@@ -95,6 +124,7 @@ impl Trace {
         };
         let mut kgs: Vec<u16> = Vec::new();
         let mut values: Vec<i64> = Vec::new();
+        let mut string_hashes: Vec<i32> = Vec::new();
         let mut key_bytes: Vec<u16> = Vec::new();
         loop {
             match csv.read_byte_record(&mut rec) {
@@ -143,6 +173,15 @@ impl Trace {
                         )
                     })?;
                     cs = find(&["sub_key"]);
+                    cstream = find(&["stream"]);
+                    if !streams.is_empty() && cstream.is_none() {
+                        return Err(bad(
+                            line,
+                            "header has no `stream` column: a two-input job's trace says which \
+                             [[source]] each record belongs to"
+                                .into(),
+                        ));
+                    }
                     continue;
                 }
             }
@@ -223,7 +262,9 @@ impl Trace {
                                     "column `key`: key longer than 65535 bytes".into(),
                                 ));
                             }
-                            kgs.push(key_group_of_hash(string_hash(s), max_parallelism) as u16);
+                            let h = string_hash(s);
+                            kgs.push(key_group_of_hash(h, max_parallelism) as u16);
+                            string_hashes.push(h);
                             key_bytes.push(kb as u16);
                             m.insert(s.to_string(), next);
                             next
@@ -234,7 +275,31 @@ impl Trace {
             if kgs.len() > u32::MAX as usize - 1 {
                 return Err(bad(line, "more than 2^32 distinct keys".into()));
             }
-            if let Some(c) = cs {
+            if !streams.is_empty() {
+                let Some(c) = cstream else {
+                    return Err(bad(
+                        line,
+                        "no header with a `stream` column: a two-input job's trace names \
+                         key,ts_ms,bytes,key_group,stream"
+                            .into(),
+                    ));
+                };
+                let f = rec.get(c).unwrap_or_default();
+                let side = streams
+                    .iter()
+                    .position(|s| s.as_bytes() == f)
+                    .ok_or_else(|| {
+                        bad(
+                            line,
+                            format!(
+                                "column `stream`: '{}' is none of the [[source]] streams ({})",
+                                lossy(f),
+                                streams.join(", ")
+                            ),
+                        )
+                    })?;
+                sub_keys.push(side as u32);
+            } else if let Some(c) = cs {
                 let f = rec.get(c).unwrap_or_default();
                 let sub = if f.is_empty() {
                     NO_SUB_KEY
@@ -286,6 +351,7 @@ impl Trace {
                 key_group: kgs,
                 key_bytes,
                 values,
+                string_hashes,
             },
         })
     }

@@ -60,14 +60,13 @@ impl SkewChart {
     /// The skew of a run at each operator's peak checkpoint.
     /// At most [`super::MAX_PANELS`] operators are drawn.
     pub fn new(s: &Scenario, r: &ScenarioResult, limits: Vec<Limit>) -> Self {
-        let layout = s.layout();
         let shown = super::panel_operators(r);
         SkewChart {
             title: format!("{} — where the bytes sit at the peak checkpoint", s.name),
             note: super::panels_note(shown.len(), r.operators.len()),
             panels: shown
                 .iter()
-                .filter_map(|&i| panel(&layout, &r.operators[i]))
+                .filter_map(|&i| panel(&s.operator_layout(i), &r.operators[i]))
                 .collect(),
             limits,
         }

@@ -122,7 +122,7 @@ fn panel(s: &Scenario, i: usize, op: &OperatorResult) -> TimelinePanel {
         operator: op.name.clone(),
         event_time: s.operators[i].time == TimeCharacteristic::Event,
         peak_subtask,
-        subtasks: s.parallelism as usize,
+        subtasks: s.operator_parallelism(i) as usize,
         points,
         first_failure,
         wraps: Vec::new(),
@@ -158,7 +158,7 @@ impl TimelineChart {
             "Flink {}, {}, parallelism {}, {} key groups",
             s.flink_version,
             s.config.backend.class_name(s.flink_version),
-            s.parallelism,
+            s.parallelism_text(),
             s.max_parallelism
         );
         if let Some(note) = super::panels_note(shown.len(), r.operators.len()) {
