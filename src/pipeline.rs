@@ -97,6 +97,28 @@ impl Run {
     }
 }
 
+/// Why statecap cannot simulate `s` on `config`, if it cannot: an operator
+/// other than a window (process, dedup, join) is simulated on the heap
+/// backend without snapshot compression only.
+pub fn unsimulated(s: &Scenario, config: &ResolvedConfig) -> Option<String> {
+    if config.backend.is_heap() && !s.compression {
+        return None;
+    }
+    let op = s.operators.iter().find(|o| o.keyed.is_some())?;
+    Some(format!(
+        "operator '{}' (kind = \"{}\") is simulated on the heap backend without snapshot \
+         compression only, not on {}{}",
+        op.name,
+        op.kind_name(),
+        config.backend.short_name(),
+        if s.compression {
+            " with compression"
+        } else {
+            ""
+        }
+    ))
+}
+
 /// Simulates every operator of `s` and applies every backend option of
 /// `opts` to the same state. The window state does not depend on the
 /// backend; its snapshot bytes, uploads and limits do. An exact run over
@@ -215,24 +237,8 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
             heap_timers: s.timer_service == crate::scenario::TimerService::Heap,
             heap_format: op.keyed.as_ref().map(sim::keyed_heap_format),
         };
-        if op.keyed.is_some()
-            && let Some(c) = configs
-                .iter()
-                .find(|c| !c.backend.is_heap() || s.compression)
-        {
-            return Err(Error::Limit(format!(
-                "{}: operator '{}' (kind = \"{}\") is simulated on the heap backend without \
-                 snapshot compression only, not on {}{}",
-                s.path.display(),
-                op.name,
-                op.kind_name(),
-                c.backend.short_name(),
-                if s.compression {
-                    " with compression"
-                } else {
-                    ""
-                }
-            )));
+        if let Some(why) = configs.iter().find_map(|c| unsimulated(s, c)) {
+            return Err(Error::Limit(format!("{}: {why}", s.path.display())));
         }
         let recorder = any_rocks_writes.then(|| {
             let version = if s.flink_version.major >= 2 {

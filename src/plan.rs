@@ -31,8 +31,16 @@ pub struct BackendOption {
     pub config: ResolvedConfig,
 }
 
-/// The options that exist in `s`'s Flink version.
+/// The options that exist in `s`'s Flink version and that statecap
+/// simulates for its operators ([`options_not_simulated`]: the others).
 pub fn options_for(s: &Scenario) -> Vec<BackendOption> {
+    let mut out = every_option(s);
+    out.retain(|o| pipeline::unsimulated(s, &o.config).is_none());
+    out
+}
+
+/// The options that exist in `s`'s Flink version.
+fn every_option(s: &Scenario) -> Vec<BackendOption> {
     let v = s.flink_version;
     let dir = s
         .config
@@ -99,6 +107,15 @@ pub fn options_for(s: &Scenario) -> Vec<BackendOption> {
         });
     }
     out
+}
+
+/// The options of `s`'s Flink version that statecap does not simulate for
+/// its operators, each with the reason (left out of [`options_for`]).
+pub fn options_not_simulated(s: &Scenario) -> Vec<(String, String)> {
+    every_option(s)
+        .into_iter()
+        .filter_map(|o| pipeline::unsimulated(s, &o.config).map(|why| (o.label, why)))
+        .collect()
 }
 
 /// The option that is `s`'s own configuration: the same backend, storage
@@ -601,13 +618,15 @@ pub fn plan(s: &Scenario, cmp: &Comparison) -> Result<Plan> {
         )?;
         Ok(peak(run.result()))
     };
-    if s.operators
-        .iter()
-        .any(|o| matches!(o.function, WindowFunction::Process | WindowFunction::Apply))
-    {
+    // A window that buffers every element (process, apply); the other
+    // keyed operators carry the same default function but no window.
+    let buffers = |o: &crate::scenario::WindowOperator| {
+        o.keyed.is_none() && matches!(o.function, WindowFunction::Process | WindowFunction::Apply)
+    };
+    if s.operators.iter().any(buffers) {
         let after = with(&|t: &mut Scenario| {
             for o in t.operators.iter_mut() {
-                if matches!(o.function, WindowFunction::Process | WindowFunction::Apply) {
+                if buffers(o) {
                     o.function = WindowFunction::Aggregate {
                         accumulator_bytes: 32,
                     };

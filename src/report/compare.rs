@@ -100,6 +100,9 @@ pub fn render_table(s: &Scenario, cmp: &Comparison) -> String {
          headroom: what is left of the tighter of the JobManager limit (JM) and the default task heap (heap) \
          at the peak subtask."
     );
+    for (label, why) in crate::plan::options_not_simulated(s) {
+        let _ = writeln!(out, "not compared: {label} ({why})");
+    }
     out.push_str(&render_fits(s, cmp));
     out
 }
