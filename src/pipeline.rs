@@ -12,20 +12,11 @@
 
 pub mod budget;
 pub mod mode;
+pub mod replay;
 pub mod result;
 
 pub use budget::Budget;
 
-/// Most records × operators whose RocksDB writes an exact run replays
-/// through the LSM (memtables, flushes, compactions, SST files); above it
-/// RocksDB bytes come from the per-entry estimate (the replay's compactions
-/// rewrite L1 at every fourth flush, a cost that grows faster than the
-/// records: 10^5 records replay in about 0.3 s).
-pub const REPLAY_MAX_RECORDS: u64 = 200_000;
-
-/// Most record bytes an exact run replays through the LSM (256 MiB: the
-/// payload text is drawn and Snappy-compressed for every SST block).
-pub const REPLAY_MAX_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
 pub use mode::Mode;
 pub use result::{CheckpointResult, OperatorResult, ScenarioResult};
 
@@ -109,6 +100,11 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
         opts.configs
     };
     let plan = budget::plan(s, opts.mode, opts.threads, configs.len(), &opts.budget)?;
+    if std::env::var_os("I12DBG").is_some() {
+        let r = replay::work(s, &plan.work);
+        let (t, b) = replay::cost(&r, s.parallelism, 1);
+        eprintln!("PRED writes {:.0} flushes {:.0} compacted {:.0} live {:.0} secs {t:.3} bytes {b:.0}", r.writes * s.parallelism as f64, r.flushes * s.parallelism as f64, r.compacted * s.parallelism as f64, r.live_bytes * s.parallelism as f64);
+    }
     let mode = plan.estimate.mode;
     let workload = Workload::with_layout(s, plan.estimate.layout).map_err(|e| match e {
         // Name the scenario that uses the trace.
@@ -123,27 +119,25 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
         },
         e => e,
     })?;
-    // RocksDB in an exact run replays every write into one instance per
-    // subtask: on one thread (the instances see the writes in order).
-    // Above REPLAY_MAX_RECORDS the replay's compactions cost more than a
-    // run may take: the per-entry estimate stands in, and the mode line
-    // says so.
-    // A write buffer smaller than one arena block (8 MiB from FRocksDB 6.20,
-    // 1 MiB from 8.10) flushes every few writes: RocksDB itself crawls
-    // there, and so would the replay; the estimate stands in too.
-    let arena = if s.flink_version.major >= 2 {
-        1 << 20
-    } else {
-        8 << 20
-    };
-    let buffer = backend::rocksdb::wbm_capacity(&s.flink_conf, s.parallelism).bytes;
-    let any_rocks_writes = mode == Mode::Exact
-        && workload.records.saturating_mul(s.operators.len() as u64) <= REPLAY_MAX_RECORDS
-        && buffer.saturating_mul(7) / 8 >= arena
-        && workload.mean_record_bytes(s) * workload.records as f64 <= REPLAY_MAX_BYTES
+    // RocksDB in an exact run replays the writes into one instance per
+    // subtask, on one thread (the instances see the writes in order): of
+    // every key group, or of a sample of them, whichever fits the budget
+    // beside the run (`replay`); else the per-entry estimate stands in, and
+    // the mode line says so.
+    let replay = if mode == Mode::Exact
+        && s.operators.iter().all(|o| o.keyed.is_none())
         && configs
             .iter()
-            .any(|c| c.backend == crate::flink::Backend::RocksDb);
+            .any(|c| c.backend == crate::flink::Backend::RocksDb)
+    {
+        replay::choose(s, &plan, &opts.budget)
+    } else {
+        replay::Replay::Off
+    };
+    let any_rocks_writes = matches!(
+        replay,
+        replay::Replay::Full | replay::Replay::Sampled { .. }
+    );
     // The plan's threads, fewer for a trace shorter than its size said;
     // never more than key groups.
     // Process and dedup operators run on one thread (their checkpoint's
@@ -180,6 +174,11 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
         .map(|c| ScenarioResult {
             mode,
             rocksdb_replayed: any_rocks_writes && c.backend == crate::flink::Backend::RocksDb,
+            rocksdb_replay: if c.backend == crate::flink::Backend::RocksDb {
+                replay
+            } else {
+                replay::Replay::Off
+            },
             sampled_error: None,
             name: s.name.clone(),
             backend: c.backend.short_name(),
@@ -249,6 +248,24 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
                 wbm_capacity: backend::rocksdb::wbm_capacity(&s.flink_conf, s.parallelism).bytes,
                 seed: s.seed,
                 key_values: workload.keys.values.clone(),
+                sample: match std::env::var("I12STRIDE")
+                    .ok()
+                    .and_then(|v| v.parse::<usize>().ok())
+                {
+                    Some(k) => Some(k),
+                    None => match replay {
+                        replay::Replay::Sampled { stride } => Some(stride),
+                        _ => None,
+                    },
+                }
+                .filter(|&k| k > 1)
+                .map(|k| {
+                        backend::rocksdb::ReplaySample::strided(
+                            &layout,
+                            &workload.key_group_weights(s.max_parallelism),
+                            k,
+                        )
+                    }),
             })
         });
         let (writes, rocks_log) = match recorder {

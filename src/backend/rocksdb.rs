@@ -51,7 +51,7 @@ pub mod record;
 pub mod sst;
 pub mod timers;
 
-pub use record::{RecorderSetup, RocksWrites, SharedLog};
+pub use record::{RecorderSetup, ReplaySample, RocksWrites, SharedLog};
 
 use std::collections::HashSet;
 

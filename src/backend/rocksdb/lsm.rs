@@ -178,6 +178,11 @@ pub struct Counts {
     pub checkpoint_flushes: u64,
     /// L0 → L1 compactions.
     pub compactions: u64,
+    /// Operations written (what the replay costs per write).
+    pub writes: u64,
+    /// Key and value bytes of the compactions' inputs, as replayed (what
+    /// the replay costs per compaction: every input entry re-encoded).
+    pub compacted: u64,
 }
 
 /// The options an instance runs with.
@@ -288,6 +293,7 @@ impl Db {
         let ops: Vec<_> = ops.into_iter().collect();
         let batch = ops.len() > 1;
         for (cf, key, vtype, value) in ops {
+            self.counts.writes += 1;
             self.cfs[cf].mem.batched |= batch;
             self.last_seq += 1;
             let e = Entry {
@@ -421,6 +427,10 @@ impl Db {
             .chain(l1)
             .flat_map(|f| f.entries.into_iter())
             .collect();
+        self.counts.compacted += all
+            .iter()
+            .map(|e| (e.key.len() + e.value.len()) as u64)
+            .sum::<u64>();
         let (files, key_len) = self.compaction_output(cf, all, self.next_file);
         self.next_file += files.len() as u64;
         self.manifest +=
