@@ -403,6 +403,7 @@ fn run_scenarios(
                     }
                 },
                 budget: flags.budget,
+                replay: None,
             },
         )?;
         if let Some(b) = bar {

@@ -46,6 +46,10 @@ pub struct RunOptions<'a> {
     /// scenario that fits no way of running is refused before it starts
     /// (see [`budget`]).
     pub budget: Budget,
+    /// How an exact run's RocksDB bytes are made, if not by the budget
+    /// ([`replay::choose`]): `Full` or `Sampled` replay regardless of its
+    /// cost, `OverBudget` or `Off` the per-entry estimate.
+    pub replay: Option<replay::Replay>,
 }
 
 impl Default for RunOptions<'_> {
@@ -56,6 +60,7 @@ impl Default for RunOptions<'_> {
             configs: &[],
             progress: &|_| {},
             budget: Budget::DEFAULT,
+            replay: None,
         }
     }
 }
@@ -100,11 +105,6 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
         opts.configs
     };
     let plan = budget::plan(s, opts.mode, opts.threads, configs.len(), &opts.budget)?;
-    if std::env::var_os("I12DBG").is_some() {
-        let r = replay::work(s, &plan.work);
-        let (t, b) = replay::cost(&r, s.parallelism, 1);
-        eprintln!("PRED writes {:.0} flushes {:.0} compacted {:.0} live {:.0} secs {t:.3} bytes {b:.0}", r.writes * s.parallelism as f64, r.flushes * s.parallelism as f64, r.compacted * s.parallelism as f64, r.live_bytes * s.parallelism as f64);
-    }
     let mode = plan.estimate.mode;
     let workload = Workload::with_layout(s, plan.estimate.layout).map_err(|e| match e {
         // Name the scenario that uses the trace.
@@ -130,10 +130,28 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
             .iter()
             .any(|c| c.backend == crate::flink::Backend::RocksDb)
     {
-        replay::choose(s, &plan, &opts.budget)
+        opts.replay.unwrap_or_else(|| {
+            replay::choose(
+                s,
+                &plan,
+                &opts.budget,
+                s.source.trace.as_ref().map(|_| workload.keys.len() as u64),
+            )
+        })
     } else {
         replay::Replay::Off
     };
+    // The replay's cost goes with the run's estimate.
+    let mut plan = plan;
+    if let Some((secs, bytes)) = replay::shape(replay, s.parallelism).map(|(stride, subtasks)| {
+        let keys = s.source.trace.as_ref().map(|_| workload.keys.len() as u64);
+        replay::cost(&replay::work(s, &plan.work, keys), subtasks, stride)
+    }) {
+        let one = budget::estimate(&plan.work, mode, plan.estimate.layout, 1);
+        plan.estimate.seconds = one.seconds + secs;
+        plan.estimate.bytes = one.bytes + bytes as u64;
+        plan.estimate.threads = 1;
+    }
     let any_rocks_writes = matches!(
         replay,
         replay::Replay::Full | replay::Replay::Sampled { .. }
@@ -248,24 +266,18 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
                 wbm_capacity: backend::rocksdb::wbm_capacity(&s.flink_conf, s.parallelism).bytes,
                 seed: s.seed,
                 key_values: workload.keys.values.clone(),
-                sample: match std::env::var("I12STRIDE")
-                    .ok()
-                    .and_then(|v| v.parse::<usize>().ok())
-                {
-                    Some(k) => Some(k),
-                    None => match replay {
-                        replay::Replay::Sampled { stride } => Some(stride),
-                        _ => None,
-                    },
-                }
-                .filter(|&k| k > 1)
-                .map(|k| {
-                        backend::rocksdb::ReplaySample::strided(
-                            &layout,
-                            &workload.key_group_weights(s.max_parallelism),
-                            k,
-                        )
-                    }),
+                sample: match replay {
+                    replay::Replay::Sampled {
+                        stride,
+                        one_subtask,
+                    } => Some(backend::rocksdb::ReplaySample::strided(
+                        &layout,
+                        &workload.key_group_weights(s.max_parallelism),
+                        stride,
+                        one_subtask,
+                    )),
+                    _ => None,
+                },
             })
         });
         let (writes, rocks_log) = match recorder {

@@ -398,7 +398,7 @@ pub fn bytes_accuracy(s: &Scenario, r: &ScenarioResult) -> Option<String> {
     }
     if !replayed {
         let why = if r.rocksdb_replay == crate::pipeline::replay::Replay::OverBudget {
-            "replaying the writes, even of one key group per subtask, would not fit the budget"
+            "replaying the writes, even of one key group of one subtask, would not fit the budget beside the run"
                 .to_string()
         } else if r.mode == crate::pipeline::Mode::Exact {
             "every write is replayed in exact runs of window operators".to_string()
@@ -424,10 +424,18 @@ pub fn bytes_accuracy(s: &Scenario, r: &ScenarioResult) -> Option<String> {
         )
     };
     let what = match r.rocksdb_replay {
-        crate::pipeline::replay::Replay::Sampled { stride } => {
+        crate::pipeline::replay::Replay::Sampled {
+            stride,
+            one_subtask,
+        } => {
             let (median, p90) = crate::pipeline::replay::sampled_error(stride);
+            let whose = if one_subtask {
+                "of the heaviest subtask (the others' files scaled from it by their records)"
+            } else {
+                "per subtask"
+            };
             format!(
-                "replayed from the writes of one key group in {stride} per subtask, each standing \
+                "replayed from the writes of one key group in {stride} {whose}, each standing \
                  for the subtask's records over theirs (measured against the full replay: median \
                  {median}%, p90 {p90}% per checkpoint and subtask)"
             )

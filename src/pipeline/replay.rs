@@ -45,10 +45,14 @@ pub enum Replay {
     Off,
     /// Every write of every key group.
     Full,
-    /// One key group in `stride` of every subtask.
+    /// One key group in `stride` of every subtask, or (`one_subtask`) of
+    /// the heaviest subtask only, the others' files scaled from it by
+    /// their records.
     Sampled {
         /// Key groups per replayed one.
         stride: usize,
+        /// Only the heaviest subtask replayed.
+        one_subtask: bool,
     },
     /// The replay does not fit the budget even on one key group per
     /// subtask: the per-entry estimate stands in.
@@ -57,9 +61,10 @@ pub enum Replay {
 
 /// Measured error of a sampled replay against the full replay of the same
 /// run, per checkpoint and subtask, over the grid of
-/// `tests/cli/rocksdb_sampled.rs` (README, "Sampled RocksDB replay"):
-/// state bytes median and p90 at one key group in 4 and in 16.
-pub const SAMPLED_ERROR: [(usize, f64, f64); 2] = [(4, 1.7, 5.2), (16, 3.6, 11.0)];
+/// `tests/cli/rocksdb_sampled.rs` (README, "Sampled RocksDB replay"): the
+/// larger of state and checkpointed bytes' median and p90 at one key group
+/// in 4 and in 16 (960 rows each).
+pub const SAMPLED_ERROR: [(usize, f64, f64); 2] = [(4, 1.9, 6.4), (16, 3.2, 9.0)];
 
 /// The measured error of a sampled replay of `stride` (the nearer grid
 /// point at or above it): median and p90, percent.
@@ -76,13 +81,13 @@ pub fn sampled_error(stride: usize) -> (f64, f64) {
 
 /// One operation written: the key and value built (the payload drawn),
 /// the memtable entry, its share of the flush's SST file.
-const WRITE_NS: f64 = 900.0;
+const WRITE_NS: f64 = 1500.0;
 /// One key-and-value byte a compaction re-encodes (sorted, merged, the
 /// blocks built and Snappy-compressed).
-const COMPACTED_BYTE_NS: f64 = 9.0;
+const COMPACTED_BYTE_NS: f64 = 1.0;
 /// One flush (a memtable switched, an SST file's fixed blocks, the
 /// MANIFEST edit).
-const FLUSH_NS: f64 = 25_000.0;
+const FLUSH_NS: f64 = 20_000.0;
 /// Memory per live entry of the replay (the entry, its boxed key and
 /// value) beside its bytes, and per live timer (the queue set's store and
 /// cache).
@@ -104,8 +109,9 @@ pub struct ReplayWork {
     pub live_timers: f64,
 }
 
-/// What replaying `s` moves per subtask, from the mechanism.
-pub fn work(s: &Scenario, w: &Work) -> ReplayWork {
+/// What replaying `s` moves per subtask, from the mechanism; `keys`: the
+/// distinct keys of a trace once read (its size alone says little).
+pub fn work(s: &Scenario, w: &Work, keys: Option<u64>) -> ReplayWork {
     let p = s.parallelism.max(1) as f64;
     let rec = w.records as f64;
     let rate = s.source.events_per_second.max(1e-9);
@@ -116,6 +122,7 @@ pub fn work(s: &Scenario, w: &Work) -> ReplayWork {
     let limit = rocksdb::wbm_capacity(&s.flink_conf, s.parallelism).bytes as f64 * 7.0 / 8.0;
     let heap_timers = s.timer_service == TimerService::Heap;
     let checkpoints = w.checkpoints as f64;
+    let trace_keys = keys.unwrap_or(w.touched_keys) as f64;
     let mut out = ReplayWork::default();
     for op in &s.operators {
         if op.keyed.is_some() {
@@ -142,63 +149,87 @@ pub fn work(s: &Scenario, w: &Work) -> ReplayWork {
         let distinct = |ms: f64| {
             let n = (rate * ms / 1000.0).min(rec).max(1.0);
             if s.source.trace.is_some() {
-                n.min(w.touched_keys as f64)
+                n.min(trace_keys)
             } else {
                 occupancy::expected_distinct(s, n)
             }
         };
-        // Key-windows made over the run (each purged once, each a timer
-        // registered and deleted).
+        // Key-windows made over the run: each purged once, each a timer
+        // registered and deleted.
         let per_window = distinct(span_ms);
         let windows = (rec / (rate * slide_ms.max(1.0) / 1000.0)).max(1.0);
         let key_windows = (windows * per_window).min(rec * copies);
-        let value = match sim_value(op) {
+        let layout = crate::sim::value_layout(op);
+        let value = match layout {
             ValueLayout::Accumulator(n) => n as f64,
             _ => record_bytes,
         };
-        let list = sim_value(op) == ValueLayout::List;
         let contents_key = key + 16.0;
         let node_c = contents_key + 8.0 + value + 24.0;
-        let contents_writes = (rec * copies + key_windows) / p
-            + if session { 2.0 * rec / p } else { 0.0 };
-        let timer_writes = if heap_timers {
-            0.0
-        } else {
-            2.0 * key_windows / p
-        };
-        let mws_writes = if session { rec / p } else { 0.0 };
-        let writes = contents_writes + timer_writes + mws_writes;
-        let n_cf = 1.0 + f64::from(u8::from(!heap_timers)) + f64::from(u8::from(session));
-        let singles = 1.0 + f64::from(u8::from(session));
-        // Entries a fresh memtable's inline block holds.
-        let inline = (1392.0 / node_c).floor().max(1.0);
-        let batches = timer_writes / 500.0;
-        let bytes = contents_writes * node_c + timer_writes * 64.0 + mws_writes * 80.0;
-        let wbm = if limit < arena {
-            (contents_writes + mws_writes) / inline + batches
-        } else if limit < n_cf * arena && n_cf >= 2.0 {
-            if singles >= 2.0 {
-                (contents_writes + mws_writes) / inline
-            } else {
-                2.0 * batches
-            }
-        } else {
-            n_cf * bytes / (limit - (n_cf - 1.0) * arena).max(arena)
-        };
-        let flushes = wbm + checkpoints * n_cf;
         // Live state per subtask: what the windows hold at a barrier.
         let live_keys = distinct(span_ms + delay) / p;
         let live_entries = live_keys * copies;
-        let live_bytes = if list {
+        let live_bytes = if layout == ValueLayout::List {
             (rate * (span_ms + delay) / 1000.0).min(rec) * copies * (record_bytes + 1.0) / p
                 + live_entries * contents_key
         } else {
             live_entries * (contents_key + value)
         };
         let live_timers = if heap_timers { 0.0 } else { live_entries };
-        // Every fourth flush of a column family rewrites its L1 (its live
-        // state), and every flushed byte is compacted once.
-        let compacted = flushes / n_cf / 4.0 * (live_bytes + live_timers * 33.0)
+        // A key group's timer cache holds 128: beyond, every element's
+        // registration is written again.
+        let per_kg = live_timers * p / s.max_parallelism.max(1) as f64;
+        let again = if per_kg > 128.0 {
+            rec * copies * (1.0 - 128.0 / per_kg) / p
+        } else {
+            0.0
+        };
+        let timer_writes = if heap_timers {
+            0.0
+        } else {
+            2.0 * key_windows / p + again
+        };
+        let contents_writes = (rec * copies + key_windows) / p;
+        let mws_writes = if session { rec / p } else { 0.0 };
+        let writes = contents_writes + timer_writes + mws_writes;
+        let n_cf = 1.0 + f64::from(u8::from(!heap_timers)) + f64::from(u8::from(session));
+        // Records until a fresh memtable leaves its 2 KiB inline block
+        // (1392 bytes after its skip lists' heads), per column family
+        // written one operation at a time (contents; sessions' merging-
+        // window set, ~80 bytes a record).
+        let fill_c = 1392.0 / (copies * node_c) + 1.0;
+        let fill_m = 1392.0 / 80.0 + 1.0;
+        let batches = timer_writes / 500.0;
+        let recs = rec / p;
+        let bytes = contents_writes * node_c + timer_writes * 64.0 + mws_writes * 80.0;
+        let wbm = if limit < arena {
+            // Any memtable past its inline block is flushed.
+            recs / fill_c + if session { recs / fill_m } else { 0.0 } + batches
+        } else if limit < n_cf * arena && n_cf >= 2.0 {
+            if session {
+                // Contents and merging-window set flush each other.
+                2.0 * recs / (fill_c + fill_m)
+            } else {
+                // A flush pair at every timer batch.
+                2.0 * batches
+            }
+        } else {
+            n_cf * bytes / (limit - (n_cf - 1.0) * arena).max(arena)
+        };
+        let flushes = wbm + checkpoints * n_cf;
+        // Every fourth flush of a column family rewrites its L1: its live
+        // state (tumbling windows: on average half of the largest; sliding
+        // and session windows hold about as much all along); every flushed
+        // byte is compacted once.
+        // At every barrier the range's early-compaction listing re-encodes
+        // the live files once more.
+        let live = live_bytes + live_timers * 33.0;
+        let average = if matches!(op.assigner, Assigner::Tumbling { .. }) {
+            0.5
+        } else {
+            1.0
+        };
+        let compacted = (wbm / 4.0 * average + checkpoints * (1.0 + n_cf / 4.0)) * live
             + contents_writes * (contents_key + value)
             + timer_writes * 33.0;
         out.writes += writes;
@@ -211,63 +242,73 @@ pub fn work(s: &Scenario, w: &Work) -> ReplayWork {
     out
 }
 
-fn sim_value(op: &crate::scenario::WindowOperator) -> ValueLayout {
-    crate::sim::value_layout(op)
-}
-
-/// Seconds and bytes of a replay of `stride` (1: full) of the work `r` over
-/// `parallelism` subtasks.
-pub fn cost(r: &ReplayWork, parallelism: u32, stride: usize) -> (f64, f64) {
+/// Seconds and bytes of a replay of `stride` (1: full) of the work `r` on
+/// `subtasks` subtasks.
+pub fn cost(r: &ReplayWork, subtasks: u32, stride: usize) -> (f64, f64) {
     let f = 1.0 / stride.max(1) as f64;
-    let p = parallelism.max(1) as f64;
+    let p = subtasks.max(1) as f64;
     let secs = p
         * (f * (r.writes * WRITE_NS + r.compacted * COMPACTED_BYTE_NS) + r.flushes * FLUSH_NS)
         * 1e-9;
-    let bytes = p
-        * f
-        * (r.live_entries * ENTRY_BYTES + 2.0 * r.live_bytes + r.live_timers * TIMER_BYTES);
+    let bytes =
+        p * f * (r.live_entries * ENTRY_BYTES + 2.0 * r.live_bytes + r.live_timers * TIMER_BYTES);
     (secs, bytes)
 }
 
 /// The replay that fits: the full one if its cost (added to `plan`'s)
 /// fits `budget`, else the sampled one of the smallest stride that does
-/// (1 in 2, 4, 8, … key groups, at most down to one per subtask), else
-/// none ([`Replay::OverBudget`]).
-pub fn choose(s: &Scenario, plan: &super::budget::Plan, budget: &super::budget::Budget) -> Replay {
-    let r = work(s, &plan.work);
+/// (1 in 2, 4, 8, … key groups, at most down to one per subtask), then the
+/// same on the heaviest subtask alone, else none ([`Replay::OverBudget`]).
+pub fn choose(
+    s: &Scenario,
+    plan: &super::budget::Plan,
+    budget: &super::budget::Budget,
+    keys: Option<u64>,
+) -> Replay {
+    let r = work(s, &plan.work, keys);
     let per_subtask = (s.max_parallelism as usize).div_ceil(s.parallelism.max(1) as usize);
-    let fits = |stride: usize| {
-        let (secs, bytes) = cost(&r, s.parallelism, stride);
-        plan.estimate.seconds + secs <= budget.seconds
-            && plan.estimate.bytes as f64 + bytes <= budget.bytes as f64
+    // A replay runs the simulation on one thread (the instances see the
+    // writes in order).
+    let run = super::budget::estimate(&plan.work, plan.estimate.mode, plan.estimate.layout, 1);
+    let fits = |stride: usize, subtasks: u32| {
+        let (secs, bytes) = cost(&r, subtasks, stride);
+        run.seconds + secs <= budget.seconds && run.bytes as f64 + bytes <= budget.bytes as f64
     };
-    let mut stride = 1;
-    loop {
-        if fits(stride) {
-            return if stride == 1 {
-                Replay::Full
-            } else {
-                Replay::Sampled { stride }
-            };
+    // Every subtask, then the heaviest only (its flushes, which a sample
+    // does not thin out, are then paid once).
+    for (subtasks, one_subtask) in [(s.parallelism, false), (1, true)] {
+        if one_subtask && s.parallelism <= 1 {
+            break;
         }
-        if stride >= per_subtask {
-            return Replay::OverBudget;
+        let mut stride = 1;
+        loop {
+            if fits(stride, subtasks) {
+                return if stride == 1 && !one_subtask {
+                    Replay::Full
+                } else {
+                    Replay::Sampled {
+                        stride,
+                        one_subtask,
+                    }
+                };
+            }
+            if stride >= per_subtask {
+                break;
+            }
+            stride = (stride * 2).min(per_subtask);
         }
-        stride = (stride * 2).min(per_subtask);
     }
+    Replay::OverBudget
 }
 
-/// The replay's estimated cost in `plan`'s words: `about 2.1 s and 40 MiB`.
-pub fn cost_text(s: &Scenario, plan: &super::budget::Plan, replay: Replay) -> Option<String> {
-    let stride = match replay {
-        Replay::Full => 1,
-        Replay::Sampled { stride } => stride,
-        _ => return None,
-    };
-    let (secs, bytes) = cost(&work(s, &plan.work), s.parallelism, stride);
-    Some(format!(
-        "{:.1} s and {}",
-        secs,
-        crate::flink::units::human_bytes(bytes as u64)
-    ))
+/// The stride and replayed subtasks of `replay`, if it replays.
+pub fn shape(replay: Replay, parallelism: u32) -> Option<(usize, u32)> {
+    match replay {
+        Replay::Full => Some((1, parallelism)),
+        Replay::Sampled {
+            stride,
+            one_subtask,
+        } => Some((stride, if one_subtask { 1 } else { parallelism })),
+        _ => None,
+    }
 }

@@ -77,6 +77,9 @@ pub struct Log {
     pub version: Option<RocksVersion>,
     /// Flushes and compactions per subtask so far.
     pub counts: Vec<Counts>,
+    /// Per subtask not replayed: the replayed one its files are scaled
+    /// from, and the factor ([`ReplaySample::proxy`]).
+    pub proxy: Vec<Option<(usize, f64)>>,
 }
 
 /// The log shared between the recorder and the models.
@@ -117,16 +120,42 @@ pub struct ReplaySample {
     pub replayed: Vec<bool>,
     /// Per subtask: its records over its replayed key groups' (≥ 1).
     pub weight: Vec<f64>,
+    /// Per subtask not replayed at all: the replayed subtask its files are
+    /// scaled from, and by how much (its records over that one's).
+    pub proxy: Vec<Option<(usize, f64)>>,
 }
 
 impl ReplaySample {
     /// One key group in `stride` of every subtask (evenly spaced, at least
-    /// one), weighted by `records` per key group.
-    pub fn strided(layout: &KeyGroupLayout, records: &[f64], stride: usize) -> Self {
+    /// one), or (`one_subtask`) of the subtask with the most records only,
+    /// weighted by `records` per key group.
+    pub fn strided(
+        layout: &KeyGroupLayout,
+        records: &[f64],
+        stride: usize,
+        one_subtask: bool,
+    ) -> Self {
         let kgs = layout.max_parallelism as usize;
+        let p = layout.parallelism as usize;
+        let total = |st: u32| {
+            let (lo, hi) = layout.range_of(st);
+            (lo as usize..=hi as usize)
+                .map(|g| records.get(g).copied().unwrap_or(0.0))
+                .sum::<f64>()
+        };
+        let heaviest = (0..layout.parallelism)
+            .max_by(|&a, &b| total(a).total_cmp(&total(b)).then(b.cmp(&a)))
+            .unwrap_or(0);
         let mut replayed = vec![false; kgs];
-        let mut weight = Vec::with_capacity(layout.parallelism as usize);
+        let mut weight = Vec::with_capacity(p);
+        let mut proxy = vec![None; p];
         for st in 0..layout.parallelism {
+            if one_subtask && st != heaviest {
+                let ratio = total(st) / total(heaviest).max(f64::MIN_POSITIVE);
+                proxy[st as usize] = Some((heaviest as usize, ratio));
+                weight.push(1.0);
+                continue;
+            }
             let (lo, hi) = layout.range_of(st);
             let range: Vec<usize> = (lo as usize..=hi as usize).filter(|&g| g < kgs).collect();
             let n = range.len().div_ceil(stride.max(1)).max(1).min(range.len());
@@ -134,15 +163,26 @@ impl ReplaySample {
                 // The middle of each stretch of `len / n` key groups.
                 replayed[range[(2 * i + 1) * range.len() / (2 * n)]] = true;
             }
-            let all: f64 = range.iter().map(|&g| records.get(g).copied().unwrap_or(0.0)).sum();
+            let all: f64 = range
+                .iter()
+                .map(|&g| records.get(g).copied().unwrap_or(0.0))
+                .sum();
             let kept: f64 = range
                 .iter()
                 .filter(|&&g| replayed[g])
                 .map(|&g| records.get(g).copied().unwrap_or(0.0))
                 .sum();
-            weight.push(if kept > 0.0 { (all / kept).max(1.0) } else { 1.0 });
+            weight.push(if kept > 0.0 {
+                (all / kept).max(1.0)
+            } else {
+                1.0
+            });
         }
-        ReplaySample { replayed, weight }
+        ReplaySample {
+            replayed,
+            weight,
+            proxy,
+        }
     }
 
     /// Key groups replayed.
@@ -210,6 +250,10 @@ impl RocksWrites {
             cfs: layout.cfs.clone(),
             version: Some(setup.version),
             counts: vec![Counts::default(); p],
+            proxy: setup
+                .sample
+                .as_ref()
+                .map_or_else(|| vec![None; p], |s| s.proxy.clone()),
         }));
         let r = Recorder {
             layout,
@@ -277,9 +321,6 @@ impl Recorder {
             self.flush_batch(st);
             let db = &mut self.dbs[st];
             db.checkpoint_flush();
-            if std::env::var_os("I12DBG").is_some() {
-                eprintln!("st{st} counts {:?} l0 {:?} l1 {:?}", db.counts, db.cfs.iter().map(|c| c.l0.len()).collect::<Vec<_>>(), db.cfs.iter().map(|c| c.l1.iter().map(|f| f.size).sum::<u64>()).collect::<Vec<_>>());
-            }
             let expected = Listing::of(db);
             let uncompacted = Listing {
                 files: db.uncompacted_files(),
