@@ -184,12 +184,19 @@ fn the_budget_picks_the_full_replay_a_sample_or_the_estimate() {
     // Small: every write.
     let small = toml("tumbling", "process", "1.20", true, 20_000);
     assert_eq!(plan(&small, &Budget::DEFAULT).0, Replay::Full);
-    // Production size (10^8 keys, 3 hours at 5,000 records/s): a sample.
+    // Production size (10^8 keys, 2 hours at 3,000 records/s, P = 8, 1 GiB
+    // managed memory per slot): a sample.
     let big = toml("tumbling", "process", "1.20", true, 20_000)
-        .replace("records = 20000", "records = 54000000")
+        .replace("records = 20000", "records = 21600000")
         .replace("keys = 20000", "keys = 100000000")
-        .replace("events_per_second = 2000", "events_per_second = 5000")
-        .replace("every_records = 2000", "every_records = 3000000");
+        .replace("events_per_second = 2000", "events_per_second = 3000")
+        .replace("parallelism = 4", "parallelism = 8")
+        .replace("every_records = 2000", "every_records = 1800000")
+        .replace(
+            "[checkpoints]",
+            "[flink_conf]\n\"taskmanager.memory.managed.size\" = \"4 gb\"\n\
+             \"taskmanager.numberOfTaskSlots\" = \"4\"\n\n[checkpoints]",
+        );
     let (choice, s, p) = plan(&big, &Budget::DEFAULT);
     assert_eq!(p.estimate.mode, Mode::Exact);
     match choice {
