@@ -124,28 +124,25 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
     // every key group, or of a sample of them, whichever fits the budget
     // beside the run (`replay`); else the per-entry estimate stands in, and
     // the mode line says so.
+    let read = replay::Read {
+        keys: s.source.trace.as_ref().map(|_| workload.keys.len() as u64),
+        record_bytes: Some(workload.mean_record_bytes(s)),
+    };
     let replay = if mode == Mode::Exact
         && s.operators.iter().all(|o| o.keyed.is_none())
         && configs
             .iter()
             .any(|c| c.backend == crate::flink::Backend::RocksDb)
     {
-        opts.replay.unwrap_or_else(|| {
-            replay::choose(
-                s,
-                &plan,
-                &opts.budget,
-                s.source.trace.as_ref().map(|_| workload.keys.len() as u64),
-            )
-        })
+        opts.replay
+            .unwrap_or_else(|| replay::choose(s, &plan, &opts.budget, read))
     } else {
         replay::Replay::Off
     };
     // The replay's cost goes with the run's estimate.
     let mut plan = plan;
     if let Some((secs, bytes)) = replay::shape(replay, s.parallelism).map(|(stride, subtasks)| {
-        let keys = s.source.trace.as_ref().map(|_| workload.keys.len() as u64);
-        replay::cost(&replay::work(s, &plan.work, keys), subtasks, stride)
+        replay::cost(&replay::work(s, &plan.work, read), subtasks, stride)
     }) {
         let one = budget::estimate(&plan.work, mode, plan.estimate.layout, 1);
         plan.estimate.seconds = one.seconds + secs;

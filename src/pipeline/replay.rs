@@ -85,6 +85,9 @@ const WRITE_NS: f64 = 1500.0;
 /// One key-and-value byte a compaction re-encodes (sorted, merged, the
 /// blocks built and Snappy-compressed).
 const COMPACTED_BYTE_NS: f64 = 1.0;
+/// One record byte written: drawn as payload text, copied into the
+/// memtable, encoded and compressed by its flush.
+const RECORD_BYTE_NS: f64 = 4.0;
 /// One flush (a memtable switched, an SST file's fixed blocks, the
 /// MANIFEST edit).
 const FLUSH_NS: f64 = 20_000.0;
@@ -99,6 +102,12 @@ const TIMER_BYTES: f64 = 120.0;
 pub struct ReplayWork {
     /// Operations written.
     pub writes: f64,
+    /// Record bytes written (each element's payload drawn, copied into
+    /// the memtable, encoded by its flush).
+    pub record_bytes: f64,
+    /// One record's bytes in all its windows: what a replayed subtask
+    /// holds and encodes at least once, however thin the sample.
+    pub element_bytes: f64,
     /// Flushes.
     pub flushes: f64,
     /// Key and value bytes compactions re-encode.
@@ -109,13 +118,25 @@ pub struct ReplayWork {
     pub live_timers: f64,
 }
 
-/// What replaying `s` moves per subtask, from the mechanism; `keys`: the
-/// distinct keys of a trace once read (its size alone says little).
-pub fn work(s: &Scenario, w: &Work, keys: Option<u64>) -> ReplayWork {
+/// What a trace turned out to hold once read (its size alone says little).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Read {
+    /// Distinct keys.
+    pub keys: Option<u64>,
+    /// Mean record bytes.
+    pub record_bytes: Option<f64>,
+}
+
+/// What replaying `s` moves per subtask, from the mechanism.
+pub fn work(s: &Scenario, w: &Work, read: Read) -> ReplayWork {
+    let keys = read.keys;
     let p = s.parallelism.max(1) as f64;
     let rec = w.records as f64;
     let rate = s.source.events_per_second.max(1e-9);
-    let record_bytes = s.source.record_bytes.mean().max(1.0);
+    let record_bytes = read
+        .record_bytes
+        .unwrap_or_else(|| s.source.record_bytes.mean())
+        .max(1.0);
     let key = 8.0 + if s.max_parallelism > 128 { 2.0 } else { 1.0 };
     let two_x = s.flink_version.major >= 2;
     let arena = if two_x { 1.0 } else { 8.0 } * (1u64 << 20) as f64;
@@ -232,6 +253,8 @@ pub fn work(s: &Scenario, w: &Work, keys: Option<u64>) -> ReplayWork {
         let compacted = (wbm / 4.0 * average + checkpoints * (1.0 + n_cf / 4.0)) * live
             + contents_writes * (contents_key + value)
             + timer_writes * 33.0;
+        out.record_bytes += rec * copies / p * record_bytes;
+        out.element_bytes = out.element_bytes.max(record_bytes * copies);
         out.writes += writes;
         out.flushes += flushes;
         out.compacted += compacted;
@@ -248,11 +271,18 @@ pub fn cost(r: &ReplayWork, subtasks: u32, stride: usize) -> (f64, f64) {
     let f = 1.0 / stride.max(1) as f64;
     let p = subtasks.max(1) as f64;
     let secs = p
-        * (f * (r.writes * WRITE_NS + r.compacted * COMPACTED_BYTE_NS) + r.flushes * FLUSH_NS)
+        * (f * (r.writes * WRITE_NS
+            + r.compacted * COMPACTED_BYTE_NS
+            + r.record_bytes * RECORD_BYTE_NS)
+            + r.flushes * FLUSH_NS)
         * 1e-9;
     let bytes =
         p * f * (r.live_entries * ENTRY_BYTES + 2.0 * r.live_bytes + r.live_timers * TIMER_BYTES);
-    (secs, bytes)
+    // However thin the sample, a replayed subtask holds, copies and
+    // encodes one record whole (its value, the memtable's copy, the SST
+    // block, Snappy's output).
+    let one = p * r.element_bytes;
+    (secs.max(one * RECORD_BYTE_NS * 1e-9), bytes.max(4.0 * one))
 }
 
 /// The replay that fits: the full one if its cost (added to `plan`'s)
@@ -263,9 +293,9 @@ pub fn choose(
     s: &Scenario,
     plan: &super::budget::Plan,
     budget: &super::budget::Budget,
-    keys: Option<u64>,
+    read: Read,
 ) -> Replay {
-    let r = work(s, &plan.work, keys);
+    let r = work(s, &plan.work, read);
     let per_subtask = (s.max_parallelism as usize).div_ceil(s.parallelism.max(1) as usize);
     // A replay runs the simulation on one thread (the instances see the
     // writes in order).

@@ -179,7 +179,11 @@ fn the_budget_picks_the_full_replay_a_sample_or_the_estimate() {
     let plan = |text: &str, budget: &Budget| {
         let s = Scenario::parse(text, Path::new("sampled_replay.toml")).unwrap();
         let p = statecap::pipeline::budget::plan(&s, Mode::Auto, 1, 1, budget).unwrap();
-        (replay::choose(&s, &p, budget, None), s, p)
+        (
+            replay::choose(&s, &p, budget, replay::Read::default()),
+            s,
+            p,
+        )
     };
     // Small: every write.
     let small = toml("tumbling", "process", "1.20", true, 20_000);
@@ -209,7 +213,10 @@ fn the_budget_picks_the_full_replay_a_sample_or_the_estimate() {
         seconds: p.estimate.seconds + 1e-6,
         ..Budget::DEFAULT
     };
-    assert_eq!(replay::choose(&s, &p, &tight, None), Replay::OverBudget);
+    assert_eq!(
+        replay::choose(&s, &p, &tight, replay::Read::default()),
+        Replay::OverBudget
+    );
 }
 
 #[test]
