@@ -415,6 +415,7 @@ fn run_scenarios(
                     }
                 },
                 budget: flags.budget,
+                replay: None,
             },
         )?;
         if let Some(b) = bar {

@@ -12,20 +12,11 @@
 
 pub mod budget;
 pub mod mode;
+pub mod replay;
 pub mod result;
 
 pub use budget::Budget;
 
-/// Most records × operators whose RocksDB writes an exact run replays
-/// through the LSM (memtables, flushes, compactions, SST files); above it
-/// RocksDB bytes come from the per-entry estimate (the replay's compactions
-/// rewrite L1 at every fourth flush, a cost that grows faster than the
-/// records: 10^5 records replay in about 0.3 s).
-pub const REPLAY_MAX_RECORDS: u64 = 200_000;
-
-/// Most record bytes an exact run replays through the LSM (256 MiB: the
-/// payload text is drawn and Snappy-compressed for every SST block).
-pub const REPLAY_MAX_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
 pub use mode::Mode;
 pub use result::{CheckpointResult, OperatorResult, ScenarioResult};
 
@@ -55,6 +46,10 @@ pub struct RunOptions<'a> {
     /// scenario that fits no way of running is refused before it starts
     /// (see [`budget`]).
     pub budget: Budget,
+    /// How an exact run's RocksDB bytes are made, if not by the budget
+    /// ([`replay::choose`]): `Full` or `Sampled` replay regardless of its
+    /// cost, `OverBudget` or `Off` the per-entry estimate.
+    pub replay: Option<replay::Replay>,
 }
 
 impl Default for RunOptions<'_> {
@@ -65,6 +60,7 @@ impl Default for RunOptions<'_> {
             configs: &[],
             progress: &|_| {},
             budget: Budget::DEFAULT,
+            replay: None,
         }
     }
 }
@@ -145,27 +141,40 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
         },
         e => e,
     })?;
-    // RocksDB in an exact run replays every write into one instance per
-    // subtask: on one thread (the instances see the writes in order).
-    // Above REPLAY_MAX_RECORDS the replay's compactions cost more than a
-    // run may take: the per-entry estimate stands in, and the mode line
-    // says so.
-    // A write buffer smaller than one arena block (8 MiB from FRocksDB 6.20,
-    // 1 MiB from 8.10) flushes every few writes: RocksDB itself crawls
-    // there, and so would the replay; the estimate stands in too.
-    let arena = if s.flink_version.major >= 2 {
-        1 << 20
-    } else {
-        8 << 20
+    // RocksDB in an exact run replays the writes into one instance per
+    // subtask, on one thread (the instances see the writes in order): of
+    // every key group, or of a sample of them, whichever fits the budget
+    // beside the run (`replay`); else the per-entry estimate stands in, and
+    // the mode line says so.
+    let read = replay::Read {
+        keys: s.source.trace.as_ref().map(|_| workload.keys.len() as u64),
+        record_bytes: Some(workload.mean_record_bytes(s)),
     };
-    let buffer = backend::rocksdb::wbm_capacity(&s.flink_conf, s.parallelism).bytes;
-    let any_rocks_writes = mode == Mode::Exact
-        && workload.records.saturating_mul(s.operators.len() as u64) <= REPLAY_MAX_RECORDS
-        && buffer.saturating_mul(7) / 8 >= arena
-        && workload.mean_record_bytes(s) * workload.records as f64 <= REPLAY_MAX_BYTES
+    let replay = if mode == Mode::Exact
+        && s.operators.iter().all(|o| o.keyed.is_none())
         && configs
             .iter()
-            .any(|c| c.backend == crate::flink::Backend::RocksDb);
+            .any(|c| c.backend == crate::flink::Backend::RocksDb)
+    {
+        opts.replay
+            .unwrap_or_else(|| replay::choose(s, &plan, &opts.budget, read))
+    } else {
+        replay::Replay::Off
+    };
+    // The replay's cost goes with the run's estimate.
+    let mut plan = plan;
+    if let Some((secs, bytes)) = replay::shape(replay, s.parallelism).map(|(stride, subtasks)| {
+        replay::cost(&replay::work(s, &plan.work, read), subtasks, stride)
+    }) {
+        let one = budget::estimate(&plan.work, mode, plan.estimate.layout, 1);
+        plan.estimate.seconds = one.seconds + secs;
+        plan.estimate.bytes = one.bytes + bytes as u64;
+        plan.estimate.threads = 1;
+    }
+    let any_rocks_writes = matches!(
+        replay,
+        replay::Replay::Full | replay::Replay::Sampled { .. }
+    );
     // The plan's threads, fewer for a trace shorter than its size said;
     // never more than key groups.
     // Process and dedup operators run on one thread (their checkpoint's
@@ -202,6 +211,11 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
         .map(|c| ScenarioResult {
             mode,
             rocksdb_replayed: any_rocks_writes && c.backend == crate::flink::Backend::RocksDb,
+            rocksdb_replay: if c.backend == crate::flink::Backend::RocksDb {
+                replay
+            } else {
+                replay::Replay::Off
+            },
             sampled_error: None,
             name: s.name.clone(),
             backend: c.backend.short_name(),
@@ -256,6 +270,18 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
                 wbm_capacity: backend::rocksdb::wbm_capacity(&s.flink_conf, s.parallelism).bytes,
                 seed: s.seed,
                 key_values: workload.keys.values.clone(),
+                sample: match replay {
+                    replay::Replay::Sampled {
+                        stride,
+                        one_subtask,
+                    } => Some(backend::rocksdb::ReplaySample::strided(
+                        &layout,
+                        &workload.key_group_weights(s.max_parallelism),
+                        stride,
+                        one_subtask,
+                    )),
+                    _ => None,
+                },
             })
         });
         let (writes, rocks_log) = match recorder {

@@ -402,12 +402,11 @@ pub fn bytes_accuracy(s: &Scenario, r: &ScenarioResult) -> Option<String> {
         }
     }
     if !replayed {
-        let why = if r.mode == crate::pipeline::Mode::Exact {
-            format!(
-                "every write is replayed for at most {} records and 256 MiB of them, and only \
-                 when the write buffer holds one arena block",
-                group_digits(crate::pipeline::REPLAY_MAX_RECORDS)
-            )
+        let why = if r.rocksdb_replay == crate::pipeline::replay::Replay::OverBudget {
+            "replaying the writes, even of one key group of one subtask, would not fit the budget beside the run"
+                .to_string()
+        } else if r.mode == crate::pipeline::Mode::Exact {
+            "every write is replayed in exact runs of window operators".to_string()
         } else {
             "this mode does not replay every write".to_string()
         };
@@ -429,8 +428,27 @@ pub fn bytes_accuracy(s: &Scenario, r: &ScenarioResult) -> Option<String> {
             human_bytes(memory.managed_per_slot)
         )
     };
+    let what = match r.rocksdb_replay {
+        crate::pipeline::replay::Replay::Sampled {
+            stride,
+            one_subtask,
+        } => {
+            let (median, p90) = crate::pipeline::replay::sampled_error(stride);
+            let whose = if one_subtask {
+                "of the heaviest subtask (the others' files scaled from it by their records)"
+            } else {
+                "per subtask"
+            };
+            format!(
+                "replayed from the writes of one key group in {stride} {whose}, each standing \
+                 for the subtask's records over theirs (measured against the full replay: median \
+                 {median}%, p90 {p90}% per checkpoint and subtask)"
+            )
+        }
+        _ => "replayed from every write".to_string(),
+    };
     Some(format!(
-        "{name} state bytes replayed from every write (memtables, flushes, compactions, SST \
+        "{name} state bytes {what} (memtables, flushes, compactions, SST \
          files){figures}, the range for compaction timing; {memory}; payloads assumed random \
          text; measured median error {} against real Flink 1.20",
         kinds.join(", ")

@@ -52,7 +52,7 @@ pub mod record;
 pub mod sst;
 pub mod timers;
 
-pub use record::{RecorderSetup, RocksWrites, SharedLog};
+pub use record::{RecorderSetup, ReplaySample, RocksWrites, SharedLog};
 
 use std::collections::HashSet;
 
@@ -501,7 +501,32 @@ impl StateModel for LsmModel {
         self.next += 1;
         let version = log.version.unwrap_or(sst::RocksVersion::V6_20);
         let private = options_bytes(version, &log.cfs) + CURRENT_BYTES;
-        for (row, lst) in rows.iter_mut().zip(cp) {
+        // Per subtask and listing variant (expected, compacted,
+        // uncompacted, early): SST bytes, of them new, MANIFEST bytes.
+        let sst = |i: usize, l: &record::Listing| {
+            let prev = &self.prev[i];
+            let all: u64 = l.files.iter().map(|f| f.1).sum();
+            let new: u64 = l
+                .files
+                .iter()
+                .filter(|f| !prev.contains(&f.0))
+                .map(|f| f.1)
+                .sum();
+            (all, new, l.manifest)
+        };
+        let own: Vec<[(u64, u64, u64); 4]> = cp
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                [
+                    sst(i, &l.expected),
+                    sst(i, &l.compacted),
+                    sst(i, &l.uncompacted),
+                    sst(i, &l.early),
+                ]
+            })
+            .collect();
+        for row in rows.iter_mut() {
             let i = row.subtask as usize;
             let raw_timers = if self.heap_timers {
                 (row.key_group_end - row.key_group_start + 1) as u64 * HEAP_TIMER_KG as u64
@@ -510,33 +535,27 @@ impl StateModel for LsmModel {
                 0
             };
             let fixed = self.meta + private + raw_timers;
-            let prev = &self.prev[i];
-            let sizes = |l: &record::Listing| {
-                let all: u64 = l.files.iter().map(|f| f.1).sum();
-                let new: u64 = l
-                    .files
-                    .iter()
-                    .filter(|f| !prev.contains(&f.0))
-                    .map(|f| f.1)
-                    .sum();
-                let state = fixed + l.manifest + all;
+            // A subtask a sampled replay left out: the replayed one's
+            // files, scaled by their records.
+            let (src, ratio) = log.proxy.get(i).copied().flatten().unwrap_or((i, 1.0));
+            let Some(variants) = own.get(src) else {
+                continue;
+            };
+            let scale = |b: u64| (b as f64 * ratio).round() as u64;
+            let all = variants.map(|(sst_all, sst_new, manifest)| {
+                let state = fixed + manifest + scale(sst_all);
                 let ck = if self.incremental {
-                    fixed + l.manifest + new
+                    fixed + manifest + scale(sst_new)
                 } else {
                     state
                 };
                 (state, ck)
-            };
-            let e = sizes(&lst.expected);
-            let c = sizes(&lst.compacted);
-            let u = sizes(&lst.uncompacted);
-            let x = sizes(&lst.early);
-            let all = [e, c, u, x];
+            });
+            let e = all[0];
             // What the variants do not enumerate: SST bytes move with the
             // payloads' compressibility and with flush boundaries that
             // shift when writes interleave differently.
-            let sst: u64 = lst.expected.files.iter().map(|f| f.1).sum();
-            let margin = (sst as f64 * SST_MARGIN) as u64;
+            let margin = (scale(variants[0].0) as f64 * SST_MARGIN) as u64;
             row.state_bytes = e.0;
             row.checkpointed_bytes = e.1;
             row.state_bytes_low = all
@@ -556,7 +575,11 @@ impl StateModel for LsmModel {
             // The working directory at its fullest: every file of any
             // variant (a compaction's inputs beside its outputs), the live
             // MANIFEST, OPTIONS and CURRENT, and their copies in the native
-            // checkpoint's directory (its SSTs are hard links).
+            // checkpoint's directory (its SSTs are hard links). A subtask a
+            // sampled replay left out: the replayed one's, scaled.
+            let Some(lst) = cp.get(src) else {
+                continue;
+            };
             let mut on_disk: Vec<(u64, u64)> =
                 [&lst.expected, &lst.compacted, &lst.uncompacted, &lst.early]
                     .iter()
@@ -569,7 +592,7 @@ impl StateModel for LsmModel {
                 .map(|l| l.manifest)
                 .max()
                 .unwrap_or(0);
-            let ssts: u64 = on_disk.iter().map(|f| f.1).sum();
+            let ssts: u64 = scale(on_disk.iter().map(|f| f.1).sum());
             let own_private = private + lst.expected.manifest;
             row.local_disk_bytes = ssts + manifest + private + own_private;
             // Local recovery keeps the previous checkpoint's directory until
@@ -581,8 +604,16 @@ impl StateModel for LsmModel {
                 .map(|f| f.1)
                 .sum::<u64>()
                 + prev_private;
-            self.prev_local[i] = (lst.expected.files.clone(), own_private);
-            self.prev[i] = lst.expected.files.iter().map(|f| f.0).collect();
+            let kept: Vec<(u64, u64)> = lst
+                .expected
+                .files
+                .iter()
+                .map(|&(n, b)| (n, scale(b)))
+                .collect();
+            self.prev_local[i] = (kept, own_private);
+        }
+        for (i, l) in cp.iter().enumerate() {
+            self.prev[i] = l.expected.files.iter().map(|f| f.0).collect();
         }
         rows
     }

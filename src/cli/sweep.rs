@@ -141,6 +141,7 @@ fn base_report(
                 operators: Vec::new(),
                 mode,
                 rocksdb_replayed: false,
+                rocksdb_replay: Default::default(),
                 sampled_error: None,
             };
             let advice = Advice::Unavailable(format!("the scenario as written did not run: {e}"));

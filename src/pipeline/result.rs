@@ -79,6 +79,10 @@ pub struct ScenarioResult {
     /// estimate).
     #[serde(skip)]
     pub rocksdb_replayed: bool,
+    /// How RocksDB bytes were made: the full or a sampled replay, or the
+    /// estimate (and why).
+    #[serde(skip)]
+    pub rocksdb_replay: super::replay::Replay,
     /// A sampled run's error bound on an estimated subtask's state bytes
     /// (a fraction, about 95%).
     #[serde(skip)]

@@ -47,6 +47,9 @@
 //! - `rocksdb_ground_truth` every RocksDB case measured on real Flink, replayed:
 //!   per window kind, the median and 90th-percentile error and the share of
 //!   measured values inside the predicted range, held to the bar reached.
+//! - `rocksdb_sampled`   the sampled RocksDB replay against the full one (a
+//!   grid of window kinds, functions, Flink 1.20 / 2.2, full / incremental),
+//!   within the error the mode line prints; the budget's choice of replay.
 //! - `rocksdb_sst`       the SST builder rebuilds real Flink-written SST files
 //!   (tests/data/sst/) byte for byte.
 //! - `readme`            the README's scenario file names every field of
@@ -133,6 +136,7 @@ mod report_html;
 mod reports;
 mod resource_fit;
 mod rocksdb_ground_truth;
+mod rocksdb_sampled;
 mod rocksdb_sst;
 mod scenario_errors;
 mod shipped_scenarios;

@@ -86,7 +86,9 @@ fn a_rocksdb_incremental_job_that_holds_keeps_its_configuration() {
 /// files, keeping RocksDB and incremental checkpoints.
 #[test]
 fn a_rocksdb_job_near_the_jobmanager_limit_moves_to_file_storage() {
-    let (out, csv, conf) = compare("rocks_jm", 20000, "storage = \"jobmanager\"");
+    // 12,000 records/s: a peak subtask of 4.7 MiB, as RocksDB's writes
+    // replay it (the per-entry estimate said less, at 20,000/s).
+    let (out, csv, conf) = compare("rocks_jm", 12000, "storage = \"jobmanager\"");
     let own = csv
         .rows
         .iter()

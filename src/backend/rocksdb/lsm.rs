@@ -114,12 +114,18 @@ impl Memtable {
         }
     }
 
-    /// Adds an entry and charges its skip-list node to the arena.
-    fn add(&mut self, e: Entry, arena_block: u64) {
+    /// Adds an entry and charges its skip-list node to the arena (`weight`
+    /// times: a sampled replay's entry stands for that many).
+    fn add(&mut self, e: Entry, arena_block: u64, weight: f64) {
         let ikey = e.key.len() as u64 + 8;
         let encoded =
             varint_len(ikey) + ikey + varint_len(e.value.len() as u64) + e.value.len() as u64;
         let node = (8 * self.height() + encoded).div_ceil(8) * 8;
+        let node = if weight == 1.0 {
+            node
+        } else {
+            (node as f64 * weight).round() as u64
+        };
         if node <= self.block_left {
             self.block_left -= node;
         } else if node > arena_block / 4 {
@@ -172,6 +178,11 @@ pub struct Counts {
     pub checkpoint_flushes: u64,
     /// L0 → L1 compactions.
     pub compactions: u64,
+    /// Operations written (what the replay costs per write).
+    pub writes: u64,
+    /// Key and value bytes of the compactions' inputs, as replayed (what
+    /// the replay costs per compaction: every input entry re-encoded).
+    pub compacted: u64,
 }
 
 /// The options an instance runs with.
@@ -186,6 +197,13 @@ pub struct DbOptions {
     pub mutable_limit: u64,
     /// The write-buffer manager's capacity.
     pub capacity: u64,
+    /// What each written entry stands for: 1 in a full replay; in a sampled
+    /// one (a share `f` of the key groups), `1/f`: memtables charge its
+    /// node `1/f` times, so they fill, and the write-buffer manager
+    /// flushes, as the whole instance's would; SST files count their data
+    /// and index blocks `1/f` times (their fixed blocks once), so files are
+    /// cut, and compactions sized, as the whole instance's.
+    pub weight: f64,
 }
 
 impl DbOptions {
@@ -200,6 +218,7 @@ impl DbOptions {
             },
             mutable_limit: wbm_capacity / 8 * 7 + (wbm_capacity % 8) * 7 / 8,
             capacity: wbm_capacity,
+            weight: 1.0,
         }
     }
 }
@@ -274,6 +293,7 @@ impl Db {
         let ops: Vec<_> = ops.into_iter().collect();
         let batch = ops.len() > 1;
         for (cf, key, vtype, value) in ops {
+            self.counts.writes += 1;
             self.cfs[cf].mem.batched |= batch;
             self.last_seq += 1;
             let e = Entry {
@@ -283,7 +303,7 @@ impl Db {
                 value,
             };
             let block = self.opts.arena_block;
-            self.cfs[cf].mem.add(e, block);
+            self.cfs[cf].mem.add(e, block, self.opts.weight);
         }
     }
 
@@ -378,7 +398,7 @@ impl Db {
         for e in &entries {
             b.add(&e.key, e.seq, e.vtype, &e.value);
         }
-        let size = b.finish().0.file_bytes;
+        let size = scaled_size(&b.finish().0, self.opts.weight);
         let key_len = entries[0].key.len();
         self.manifest += manifest::flush_edit(self.opts.version, key_len);
         self.cfs[cf].l0.push(SstFile {
@@ -402,8 +422,16 @@ impl Db {
             .map(|f| (f.number, f.size))
             .collect();
         let deleted = l0.len() + l1.len();
-        let inputs_ref: Vec<&SstFile> = l0.iter().chain(l1.iter()).collect();
-        let (files, key_len) = self.compaction_output(cf, &inputs_ref, self.next_file);
+        let all: Vec<Entry> = l0
+            .into_iter()
+            .chain(l1)
+            .flat_map(|f| f.entries.into_iter())
+            .collect();
+        self.counts.compacted += all
+            .iter()
+            .map(|e| (e.key.len() + e.value.len()) as u64)
+            .sum::<u64>();
+        let (files, key_len) = self.compaction_output(cf, all, self.next_file);
         self.next_file += files.len() as u64;
         self.manifest +=
             manifest::compaction_edit(self.opts.version, deleted, files.len(), key_len);
@@ -411,44 +439,41 @@ impl Db {
         self.cfs[cf].l1 = files;
     }
 
-    /// The files a bottommost compaction of `inputs` writes (numbered from
-    /// `first`), and the user-key length.
+    /// The files a bottommost compaction of the entries `all` (its input
+    /// files') writes (numbered from `first`), and the user-key length.
     fn compaction_output(
         &self,
         cf: usize,
-        inputs: &[&SstFile],
+        mut all: Vec<Entry>,
         first: u64,
     ) -> (Vec<SstFile>, usize) {
-        let mut all: Vec<Entry> = inputs
-            .iter()
-            .flat_map(|f| f.entries.iter().cloned())
-            .collect();
         all.sort_by(|a, b| a.key.cmp(&b.key).then(b.seq.cmp(&a.seq)));
-        let out = bottommost_entries(all);
+        let mut out = bottommost_entries(all);
+        let key_len = out.first().map_or(0, |e| e.key.len());
+        let target = (TARGET_FILE_SIZE as f64 / self.opts.weight) as u64;
         let mut files = Vec::new();
-        let mut start = 0;
         let mut number = first;
-        while start < out.len() {
+        while !out.is_empty() {
             number += 1;
             let mut b = SstBuilder::new(self.table.clone(), self.props(cf, number - 1));
-            let mut end = start;
+            let mut end = 0;
             while end < out.len() {
                 let e = &out[end];
                 b.add(&e.key, e.seq, e.vtype, &e.value);
                 end += 1;
-                if b.file_size_so_far() >= TARGET_FILE_SIZE {
+                if b.file_size_so_far() >= target {
                     break;
                 }
             }
-            let size = b.finish().0.file_bytes;
+            let size = scaled_size(&b.finish().0, self.opts.weight);
+            let rest = out.split_off(end);
             files.push(SstFile {
                 number: number - 1,
                 size,
-                entries: out[start..end].to_vec(),
+                entries: std::mem::replace(&mut out, rest),
             });
-            start = end;
         }
-        (files, out.first().map_or(0, |e| e.key.len()))
+        (files, key_len)
     }
 
     /// The live files had a compaction swallowed, just before the barrier,
@@ -471,9 +496,13 @@ impl Db {
                     .filter(|f| self.checkpoint_files.contains(&f.number))
                     .map(|f| (f.number, f.size)),
             );
-            let inputs: Vec<&SstFile> = older.into_iter().chain(c.l1.iter()).collect();
+            let inputs: Vec<Entry> = older
+                .into_iter()
+                .chain(c.l1.iter())
+                .flat_map(|f| f.entries.iter().cloned())
+                .collect();
             // Numbers no live file has: these files are never listed twice.
-            let (files, _) = self.compaction_output(cf, &inputs, u64::MAX / 2 + self.next_file);
+            let (files, _) = self.compaction_output(cf, inputs, u64::MAX / 2 + self.next_file);
             out.extend(files.iter().map(|f| (f.number, f.size)));
         }
         out
@@ -569,15 +598,15 @@ pub fn flush_entries(mut entries: Vec<Entry>) -> Vec<Entry> {
 /// newest first): per key, a newest DELETE drops the key, a newest PUT
 /// stays, merge operands fold (over their PUT base, if any) into one PUT;
 /// every sequence number becomes 0.
-pub fn bottommost_entries(entries: Vec<Entry>) -> Vec<Entry> {
-    let mut out = Vec::new();
+pub fn bottommost_entries(mut entries: Vec<Entry>) -> Vec<Entry> {
+    let mut out = Vec::with_capacity(entries.len());
     let mut i = 0;
     while i < entries.len() {
         let mut j = i + 1;
         while j < entries.len() && entries[j].key == entries[i].key {
             j += 1;
         }
-        let group = &entries[i..j];
+        let group = &mut entries[i..j];
         let value = match group[0].vtype {
             TYPE_DELETION => None,
             TYPE_MERGE => {
@@ -587,11 +616,11 @@ pub fn bottommost_entries(entries: Vec<Entry>) -> Vec<Entry> {
                     Some(b) => merged(&group[..b], &group[b]),
                 })
             }
-            _ => Some(group[0].value.clone()),
+            _ => Some(std::mem::take(&mut group[0].value)),
         };
         if let Some(value) = value {
             out.push(Entry {
-                key: group[0].key.clone(),
+                key: std::mem::take(&mut group[0].key),
                 seq: 0,
                 vtype: TYPE_VALUE,
                 value,
@@ -600,6 +629,17 @@ pub fn bottommost_entries(entries: Vec<Entry>) -> Vec<Entry> {
         i = j;
     }
     out
+}
+
+/// A file's bytes when its entries stand for `weight` times as many: data
+/// and index blocks scale, the properties, meta-index and footer do not.
+fn scaled_size(s: &super::sst::SstSize, weight: f64) -> u64 {
+    if weight == 1.0 {
+        return s.file_bytes;
+    }
+    let blocks = s.data_bytes + s.index_bytes;
+    let fixed = s.file_bytes.saturating_sub(blocks);
+    fixed + (blocks as f64 * weight).round() as u64
 }
 
 /// `StringAppendTESTOperator::FullMergeV2`: the base (if a PUT) then the

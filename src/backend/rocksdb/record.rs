@@ -77,6 +77,9 @@ pub struct Log {
     pub version: Option<RocksVersion>,
     /// Flushes and compactions per subtask so far.
     pub counts: Vec<Counts>,
+    /// Per subtask not replayed: the replayed one its files are scaled
+    /// from, and the factor ([`ReplaySample::proxy`]).
+    pub proxy: Vec<Option<(usize, f64)>>,
 }
 
 /// The log shared between the recorder and the models.
@@ -103,10 +106,99 @@ pub struct RecorderSetup {
     pub seed: u64,
     /// The numeric key of each dense key id (empty: the id).
     pub key_values: Vec<i64>,
+    /// A sampled replay: the key groups replayed (empty: all) and, per
+    /// subtask, what each of its writes stands for (its key groups'
+    /// records over the replayed ones': [`DbOptions::weight`]).
+    pub sample: Option<ReplaySample>,
+}
+
+/// The key groups a sampled replay plays, and the weight of each
+/// subtask's writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplaySample {
+    /// Per key group: replayed or not.
+    pub replayed: Vec<bool>,
+    /// Per subtask: its records over its replayed key groups' (≥ 1).
+    pub weight: Vec<f64>,
+    /// Per subtask not replayed at all: the replayed subtask its files are
+    /// scaled from, and by how much (its records over that one's).
+    pub proxy: Vec<Option<(usize, f64)>>,
+}
+
+impl ReplaySample {
+    /// One key group in `stride` of every subtask (evenly spaced, at least
+    /// one), or (`one_subtask`) of the subtask with the most records only,
+    /// weighted by `records` per key group.
+    pub fn strided(
+        layout: &KeyGroupLayout,
+        records: &[f64],
+        stride: usize,
+        one_subtask: bool,
+    ) -> Self {
+        let kgs = layout.max_parallelism as usize;
+        let p = layout.parallelism as usize;
+        let total = |st: u32| {
+            let (lo, hi) = layout.range_of(st);
+            (lo as usize..=hi as usize)
+                .map(|g| records.get(g).copied().unwrap_or(0.0))
+                .sum::<f64>()
+        };
+        let heaviest = (0..layout.parallelism)
+            .max_by(|&a, &b| total(a).total_cmp(&total(b)).then(b.cmp(&a)))
+            .unwrap_or(0);
+        let mut replayed = vec![false; kgs];
+        let mut weight = Vec::with_capacity(p);
+        let mut proxy = vec![None; p];
+        for st in 0..layout.parallelism {
+            if one_subtask && st != heaviest {
+                let ratio = total(st) / total(heaviest).max(f64::MIN_POSITIVE);
+                proxy[st as usize] = Some((heaviest as usize, ratio));
+                weight.push(1.0);
+                continue;
+            }
+            let (lo, hi) = layout.range_of(st);
+            let range: Vec<usize> = (lo as usize..=hi as usize).filter(|&g| g < kgs).collect();
+            let n = range.len().div_ceil(stride.max(1)).max(1).min(range.len());
+            for i in 0..n {
+                // The middle of each stretch of `len / n` key groups.
+                replayed[range[(2 * i + 1) * range.len() / (2 * n)]] = true;
+            }
+            let all: f64 = range
+                .iter()
+                .map(|&g| records.get(g).copied().unwrap_or(0.0))
+                .sum();
+            let kept: f64 = range
+                .iter()
+                .filter(|&&g| replayed[g])
+                .map(|&g| records.get(g).copied().unwrap_or(0.0))
+                .sum();
+            weight.push(if kept > 0.0 {
+                (all / kept).max(1.0)
+            } else {
+                1.0
+            });
+        }
+        ReplaySample {
+            replayed,
+            weight,
+            proxy,
+        }
+    }
+
+    /// Key groups replayed.
+    pub fn key_groups(&self) -> usize {
+        self.replayed.iter().filter(|&&r| r).count()
+    }
 }
 
 struct Recorder {
     layout: Layout,
+    /// Per key group: its writes are replayed.
+    replayed: Vec<bool>,
+    /// Per subtask: what each write stands for, and the write batch's
+    /// operations so far counted so.
+    weight: Vec<f64>,
+    batch_weight: Vec<f64>,
     value: ValueLayout,
     subtask: Vec<usize>,
     dbs: Vec<Db>,
@@ -142,15 +234,32 @@ impl RocksWrites {
             .map(|g| setup.layout.subtask_of(g as u32) as usize)
             .collect();
         let opts = DbOptions::flink(setup.version, setup.wbm_capacity);
-        let dbs = (0..p).map(|_| Db::new(opts.clone(), &layout.cfs)).collect();
+        let (replayed, weight) = match &setup.sample {
+            Some(s) => (s.replayed.clone(), s.weight.clone()),
+            None => (vec![true; kgs], vec![1.0; p]),
+        };
+        let dbs = (0..p)
+            .map(|st| {
+                let mut o = opts.clone();
+                o.weight = weight[st];
+                Db::new(o, &layout.cfs)
+            })
+            .collect();
         let log = Arc::new(Mutex::new(Log {
             checkpoints: Vec::new(),
             cfs: layout.cfs.clone(),
             version: Some(setup.version),
             counts: vec![Counts::default(); p],
+            proxy: setup
+                .sample
+                .as_ref()
+                .map_or_else(|| vec![None; p], |s| s.proxy.clone()),
         }));
         let r = Recorder {
             layout,
+            replayed,
+            batch_weight: vec![0.0; p],
+            weight,
             value: setup.value,
             subtask,
             dbs,
@@ -169,6 +278,7 @@ impl RocksWrites {
 
 impl Recorder {
     fn flush_batch(&mut self, st: usize) {
+        self.batch_weight[st] = 0.0;
         if !self.batches[st].is_empty() {
             let ops = std::mem::take(&mut self.batches[st]);
             self.dbs[st].write(ops);
@@ -177,7 +287,10 @@ impl Recorder {
 
     fn batch(&mut self, st: usize, op: Op) {
         self.batches[st].push(op);
-        if self.batches[st].len() >= WRITE_BATCH {
+        // A sampled replay's operation stands for `weight`: the batch is
+        // written after as many operations of the whole instance.
+        self.batch_weight[st] += self.weight[st];
+        if self.batch_weight[st] >= WRITE_BATCH as f64 - 1e-9 {
             self.flush_batch(st);
         }
     }
@@ -234,18 +347,26 @@ impl Recorder {
     }
 }
 
+impl RocksWrites {
+    /// The recorder, if it replays key group `kg`.
+    #[inline]
+    fn live(&mut self, kg: usize) -> Option<&mut Recorder> {
+        self.0.as_mut().filter(|r| r.replayed[kg]).map(|r| &mut **r)
+    }
+}
+
 impl StateWrites for RocksWrites {
     const ON: bool = true;
 
-    fn element(&mut self, _kg: usize, key: u32, ts: i64, bytes: u64) {
-        if let Some(r) = self.0.as_mut() {
+    fn element(&mut self, kg: usize, key: u32, ts: i64, bytes: u64) {
+        if let Some(r) = self.live(kg) {
             r.element = r.payloads.element(r.layout.key_value(key), ts, bytes);
             r.ts = ts;
         }
     }
 
     fn add(&mut self, kg: usize, key: u32, w: Window) {
-        let Some(r) = self.0.as_mut() else { return };
+        let Some(r) = self.live(kg) else { return };
         let k = r.layout.contents_key(kg, key, w.start, w.end);
         let (vtype, value): (u8, Box<[u8]>) = match r.value {
             ValueLayout::List => (TYPE_MERGE, r.element.clone()),
@@ -277,7 +398,7 @@ impl StateWrites for RocksWrites {
     }
 
     fn merge_namespace(&mut self, kg: usize, key: u32, target: Window, source: Window) {
-        let Some(r) = self.0.as_mut() else { return };
+        let Some(r) = self.live(kg) else { return };
         let Some(v) = r.values.remove(&(key, source)) else {
             return;
         };
@@ -309,7 +430,7 @@ impl StateWrites for RocksWrites {
     }
 
     fn merging_set(&mut self, kg: usize, key: u32, pairs: &[(Window, Window)]) {
-        let Some(r) = self.0.as_mut() else { return };
+        let Some(r) = self.live(kg) else { return };
         let Some(cf) = r.layout.mws_cf else { return };
         let k = r.layout.mws_key(kg, key);
         let st = r.subtask[kg];
@@ -331,7 +452,7 @@ impl StateWrites for RocksWrites {
     }
 
     fn register_timer(&mut self, kg: usize, key: u32, time: i64, w: Window) {
-        let Some(r) = self.0.as_mut() else { return };
+        let Some(r) = self.live(kg) else { return };
         if r.layout.timers_cf.is_none() {
             return;
         }
@@ -346,7 +467,7 @@ impl StateWrites for RocksWrites {
     }
 
     fn poll_timer(&mut self, kg: usize, key: u32, time: i64, w: Window) {
-        let Some(r) = self.0.as_mut() else { return };
+        let Some(r) = self.live(kg) else { return };
         if r.layout.timers_cf.is_none() {
             return;
         }
@@ -361,7 +482,7 @@ impl StateWrites for RocksWrites {
     }
 
     fn delete_timer(&mut self, kg: usize, key: u32, time: i64, w: Window) {
-        let Some(r) = self.0.as_mut() else { return };
+        let Some(r) = self.live(kg) else { return };
         if r.layout.timers_cf.is_none() {
             return;
         }
@@ -376,7 +497,7 @@ impl StateWrites for RocksWrites {
     }
 
     fn clear(&mut self, kg: usize, key: u32, w: Window) {
-        let Some(r) = self.0.as_mut() else { return };
+        let Some(r) = self.live(kg) else { return };
         if matches!(r.value, ValueLayout::Accumulator(_)) {
             r.acc.remove(&(key, w));
         }
