@@ -211,6 +211,9 @@ pub struct Comparison {
     pub options: Vec<OptionSummary>,
     /// The full results, in the same order.
     pub results: Vec<ScenarioResult>,
+    /// What each run could cost (the job changes [`plan`] simulates get
+    /// the same).
+    pub budget: pipeline::Budget,
 }
 
 fn memory_job(s: &Scenario, op_index: usize, key_groups: u64) -> MemoryJob {
@@ -420,7 +423,11 @@ pub fn compare(
         .zip(&results)
         .map(|(o, r)| summarize_option(s, o, r, bandwidth))
         .collect();
-    Ok(Comparison { options, results })
+    Ok(Comparison {
+        options,
+        results,
+        budget,
+    })
 }
 
 /// The configuration to write for `config` on `s`'s Flink version, in
@@ -613,6 +620,7 @@ pub fn plan(s: &Scenario, cmp: &Comparison) -> Result<Plan> {
             &t,
             &RunOptions {
                 configs: std::slice::from_ref(&opts[pick].config),
+                budget: cmp.budget,
                 ..RunOptions::default()
             },
         )?;

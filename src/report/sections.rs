@@ -81,7 +81,13 @@ impl Advice {
                 human_bytes(e.bytes)
             ));
         }
-        Advice::compute(s, bandwidth, budget)
+        // The options and job changes within the same small budget: a
+        // RocksDB option's replay is sampled, or estimated, to fit it.
+        let small = pipeline::Budget {
+            seconds: budget.seconds.min(ADVICE_SECONDS),
+            bytes: budget.bytes.min(ADVICE_BYTES),
+        };
+        Advice::compute(s, bandwidth, small)
     }
 
     /// The plan, if made.
