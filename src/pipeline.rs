@@ -421,10 +421,7 @@ fn keyed_columns(
                 StateKind::List { .. } => StateLayout::List,
                 StateKind::Map { .. } => StateLayout::Map,
             },
-            filter_ttl: st
-                .ttl
-                .filter(|t| t.compaction_filter)
-                .map(|t| t.ttl_ms),
+            filter_ttl: st.ttl.filter(|t| t.compaction_filter).map(|t| t.ttl_ms),
         })
         .collect();
     (states, "user-timers", TimerNamespace::Void)

@@ -390,7 +390,10 @@ pub fn options_bytes<S: AsRef<str>>(version: sst::RocksVersion, cfs: &[S]) -> u6
         sst::RocksVersion::V6_20 => (2817, 3616),
         sst::RocksVersion::V8_10 => (2780, 4595),
     };
-    base + cfs.iter().map(|n| per_cf + 2 * n.as_ref().len() as u64).sum::<u64>()
+    base + cfs
+        .iter()
+        .map(|n| per_cf + 2 * n.as_ref().len() as u64)
+        .sum::<u64>()
 }
 
 /// Local MiniCluster managed memory (`MiniClusterConfiguration`'s default

@@ -398,7 +398,11 @@ pub fn brief(f: &Findings) -> Section {
         ("Checkpoints".to_string(), checkpoints_brief(s)),
         (
             "Parallelism".to_string(),
-            format!("{} ({} key groups)", s.parallelism_text(), s.max_parallelism),
+            format!(
+                "{} ({} key groups)",
+                s.parallelism_text(),
+                s.max_parallelism
+            ),
         ),
         (
             "Source".to_string(),

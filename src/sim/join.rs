@@ -228,8 +228,7 @@ impl<W: StateWrites> Operator for IntervalJoin<'_, W> {
                     end: 0,
                 };
                 self.writes.poll_timer(kg, key, at, w);
-                self.writes
-                    .state_delete(kg, key, s, Some(MapKey::Long(ts)));
+                self.writes.state_delete(kg, key, s, Some(MapKey::Long(ts)));
             }
             let buf = &mut self.buffers[s][k];
             if let Some(i) = buf.iter().position(|e| e.ts == ts) {

@@ -34,8 +34,8 @@ use crate::flink::serializer::{
 };
 use crate::scenario::{KeyedOperator, StateKind, StateWrite, TtlCleanup};
 use crate::sim::operator::{History, Operator};
-use crate::sim::writes::{MapKey, StateWrites, Window};
 use crate::sim::state_map::{Clean, StateMaps, void_namespace_hash};
+use crate::sim::writes::{MapKey, StateWrites, Window};
 use crate::sim::{OperatorSpec, RunStats, Snapshot};
 use crate::workload::{KeyBytes, KeySpace, NO_SUB_KEY};
 use std::cmp::Reverse;

@@ -75,18 +75,52 @@ pub trait StateWrites {
     fn now(&mut self, _now: i64) {}
     /// `ValueState.update`: a PUT of `bytes` value bytes.
     #[inline(always)]
-    fn value_put(&mut self, _kg: usize, _key: u32, _state: usize, _stamp: Option<i64>, _bytes: u32) {}
+    fn value_put(
+        &mut self,
+        _kg: usize,
+        _key: u32,
+        _state: usize,
+        _stamp: Option<i64>,
+        _bytes: u32,
+    ) {
+    }
     /// `ListState.add`: a MERGE of one element (the record at `ts`).
     #[inline(always)]
-    fn list_add(&mut self, _kg: usize, _key: u32, _state: usize, _stamp: Option<i64>, _ts: i64, _bytes: u32) {}
+    fn list_add(
+        &mut self,
+        _kg: usize,
+        _key: u32,
+        _state: usize,
+        _stamp: Option<i64>,
+        _ts: i64,
+        _bytes: u32,
+    ) {
+    }
     /// `ListState.clear` + `addAll`: a DELETE, then one MERGE of the
     /// elements (records of `bytes` each, all stamped `stamp`).
     #[inline(always)]
-    fn list_replace(&mut self, _kg: usize, _key: u32, _state: usize, _stamp: Option<i64>, _bytes: &[u32]) {}
+    fn list_replace(
+        &mut self,
+        _kg: usize,
+        _key: u32,
+        _state: usize,
+        _stamp: Option<i64>,
+        _bytes: &[u32],
+    ) {
+    }
     /// `MapState.put(user_key, value)`: a PUT of the entry (null flag +
     /// `bytes` value bytes).
     #[inline(always)]
-    fn map_put(&mut self, _kg: usize, _key: u32, _state: usize, _user_key: MapKey, _stamp: Option<i64>, _bytes: u32) {}
+    fn map_put(
+        &mut self,
+        _kg: usize,
+        _key: u32,
+        _state: usize,
+        _user_key: MapKey,
+        _stamp: Option<i64>,
+        _bytes: u32,
+    ) {
+    }
     /// The interval join's `buffer.put(ts, bucket)`: a PUT of the bucket's
     /// list of `BufferEntry` (flag + record of `bytes` each).
     #[inline(always)]

@@ -227,7 +227,15 @@ impl Recorder {
     }
 
     /// A keyed state's write, straight to the instance.
-    fn state_op(&mut self, kg: usize, key: u32, state: usize, user_key: Option<MapKey>, vtype: u8, value: Box<[u8]>) {
+    fn state_op(
+        &mut self,
+        kg: usize,
+        key: u32,
+        state: usize,
+        user_key: Option<MapKey>,
+        vtype: u8,
+        value: Box<[u8]>,
+    ) {
         let Some(&(cf, _)) = self.layout.states.get(state) else {
             return;
         };
@@ -242,7 +250,9 @@ impl Recorder {
         if let Some(s) = stamp {
             out.extend_from_slice(&s.to_be_bytes());
         }
-        let e = self.payloads.element(self.layout.key_value(key), ts, bytes as u64);
+        let e = self
+            .payloads
+            .element(self.layout.key_value(key), ts, bytes as u64);
         out.extend_from_slice(&e);
     }
 
@@ -456,14 +466,29 @@ impl StateWrites for RocksWrites {
         r.state_op(kg, key, state, None, TYPE_VALUE, v.into_boxed_slice());
     }
 
-    fn list_add(&mut self, kg: usize, key: u32, state: usize, stamp: Option<i64>, ts: i64, bytes: u32) {
+    fn list_add(
+        &mut self,
+        kg: usize,
+        key: u32,
+        state: usize,
+        stamp: Option<i64>,
+        ts: i64,
+        bytes: u32,
+    ) {
         let Some(r) = self.0.as_mut() else { return };
         let mut v = Vec::with_capacity(bytes as usize + 8);
         r.record(key, stamp, ts, bytes, &mut v);
         r.state_op(kg, key, state, None, TYPE_MERGE, v.into_boxed_slice());
     }
 
-    fn list_replace(&mut self, kg: usize, key: u32, state: usize, stamp: Option<i64>, bytes: &[u32]) {
+    fn list_replace(
+        &mut self,
+        kg: usize,
+        key: u32,
+        state: usize,
+        stamp: Option<i64>,
+        bytes: &[u32],
+    ) {
         let Some(r) = self.0.as_mut() else { return };
         r.state_op(kg, key, state, None, TYPE_DELETION, Box::from(&b""[..]));
         if bytes.is_empty() {
@@ -480,7 +505,15 @@ impl StateWrites for RocksWrites {
         r.state_op(kg, key, state, None, TYPE_MERGE, v.into_boxed_slice());
     }
 
-    fn map_put(&mut self, kg: usize, key: u32, state: usize, user_key: MapKey, stamp: Option<i64>, bytes: u32) {
+    fn map_put(
+        &mut self,
+        kg: usize,
+        key: u32,
+        state: usize,
+        user_key: MapKey,
+        stamp: Option<i64>,
+        bytes: u32,
+    ) {
         let Some(r) = self.0.as_mut() else { return };
         // The null flag, then the (TTL-wrapped) value.
         let mut v = Vec::with_capacity(bytes as usize + 9);
@@ -490,7 +523,14 @@ impl StateWrites for RocksWrites {
         }
         v.extend_from_slice(&r.now.max(0).to_be_bytes()[8usize.saturating_sub(bytes as usize)..]);
         v.resize(1 + stamp.map_or(0, |_| 8) + bytes as usize, 0);
-        r.state_op(kg, key, state, Some(user_key), TYPE_VALUE, v.into_boxed_slice());
+        r.state_op(
+            kg,
+            key,
+            state,
+            Some(user_key),
+            TYPE_VALUE,
+            v.into_boxed_slice(),
+        );
     }
 
     fn bucket_put(&mut self, kg: usize, key: u32, state: usize, ts: i64, bytes: &[u32]) {
@@ -504,7 +544,14 @@ impl StateWrites for RocksWrites {
             v.push(0);
             r.record(key, None, ts, b, &mut v);
         }
-        r.state_op(kg, key, state, Some(MapKey::Long(ts)), TYPE_VALUE, v.into_boxed_slice());
+        r.state_op(
+            kg,
+            key,
+            state,
+            Some(MapKey::Long(ts)),
+            TYPE_VALUE,
+            v.into_boxed_slice(),
+        );
     }
 
     fn state_delete(&mut self, kg: usize, key: u32, state: usize, user_key: Option<MapKey>) {
