@@ -350,6 +350,38 @@ mod tests {
         for b in [33u64, 117, 1018] {
             assert_eq!(p.element(1, 2, b).len() as u64, b);
         }
+        // keyed operators: value 1 + 8 + VoidNamespace; map "e7": + 3;
+        // user timer 1 + 8 + 8 + 1; interval join "CLEANUP_LEFT" 13
+        let cf = |name: &str, kind| KeyedCf {
+            name: name.into(),
+            kind,
+            filter_ttl: None,
+        };
+        let k = Layout::keyed(
+            128,
+            8,
+            false,
+            vec![
+                cf("count", StateLayout::Value),
+                cf("events", StateLayout::Map),
+            ],
+            "user-timers",
+            TimerNamespace::Void,
+        );
+        assert_eq!(k.cfs[1..3], ["count", "events"]);
+        assert_eq!(k.cfs[4], "_timer_state/event_user-timers");
+        assert_eq!(k.timers_cf, Some(4));
+        assert_eq!(k.state_key(5, 7, None).len(), 10);
+        let uk = MapKey::Str {
+            prefix_len: 1,
+            n: 7,
+        };
+        assert_eq!(&k.state_key(5, 7, Some(uk))[10..], &[3, b'e', b'7']);
+        assert_eq!(k.timer_key(5, 4999, 7, 0, 0).len(), 18);
+        let mut j = k.clone();
+        j.timer_ns = TimerNamespace::Cleanup;
+        assert_eq!(j.timer_key(5, 4999, 7, 0, 0).len(), 30);
+        assert_eq!(j.timer_key(5, 4999, 7, 1, 0).len(), 31);
         // timers sort by time, also across the sign
         assert!(l.timer_key(0, -1, 0, 0, 0) < l.timer_key(0, 0, 0, 0, 0));
     }

@@ -777,6 +777,65 @@ mod tests {
         }
     }
 
+    /// A TTL-wrapped record as the replay writes it: timestamp, key,
+    /// timestamp, string of `n` characters.
+    fn ttl_record(stamp: i64, n: u8) -> Vec<u8> {
+        let mut v = stamp.to_be_bytes().to_vec();
+        v.extend_from_slice(&[0; 16]);
+        v.push(n + 1);
+        v.extend(std::iter::repeat_n(b'a', n as usize));
+        v
+    }
+
+    #[test]
+    fn the_ttl_compaction_filter_drops_what_expired_by_now() {
+        let ttl = 5000;
+        let val = |stamp: i64| {
+            let mut v = stamp.to_be_bytes().to_vec();
+            v.extend_from_slice(&[0; 8]);
+            v
+        };
+        let entry = |k: &str, v: Vec<u8>| Entry {
+            key: k.as_bytes().into(),
+            seq: 0,
+            vtype: TYPE_VALUE,
+            value: v.into_boxed_slice(),
+        };
+        // values: stamp + ttl <= now is expired (TtlUtils.expired)
+        let out = ttl_filtered(
+            vec![entry("a", val(1000)), entry("b", val(1001))],
+            ttl,
+            StateLayout::Value,
+            6000,
+        );
+        assert_eq!(out.len(), 1);
+        assert_eq!(&*out[0].key, b"b");
+        // map values: the timestamp after the null flag
+        let mut m = vec![0u8];
+        m.extend_from_slice(&val(2000));
+        let out = ttl_filtered(vec![entry("m", m)], ttl, StateLayout::Map, 7000);
+        assert!(out.is_empty());
+        // lists: the expired elements go, the live ones stay joined by ','
+        let (old, young) = (ttl_record(1000, 3), ttl_record(4000, 30));
+        let mut l = old.clone();
+        l.push(b',');
+        l.extend_from_slice(&young);
+        let out = ttl_filtered(vec![entry("l", l.clone())], ttl, StateLayout::List, 6000);
+        assert_eq!(&*out[0].value, &young[..]);
+        // nothing alive: the entry goes; nothing expired: unchanged
+        assert!(ttl_filtered(vec![entry("l", l.clone())], ttl, StateLayout::List, 9000).is_empty());
+        let out = ttl_filtered(vec![entry("l", l.clone())], ttl, StateLayout::List, 5999);
+        assert_eq!(&*out[0].value, &l[..]);
+        // a list that does not parse is kept whole
+        let out = ttl_filtered(
+            vec![entry("x", vec![1, 2, 3])],
+            ttl,
+            StateLayout::List,
+            1 << 40,
+        );
+        assert_eq!(out.len(), 1);
+    }
+
     #[test]
     fn a_flush_keeps_the_newest_put_or_delete_of_a_key() {
         let out = flush_entries(vec![
