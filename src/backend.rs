@@ -77,7 +77,10 @@ pub fn model_for(
         (Backend::RocksDb, Some(log)) => Box::new(rocksdb::LsmModel::new(
             job,
             config.incremental,
-            HeapModel::new(job.layout.clone(), job.value, job.merging),
+            HeapModel::for_job(&BackendJob {
+                compression: false,
+                ..job.clone()
+            }),
             log.clone(),
         )),
         (Backend::RocksDb, None) => {

@@ -97,13 +97,15 @@ impl Run {
 /// other than a window (process, dedup, join) is simulated on the heap
 /// backend without snapshot compression only.
 pub fn unsimulated(s: &Scenario, config: &ResolvedConfig) -> Option<String> {
-    if config.backend.is_heap() && !s.compression {
+    if (config.backend.is_heap() || config.backend == crate::flink::Backend::RocksDb)
+        && !s.compression
+    {
         return None;
     }
     let op = s.operators.iter().find(|o| o.keyed.is_some())?;
     Some(format!(
-        "operator '{}' (kind = \"{}\") is simulated on the heap backend without snapshot \
-         compression only, not on {}{}",
+        "operator '{}' (kind = \"{}\") is simulated on the heap and RocksDB backends \
+         without snapshot compression only, not on {}{}",
         op.name,
         op.kind_name(),
         config.backend.short_name(),
@@ -151,7 +153,6 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
         record_bytes: Some(workload.mean_record_bytes(s)),
     };
     let replay = if mode == Mode::Exact
-        && s.operators.iter().all(|o| o.keyed.is_none())
         && configs
             .iter()
             .any(|c| c.backend == crate::flink::Backend::RocksDb)
@@ -282,6 +283,7 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
                     )),
                     _ => None,
                 },
+                keyed: op.keyed.as_ref().map(keyed_columns),
             })
         });
         let (writes, rocks_log) = match recorder {
@@ -414,6 +416,47 @@ fn sampling_weights(s: &Scenario, workload: &Workload) -> Vec<f64> {
     };
     let n = (s.source.events_per_second * span_ms / 1000.0).min(workload.records as f64);
     workload.key_group_distinct(s.max_parallelism, n.max(1.0))
+}
+
+/// A keyed operator's (not a window's) column families in RocksDB: its
+/// states in declaration order (the interval join's `LEFT_BUFFER` and
+/// `RIGHT_BUFFER`), each with its TTL when the compaction filter cleans
+/// it; its timer service's name and its timers' namespace.
+fn keyed_columns(
+    op: &crate::scenario::KeyedOperator,
+) -> (
+    Vec<backend::rocksdb::layout::KeyedCf>,
+    &'static str,
+    backend::rocksdb::layout::TimerNamespace,
+) {
+    use crate::scenario::{KeyedKind, StateKind};
+    use backend::rocksdb::layout::{KeyedCf, StateLayout, TimerNamespace};
+    if let KeyedKind::IntervalJoin { .. } = op.kind {
+        let buffer = |name: &str| KeyedCf {
+            name: name.into(),
+            kind: StateLayout::Map,
+            filter_ttl: None,
+        };
+        return (
+            vec![buffer("LEFT_BUFFER"), buffer("RIGHT_BUFFER")],
+            "CLEANUP_TIMER",
+            TimerNamespace::Cleanup,
+        );
+    }
+    let states = op
+        .states
+        .iter()
+        .map(|st| KeyedCf {
+            name: st.name.clone(),
+            kind: match st.kind {
+                StateKind::Value { .. } => StateLayout::Value,
+                StateKind::List { .. } => StateLayout::List,
+                StateKind::Map { .. } => StateLayout::Map,
+            },
+            filter_ttl: st.ttl.filter(|t| t.compaction_filter).map(|t| t.ttl_ms),
+        })
+        .collect();
+    (states, "user-timers", TimerNamespace::Void)
 }
 
 /// One backend option's model and results while a simulation runs.

@@ -348,6 +348,10 @@ pub struct Ttl {
     pub return_expired: bool,
     /// The cleanup strategy.
     pub cleanup: TtlCleanup,
+    /// RocksDB's compaction filter drops expired entries at compactions
+    /// (`cleanupInRocksdbCompactFilter`, and Flink's default cleanup on
+    /// RocksDB); the heap backend ignores it.
+    pub compaction_filter: bool,
 }
 
 /// The TTL cleanup strategies statecap simulates.

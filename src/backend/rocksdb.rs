@@ -385,12 +385,15 @@ pub const TIMER_QUEUES_META: u64 = 703;
 /// 2 bytes per character) and per column family its two sections, which
 /// name it twice. Measured on Flink 1.20.5 (17463 B with 4 column
 /// families, 21117 with 5, 10115 with 2) and 2.2.1 (21341, 12036).
-pub fn options_bytes(version: sst::RocksVersion, cfs: &[&str]) -> u64 {
+pub fn options_bytes<S: AsRef<str>>(version: sst::RocksVersion, cfs: &[S]) -> u64 {
     let (base, per_cf) = match version {
         sst::RocksVersion::V6_20 => (2817, 3616),
         sst::RocksVersion::V8_10 => (2780, 4595),
     };
-    base + cfs.iter().map(|n| per_cf + 2 * n.len() as u64).sum::<u64>()
+    base + cfs
+        .iter()
+        .map(|n| per_cf + 2 * n.as_ref().len() as u64)
+        .sum::<u64>()
 }
 
 /// Local MiniCluster managed memory (`MiniClusterConfiguration`'s default

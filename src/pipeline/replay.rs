@@ -146,7 +146,40 @@ pub fn work(s: &Scenario, w: &Work, read: Read) -> ReplayWork {
     let trace_keys = keys.unwrap_or(w.touched_keys) as f64;
     let mut out = ReplayWork::default();
     for op in &s.operators {
-        if op.keyed.is_some() {
+        if let Some(k) = &op.keyed {
+            // A process, dedup or join operator: a write per state and
+            // record (joins: the record into its side's buffer), a timer
+            // registered and deleted per record when it has one; every
+            // state's column family flushed at each barrier. Its live state
+            // bounded by the keys (the records, for lists and buffers).
+            let n = (k.states.len() as f64).max(1.0);
+            let timers = if k.timer.is_some()
+                || matches!(k.kind, crate::scenario::KeyedKind::IntervalJoin { .. })
+            {
+                2.0
+            } else {
+                0.0
+            };
+            let recs = rec / p;
+            let writes = recs * (n + timers);
+            let node = key + 16.0 + record_bytes + 24.0;
+            let live_entries = (trace_keys.min(rec) * n / p).min(recs * n);
+            let live_bytes = live_entries * node;
+            let n_cf = n + if timers > 0.0 { 1.0 } else { 0.0 };
+            let wbm = if limit < arena {
+                writes * node / 1392.0
+            } else {
+                writes * node / limit.max(1.0)
+            };
+            let flushes = wbm + checkpoints * n_cf;
+            out.record_bytes += recs * record_bytes;
+            out.element_bytes = out.element_bytes.max(record_bytes * n);
+            out.writes += writes;
+            out.flushes += flushes;
+            out.compacted += (flushes / 4.0 + checkpoints) * live_bytes + writes * node;
+            out.live_entries += live_entries;
+            out.live_bytes += live_bytes;
+            out.live_timers += if timers > 0.0 { live_entries / n } else { 0.0 };
             continue;
         }
         let session = matches!(op.assigner, Assigner::Session { .. });
@@ -306,6 +339,15 @@ pub fn choose(
     };
     // Every subtask, then the heaviest only (its flushes, which a sample
     // does not thin out, are then paid once).
+    // A keyed operator other than a window is replayed whole or not at
+    // all: the sampled replay's weights are measured on windows only.
+    if s.operators.iter().any(|o| o.keyed.is_some()) {
+        return if fits(1, s.parallelism) {
+            Replay::Full
+        } else {
+            Replay::OverBudget
+        };
+    }
     for (subtasks, one_subtask) in [(s.parallelism, false), (1, true)] {
         if one_subtask && s.parallelism <= 1 {
             break;

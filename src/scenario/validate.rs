@@ -903,17 +903,6 @@ pub(super) fn parse_with(
     let config = config(&raw, flink_version, &flink_conf, &mut err);
     if let Some(i) = operators.iter().position(|o| o.keyed.is_some()) {
         let kind = operators[i].keyed.as_ref().map_or("", |k| k.kind.name());
-        if let Some(c) = &config
-            && !c.backend.is_heap()
-        {
-            err(
-                "state.backend",
-                format!(
-                    "operator[{i}] (kind = \"{kind}\") is simulated on the heap backend only \
-                     (hashmap): its RocksDB / ForSt bytes depend on flushes and compactions"
-                ),
-            );
-        }
         if compression {
             err(
                 "state.compression",
@@ -3092,6 +3081,7 @@ fn ttl(at: &str, t: RawTtl<'_>, err: &mut impl FnMut(&str, String)) -> Option<Tt
         update_on_read,
         return_expired,
         cleanup,
+        compaction_filter: matches!(t.ttl_cleanup, Some("compaction_filter" | "default") | None),
     })
 }
 

@@ -25,6 +25,7 @@ use crate::flink::serializer::{
     VOID_NAMESPACE_BYTES, declared_state_meta_bytes, string_bytes,
 };
 use crate::sim::operator::{History, Operator};
+use crate::sim::writes::{MapKey, StateWrites, Window};
 use crate::sim::{RunStats, Snapshot};
 use crate::workload::{KeyBytes, KeySpace};
 use std::cmp::Reverse;
@@ -70,7 +71,7 @@ struct Bucket {
 }
 
 /// An interval join over every key of the key space.
-pub(super) struct IntervalJoin<'k> {
+pub(super) struct IntervalJoin<'k, W: StateWrites> {
     key_group: &'k [u16],
     key_bytes: &'k KeyBytes,
     lower: i64,
@@ -83,11 +84,15 @@ pub(super) struct IntervalJoin<'k> {
     /// Per side, per key: pending timers.
     pending: [Vec<u32>; 2],
     history: History,
+    /// Hears every state write (RocksDB); [`crate::sim::writes::NoWrites`] for the heap.
+    writes: W,
+    /// Record sizes of one bucket (RocksDB writes only).
+    sizes: Vec<u32>,
 }
 
-impl<'k> IntervalJoin<'k> {
+impl<'k, W: StateWrites> IntervalJoin<'k, W> {
     /// An empty join between inclusive bounds `lower`..`upper` (ms).
-    pub(super) fn new(lower: i64, upper: i64, keys: &'k KeySpace, kgs: usize) -> Self {
+    pub(super) fn new(lower: i64, upper: i64, keys: &'k KeySpace, kgs: usize, writes: W) -> Self {
         let n = keys.len();
         IntervalJoin {
             key_group: &keys.key_group,
@@ -99,6 +104,8 @@ impl<'k> IntervalJoin<'k> {
             timer_set: HashSet::new(),
             pending: [vec![0; n], vec![0; n]],
             history: History::new(kgs),
+            writes,
+            sizes: Vec::new(),
         }
     }
 
@@ -132,7 +139,7 @@ impl<'k> IntervalJoin<'k> {
     }
 }
 
-impl Operator for IntervalJoin<'_> {
+impl<W: StateWrites> Operator for IntervalJoin<'_, W> {
     #[inline]
     fn key_groups(&mut self, keys: &[u32], kgs: &mut [u16]) {
         for (k, g) in keys.iter().zip(kgs.iter_mut()) {
@@ -163,19 +170,40 @@ impl Operator for IntervalJoin<'_> {
         }
         let side = (sub_key == 1) as usize;
         let k = key as usize;
-        let b = &mut self.buffers[side][k];
-        match b.iter_mut().find(|e| e.ts == ts) {
-            Some(e) => {
-                e.records += 1;
-                e.bytes += bytes;
-            }
-            None => b.push(Bucket {
-                ts,
-                records: 1,
-                bytes,
-            }),
-        }
         let at = self.cleanup_time(side, ts);
+        let b = &mut self.buffers[side][k];
+        let i = match b.iter().position(|e| e.ts == ts) {
+            Some(i) => {
+                b[i].records += 1;
+                b[i].bytes += bytes;
+                i
+            }
+            None => {
+                b.push(Bucket {
+                    ts,
+                    records: 1,
+                    bytes,
+                });
+                b.len() - 1
+            }
+        };
+        if W::ON {
+            // addToBuffer: the bucket read, the record added, the bucket
+            // put back whole; then the cleanup timer registered.
+            let e = b[i];
+            self.sizes.clear();
+            let each = (e.bytes / e.records as u64) as u32;
+            self.sizes.resize(e.records as usize, each);
+            if let Some(last) = self.sizes.last_mut() {
+                *last += (e.bytes - each as u64 * e.records as u64) as u32;
+            }
+            self.writes.bucket_put(kg, key, side, ts, &self.sizes);
+            let w = Window {
+                start: side as i64,
+                end: 0,
+            };
+            self.writes.register_timer(kg, key, at, w);
+        }
         if self.timer_set.insert((key, side as u8, at)) {
             self.timers.push(Reverse((at, key, side as u8)));
             self.pending[side][k] += 1;
@@ -194,6 +222,14 @@ impl Operator for IntervalJoin<'_> {
             self.pending[s][k] -= 1;
             let ts = self.bucket_of(s, at);
             let kg = self.key_group[k] as usize;
+            if W::ON {
+                let w = Window {
+                    start: s as i64,
+                    end: 0,
+                };
+                self.writes.poll_timer(kg, key, at, w);
+                self.writes.state_delete(kg, key, s, Some(MapKey::Long(ts)));
+            }
             let buf = &mut self.buffers[s][k];
             if let Some(i) = buf.iter().position(|e| e.ts == ts) {
                 let e = buf.swap_remove(i);
@@ -230,6 +266,7 @@ impl Operator for IntervalJoin<'_> {
             snap.kg_live_keys[kg] += (entries + timers > 0) as u64;
         }
         self.history.write(snap);
+        self.writes.barrier(snap.checkpoint);
     }
 
     const SHARED_EXTENTS: bool = false;

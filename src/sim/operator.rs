@@ -111,15 +111,24 @@ pub(crate) fn with_operator<U: OperatorUser, W: StateWrites + Default + Send>(
     user: U,
 ) -> RunStats {
     match &spec.op.keyed {
-        // Process and dedup operators report no state writes (heap only).
         Some(op) => {
-            drop(writes);
+            // The first engine made hears the writes (runs that listen
+            // make one).
+            let writes = std::sync::Mutex::new(Some(writes));
+            let take = || {
+                writes
+                    .lock()
+                    .map(|mut w| w.take().unwrap_or_default())
+                    .unwrap_or_default()
+            };
             match op.kind {
                 crate::scenario::KeyedKind::IntervalJoin { lower_ms, upper_ms } => {
                     let kgs = spec.max_parallelism as usize;
-                    user.run(|| super::join::IntervalJoin::new(lower_ms, upper_ms, keys, kgs))
+                    user.run(|| {
+                        super::join::IntervalJoin::new(lower_ms, upper_ms, keys, kgs, take())
+                    })
                 }
-                _ => user.run(|| super::process::Process::new(op, keys, spec)),
+                _ => user.run(|| super::process::Process::new(op, keys, spec, take())),
             }
         }
         None => super::window::with_window(spec, keys, writes, user),

@@ -35,6 +35,7 @@ use crate::flink::serializer::{
 use crate::scenario::{KeyedOperator, StateKind, StateWrite, TtlCleanup};
 use crate::sim::operator::{History, Operator};
 use crate::sim::state_map::{Clean, StateMaps, void_namespace_hash};
+use crate::sim::writes::{MapKey, StateWrites, Window};
 use crate::sim::{OperatorSpec, RunStats, Snapshot};
 use crate::workload::{KeyBytes, KeySpace, NO_SUB_KEY};
 use std::cmp::Reverse;
@@ -126,6 +127,8 @@ struct State {
     /// The input whose records write it (a join's "left" and "right"
     /// lists: 0 and 1), if only one does.
     side: Option<u32>,
+    /// Value bytes without the TTL timestamp (values and map values).
+    raw: u32,
 }
 
 impl Store {
@@ -245,7 +248,7 @@ impl State {
 }
 
 /// A process or dedup operator over every key of the key space.
-pub(super) struct Process<'k> {
+pub(super) struct Process<'k, W: StateWrites> {
     key_group: &'k [u16],
     key_bytes: &'k KeyBytes,
     lag: i64,
@@ -266,10 +269,19 @@ pub(super) struct Process<'k> {
     /// Keeps the loads of [`Operator::prefetch`].
     sink: u64,
     history: History,
+    /// Hears every state write (RocksDB); [`crate::sim::writes::NoWrites`] for the heap.
+    writes: W,
+    /// A list's element sizes (RocksDB writes only).
+    sizes: Vec<u32>,
 }
 
-impl<'k> Process<'k> {
-    pub(super) fn new(op: &KeyedOperator, keys: &'k KeySpace, spec: &OperatorSpec) -> Self {
+impl<'k, W: StateWrites> Process<'k, W> {
+    pub(super) fn new(
+        op: &KeyedOperator,
+        keys: &'k KeySpace,
+        spec: &OperatorSpec,
+        writes: W,
+    ) -> Self {
         let kgs = spec.max_parallelism as usize;
         let layout = crate::flink::KeyGroupLayout::new(spec.parallelism, spec.max_parallelism);
         let ranges: Vec<(usize, usize)> = (0..spec.parallelism)
@@ -293,8 +305,16 @@ impl<'k> Process<'k> {
                     return_expired: t.return_expired,
                     full_snapshot: t.cleanup == TtlCleanup::FullSnapshot,
                 });
+                // Incremental cleanup walks the heap's state tables; RocksDB
+                // (a run that hears writes) has none.
+                let raw = match &s.kind {
+                    StateKind::Value { value_bytes } | StateKind::Map { value_bytes, .. } => {
+                        *value_bytes
+                    }
+                    StateKind::List { .. } => 0,
+                };
                 let maps = match s.ttl.map(|t| t.cleanup) {
-                    Some(TtlCleanup::Incremental { size }) => {
+                    Some(TtlCleanup::Incremental { size }) if !W::ON => {
                         incremental = true;
                         Some(StateMaps::new(n, kgs, ranges.clone(), size))
                     }
@@ -338,6 +358,7 @@ impl<'k> Process<'k> {
                     store,
                     maps,
                     side: join.then_some(i as u32),
+                    raw,
                 }
             })
             .collect();
@@ -373,6 +394,8 @@ impl<'k> Process<'k> {
             now: i64::MIN,
             sink: 0,
             history: History::new(kgs),
+            writes,
+            sizes: Vec::new(),
         }
     }
 }
@@ -532,7 +555,7 @@ fn digits(mut v: u32) -> u64 {
     n
 }
 
-impl Operator for Process<'_> {
+impl<W: StateWrites> Operator for Process<'_, W> {
     #[inline]
     fn key_groups(&mut self, keys: &[u32], kgs: &mut [u16]) {
         for (k, g) in keys.iter().zip(kgs.iter_mut()) {
@@ -585,6 +608,7 @@ impl Operator for Process<'_> {
         self.history.record(kg);
         let now = ts.saturating_add(self.lag);
         self.now = now;
+        self.writes.now(now);
         let k = key as usize;
         let nth = match self.seen.get_mut(k) {
             Some(c) => {
@@ -598,12 +622,14 @@ impl Operator for Process<'_> {
             subtask: &self.subtask,
             hashes: &self.hashes,
         };
-        for st in self.states.iter_mut() {
+        for (i, st) in self.states.iter_mut().enumerate() {
             // A join's record writes its own side's list (`sub_key` is its
             // input).
             if st.side.is_some_and(|s| s != sub_key) {
                 continue;
             }
+            let stamp = st.ttl.map(|_| now);
+            let raw = st.raw;
             if st.maps.is_some() {
                 element_incremental(st, &at, (key, nth), now, bytes, sub_key);
                 continue;
@@ -616,6 +642,9 @@ impl Operator for Process<'_> {
                     let s = stamp[k];
                     if !*first_only || s == ABSENT {
                         stamp[k] = now;
+                        if W::ON {
+                            self.writes.value_put(kg, key, i, ttl.map(|_| now), raw);
+                        }
                     } else if let Some(t) = ttl {
                         // TtlValueState.value(): an expired value is
                         // cleared (then written again when it reads as
@@ -626,6 +655,13 @@ impl Operator for Process<'_> {
                             stamp[k] = if t.return_expired { ABSENT } else { now };
                         } else if t.on_read {
                             stamp[k] = now;
+                        }
+                        if W::ON && stamp[k] != s {
+                            if stamp[k] == ABSENT {
+                                self.writes.state_delete(kg, key, i, None);
+                            } else {
+                                self.writes.value_put(kg, key, i, Some(now), raw);
+                            }
                         }
                     }
                 }
@@ -638,6 +674,9 @@ impl Operator for Process<'_> {
                     if *cap == 0 {
                         // add() alone: no read.
                         l.push((now, bytes as u32));
+                        if W::ON {
+                            self.writes.list_add(kg, key, i, stamp, ts, bytes as u32);
+                        }
                         continue;
                     }
                     // get(): the unexpired elements (all of them with
@@ -652,14 +691,22 @@ impl Operator for Process<'_> {
                             scratch.push(b);
                         }
                     }
+                    // What RocksDB hears: the whole list rewritten (clear +
+                    // addAll, or get()'s re-stamping), or the element merged
+                    // (after a DELETE when the read found nothing alive).
+                    let mut rewrite = false;
                     if scratch.len() >= *cap {
                         // Full: clear, re-add the newest cap - 1 and this one.
                         l.clear();
                         for &b in &scratch[scratch.len() + 1 - *cap..] {
                             l.push((now, b));
                         }
+                        rewrite = true;
                     } else if unexpired == 0 {
                         // The iteration found no unexpired element: cleared.
+                        if W::ON && !l.is_empty() {
+                            self.writes.state_delete(kg, key, i, None);
+                        }
                         l.clear();
                     } else if ttl.is_some_and(|t| t.on_read) {
                         // OnReadAndWrite: get() rewrites the unexpired ones.
@@ -667,15 +714,37 @@ impl Operator for Process<'_> {
                         for e in l.iter_mut() {
                             e.0 = now;
                         }
+                        rewrite = true;
                     }
                     l.push((now, bytes as u32));
+                    if W::ON {
+                        if rewrite {
+                            self.sizes.clear();
+                            self.sizes.extend(l.iter().map(|e| e.1));
+                            self.writes.list_replace(kg, key, i, stamp, &self.sizes);
+                        } else {
+                            self.writes.list_add(kg, key, i, stamp, ts, bytes as u32);
+                        }
+                    }
                 }
-                Store::Map { map_keys, maps, .. } => {
+                Store::Map {
+                    map_keys,
+                    maps,
+                    prefix_len,
+                    ..
+                } => {
                     let sub = if sub_key == NO_SUB_KEY {
                         drawn_sub_key(key, nth, *map_keys)
                     } else {
                         sub_key
                     };
+                    if W::ON {
+                        let uk = MapKey::Str {
+                            prefix_len: *prefix_len as u32,
+                            n: sub,
+                        };
+                        self.writes.map_put(kg, key, i, uk, stamp, raw);
+                    }
                     let m = &mut maps[k];
                     match m.iter_mut().find(|e| e.0 == sub) {
                         Some(e) => e.1 = now,
@@ -686,6 +755,10 @@ impl Operator for Process<'_> {
         }
         if let Some(d) = self.timer_delay {
             let at = ts.saturating_add(d);
+            if W::ON {
+                let w = Window { start: 0, end: 0 };
+                self.writes.register_timer(kg, key, at, w);
+            }
             if self.timer_set.insert((key, at)) {
                 self.timers.push(Reverse((at, key)));
                 self.pending[k] += 1;
@@ -702,14 +775,37 @@ impl Operator for Process<'_> {
             self.timers.pop();
             self.timer_set.remove(&(key, at));
             self.pending[key as usize] -= 1;
+            let fired = at;
             let at = Placement {
                 key_group: self.key_group,
                 subtask: &self.subtask,
                 hashes: &self.hashes,
             };
+            let kg = self.key_group[key as usize] as usize;
+            if W::ON {
+                let w = Window { start: 0, end: 0 };
+                self.writes.poll_timer(kg, key, fired, w);
+            }
             for &i in &self.clears {
                 let st = &mut self.states[i];
                 let k = key as usize;
+                if W::ON {
+                    match &st.store {
+                        Store::Map {
+                            maps, prefix_len, ..
+                        } => {
+                            // MapState.clear: a DELETE per entry.
+                            for &(sub, _) in &maps[k] {
+                                let uk = MapKey::Str {
+                                    prefix_len: *prefix_len as u32,
+                                    n: sub,
+                                };
+                                self.writes.state_delete(kg, key, i, Some(uk));
+                            }
+                        }
+                        _ => self.writes.state_delete(kg, key, i, None),
+                    }
+                }
                 // clear(): a remove in the state table (a value state's
                 // clear() is an access too: AbstractTtlState.clear).
                 st.remove(&at, k);
@@ -794,6 +890,7 @@ impl Operator for Process<'_> {
             snap.kg_live_keys[kg] += (entries + timers > 0) as u64;
         }
         self.history.write(snap);
+        self.writes.barrier(snap.checkpoint);
     }
 
     const SHARED_EXTENTS: bool = false;
@@ -851,6 +948,7 @@ mod tests {
             update_on_read: false,
             return_expired: false,
             cleanup: TtlCleanup::None,
+            compaction_filter: false,
         });
         let with_ttl = all.into_iter().map(|s| KeyedState { ttl, ..s }).collect();
         assert_eq!(heap_format(&op(with_ttl)).0, 2709);

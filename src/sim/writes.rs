@@ -19,6 +19,21 @@ pub struct Window {
     pub end: i64,
 }
 
+/// A map state's user key: the string `prefix` + the decimal `n`
+/// (`MapState<String, _>`), or a long (the interval join's timestamps).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapKey {
+    /// `prefix_len` characters then the digits of `n`.
+    Str {
+        /// Characters of the prefix.
+        prefix_len: u32,
+        /// The number after it.
+        n: u32,
+    },
+    /// A `Long`.
+    Long(i64),
+}
+
 /// Hears every write of one operator (all its subtasks), in order.
 pub trait StateWrites {
     /// Whether the writes are wanted at all.
@@ -48,6 +63,72 @@ pub trait StateWrites {
     fn merging_set(&mut self, kg: usize, key: u32, pairs: &[(Window, Window)]);
     /// A checkpoint barrier: the snapshot of every subtask is taken now.
     fn barrier(&mut self, checkpoint: u64);
+
+    // Keyed operators that are not windows (`process`, `dedup`, `join`,
+    // `interval_join`): `state` is the operator's state in declaration
+    // order, `stamp` the TTL timestamp the value is wrapped with (`None`:
+    // no TTL), `now` the processing time of the write.
+
+    /// The processing time of the record being played (the clock of the
+    /// TTL compaction filter).
+    #[inline(always)]
+    fn now(&mut self, _now: i64) {}
+    /// `ValueState.update`: a PUT of `bytes` value bytes.
+    #[inline(always)]
+    fn value_put(
+        &mut self,
+        _kg: usize,
+        _key: u32,
+        _state: usize,
+        _stamp: Option<i64>,
+        _bytes: u32,
+    ) {
+    }
+    /// `ListState.add`: a MERGE of one element (the record at `ts`).
+    #[inline(always)]
+    fn list_add(
+        &mut self,
+        _kg: usize,
+        _key: u32,
+        _state: usize,
+        _stamp: Option<i64>,
+        _ts: i64,
+        _bytes: u32,
+    ) {
+    }
+    /// `ListState.clear` + `addAll`: a DELETE, then one MERGE of the
+    /// elements (records of `bytes` each, all stamped `stamp`).
+    #[inline(always)]
+    fn list_replace(
+        &mut self,
+        _kg: usize,
+        _key: u32,
+        _state: usize,
+        _stamp: Option<i64>,
+        _bytes: &[u32],
+    ) {
+    }
+    /// `MapState.put(user_key, value)`: a PUT of the entry (null flag +
+    /// `bytes` value bytes).
+    #[inline(always)]
+    fn map_put(
+        &mut self,
+        _kg: usize,
+        _key: u32,
+        _state: usize,
+        _user_key: MapKey,
+        _stamp: Option<i64>,
+        _bytes: u32,
+    ) {
+    }
+    /// The interval join's `buffer.put(ts, bucket)`: a PUT of the bucket's
+    /// list of `BufferEntry` (flag + record of `bytes` each).
+    #[inline(always)]
+    fn bucket_put(&mut self, _kg: usize, _key: u32, _state: usize, _ts: i64, _bytes: &[u32]) {}
+    /// A DELETE of a state's entry (`clear`, `remove`, an expired value
+    /// read): of the map entry `user_key` if given.
+    #[inline(always)]
+    fn state_delete(&mut self, _kg: usize, _key: u32, _state: usize, _user_key: Option<MapKey>) {}
 }
 
 /// The sink of backends that need no write stream (heap).

@@ -5,11 +5,12 @@
 //! with its own parallelism, and of the two-input joins (regular and
 //! interval) replayed from its trace through the library, each
 //! row's bytes and checkpoint status equal to the byte. The RocksDB cases
-//! are refused with an error naming the field.
+//! (their writes replayed into one LSM per subtask) within the error
+//! reached.
 
 use crate::support::{Table, manifest_dir};
 use statecap::Scenario;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 fn root() -> PathBuf {
@@ -176,12 +177,10 @@ fn one_byte_off_is_a_difference() {
     assert!(diffs[0].contains("(-1)"), "{diffs:?}");
 }
 
-/// Every heap case is simulated (a case of a shape `covered` does not
-/// know fails here), and the RocksDB cases, whose bytes depend on flushes
-/// and compactions, are refused at `[state] backend` with an error at its
-/// line.
+/// Every hashmap case is simulated (a case whose job or cleanup statecap
+/// does not know fails here).
 #[test]
-fn every_heap_case_is_covered_and_rocksdb_cases_are_refused_at_the_backend() {
+fn every_heap_case_is_covered() {
     let all = Table::read(&root().join("cases.csv")).rows;
     let missed: Vec<&String> = all
         .iter()
@@ -189,18 +188,83 @@ fn every_heap_case_is_covered_and_rocksdb_cases_are_refused_at_the_backend() {
         .map(|r| &r["case"])
         .collect();
     assert!(missed.is_empty(), "heap cases not simulated: {missed:?}");
+}
+
+fn quantile(v: &mut [f64], q: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[(q * (v.len() - 1) as f64) as usize]
+}
+
+/// The RocksDB cases (a process function with TTL, cleanup none and the
+/// compaction filter; interval joins on 1.20.5 and 2.2.1): their writes
+/// replayed into one LSM per subtask give `state_bytes` within the error
+/// reached per job (median, 90th percentile of the relative error, share
+/// of rows inside `state_bytes_low..=state_bytes_high`). Real Flink's own
+/// run-to-run spread (the `_rep2` twins) is -1 % to +8 % for the process
+/// case and -10 % to +25 % for the interval join: the bars hold what the
+/// replay reaches, and fail if it regresses.
+#[test]
+fn rocksdb_cases_are_within_the_error_reached() {
+    // job -> (median, p90, inside share)
+    let bars: BTreeMap<&str, (f64, f64, f64)> = [
+        ("process", (0.040, 0.090, 0.85)),
+        ("interval_join", (0.180, 0.520, 0.95)),
+    ]
+    .into_iter()
+    .collect();
+    let all = Table::read(&root().join("cases.csv")).rows;
     let rocks: Vec<_> = all.iter().filter(|r| r["backend"] == "rocksdb").collect();
     assert!(rocks.len() >= 5, "{} RocksDB cases", rocks.len());
+    let mut stats: BTreeMap<String, (Vec<f64>, usize)> = BTreeMap::new();
     for r in rocks {
         let case = &r["case"];
         let path = root().join("cases").join(case).join("scenario.toml");
-        let e = match Scenario::load(&path) {
-            Err(e) => e.to_string(),
-            Ok(_) => panic!("{case}: loads, but statecap simulates these operators on heap only"),
-        };
-        assert!(e.contains("state.backend`"), "{case}: {e}");
-        assert!(e.contains("scenario.toml:"), "{case}: no line: {e}");
+        let scenario =
+            Scenario::load(&path).unwrap_or_else(|e| panic!("{case}: does not load: {e}"));
+        let run = statecap::simulate(&scenario, &Default::default())
+            .unwrap_or_else(|e| panic!("{case}: does not simulate: {e}"));
+        assert!(run.result().rocksdb_replayed, "{case}: not replayed");
+        let result = run.into_result();
+        for e in expected(case) {
+            let op = result
+                .operators
+                .iter()
+                .find(|o| o.name == e.operator)
+                .unwrap_or_else(|| panic!("{case}: no operator {}", e.operator));
+            let cp = op
+                .checkpoints
+                .iter()
+                .find(|c| c.records == e.records)
+                .unwrap_or_else(|| panic!("{case}: no checkpoint at {}", e.records));
+            assert_eq!(cp.status.name(), e.checkpoint_status, "{case}");
+            let st = &cp.subtasks[e.subtask as usize];
+            let Some(want) = e.state_bytes else { continue };
+            let s = stats.entry(r["job"].clone()).or_default();
+            s.0.push((st.state_bytes as f64 - want as f64).abs() / want.max(1) as f64);
+            s.1 += (st.state_bytes_low <= want && want <= st.state_bytes_high) as usize;
+        }
     }
+    let mut failures = Vec::new();
+    for (job, (mut errors, inside)) in stats {
+        let n = errors.len();
+        let median = quantile(&mut errors, 0.5);
+        let p90 = quantile(&mut errors, 0.9);
+        let share = inside as f64 / n as f64;
+        eprintln!(
+            "{job:14} {n:3} rows: median {:5.2}%, p90 {:5.2}%, inside the range {inside}/{n}",
+            median * 100.0,
+            p90 * 100.0
+        );
+        let &(m, p, i) = bars
+            .get(job.as_str())
+            .unwrap_or_else(|| panic!("no bar for RocksDB cases of job {job}"));
+        if median > m || p90 > p || share < i {
+            failures.push(format!(
+                "{job}: median {median:.4} (bar {m}), p90 {p90:.4} (bar {p}), inside {share:.3} (bar {i})"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// The README's commented examples of each kind (dedup, process, a chain

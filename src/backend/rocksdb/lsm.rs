@@ -27,6 +27,7 @@
 //!   (64 MiB). Levels below L1 (256 MiB × 10ⁿ targets) are not modelled:
 //!   an L1 past 256 MiB is left in L1 (said in the mode line).
 
+use super::layout::StateLayout;
 use super::sst::{
     FlinkPropsEnv, PropsTemplate, RocksVersion, SstBuilder, TYPE_DELETION, TYPE_MERGE, TYPE_VALUE,
     TableOptions,
@@ -243,6 +244,12 @@ pub struct Db {
     flushing: u64,
     /// The files the last checkpoint flush wrote.
     checkpoint_files: Vec<u64>,
+    /// Per column family, the TTL compaction filter: TTL (ms) and the
+    /// state's kind.
+    pub filters: Vec<Option<(i64, StateLayout)>>,
+    /// The processing time the compaction filter reads (FACTS §9: the
+    /// clock of the latest record, read from RocksDB's thread).
+    pub now: i64,
     /// Per column family, the last compaction since the last barrier:
     /// its inputs `(number, bytes)` and its outputs' numbers.
     last_compaction: Vec<Option<Compaction>>,
@@ -251,13 +258,13 @@ pub struct Db {
 impl Db {
     /// An instance with the column families `names` (index = id; 0 is
     /// `default`).
-    pub fn new(opts: DbOptions, names: &[&str]) -> Self {
+    pub fn new<S: AsRef<str>>(opts: DbOptions, names: &[S]) -> Self {
         let table = TableOptions::for_version(opts.version);
         let cfs = names
             .iter()
             .enumerate()
             .map(|(i, n)| ColumnFamily {
-                name: n.to_string(),
+                name: n.as_ref().to_string(),
                 id: i as u32,
                 mem: Memtable::new(0, i as u64),
                 l0: Vec::new(),
@@ -277,6 +284,8 @@ impl Db {
             pending: Vec::new(),
             flushing: 0,
             last_compaction: vec![None; names.len()],
+            filters: vec![None; names.len()],
+            now: i64::MIN,
             checkpoint_files: Vec::new(),
         }
     }
@@ -450,6 +459,9 @@ impl Db {
         all.sort_by(|a, b| a.key.cmp(&b.key).then(b.seq.cmp(&a.seq)));
         let mut out = bottommost_entries(all);
         let key_len = out.first().map_or(0, |e| e.key.len());
+        if let Some((ttl, kind)) = self.filters[cf] {
+            out = ttl_filtered(out, ttl, kind, self.now);
+        }
         let target = (TARGET_FILE_SIZE as f64 / self.opts.weight) as u64;
         let mut files = Vec::new();
         let mut number = first;
@@ -594,6 +606,89 @@ pub fn flush_entries(mut entries: Vec<Entry>) -> Vec<Entry> {
     out
 }
 
+/// Flink's TTL compaction filter (`FlinkCompactionFilter`) over a
+/// compaction's output at processing time `now`: a value (map value after
+/// its null flag) whose timestamp + `ttl` <= `now` is dropped; a list
+/// keeps its unexpired elements (dropped when none is left). List elements
+/// are the records as [`super::layout::Payloads`] writes them, each after
+/// its timestamp; a list that does not parse is kept whole.
+pub fn ttl_filtered(entries: Vec<Entry>, ttl: i64, kind: StateLayout, now: i64) -> Vec<Entry> {
+    let expired = |v: &[u8], at: usize| {
+        v.get(at..at + 8).is_some_and(|b| {
+            let stamp = i64::from_be_bytes(b.try_into().unwrap_or([0; 8]));
+            stamp.saturating_add(ttl) <= now
+        })
+    };
+    let mut out = Vec::with_capacity(entries.len());
+    for mut e in entries {
+        match kind {
+            StateLayout::Value if expired(&e.value, 0) => continue,
+            StateLayout::Map if expired(&e.value, 1) => continue,
+            StateLayout::List => {
+                let Some(parts) = list_elements(&e.value) else {
+                    out.push(e);
+                    continue;
+                };
+                let live: Vec<(usize, usize)> = parts
+                    .into_iter()
+                    .filter(|&(a, _)| !expired(&e.value, a))
+                    .collect();
+                if live.is_empty() {
+                    continue;
+                }
+                let mut v = Vec::with_capacity(e.value.len());
+                for (n, &(a, b)) in live.iter().enumerate() {
+                    if n > 0 {
+                        v.push(b',');
+                    }
+                    v.extend_from_slice(&e.value[a..b]);
+                }
+                e.value = v.into_boxed_slice();
+            }
+            _ => {}
+        }
+        out.push(e);
+    }
+    out
+}
+
+/// The `(start, end)` of every element of a merged list of TTL-wrapped
+/// records (timestamp, key, timestamp, string), or `None` if it does not
+/// parse.
+fn list_elements(v: &[u8]) -> Option<Vec<(usize, usize)>> {
+    let mut out = Vec::new();
+    let mut p = 0;
+    loop {
+        let start = p;
+        p += 24;
+        let (mut n, mut shift) = (0u64, 0);
+        loop {
+            let b = *v.get(p)?;
+            p += 1;
+            n |= ((b & 0x7f) as u64) << shift;
+            shift += 7;
+            if b < 0x80 {
+                break;
+            }
+            if shift > 35 {
+                return None;
+            }
+        }
+        p += n.checked_sub(1)? as usize;
+        if p > v.len() {
+            return None;
+        }
+        out.push((start, p));
+        if p == v.len() {
+            return Some(out);
+        }
+        if v[p] != b',' {
+            return None;
+        }
+        p += 1;
+    }
+}
+
 /// The entries a bottommost compaction writes (input sorted by user key,
 /// newest first): per key, a newest DELETE drops the key, a newest PUT
 /// stays, merge operands fold (over their PUT base, if any) into one PUT;
@@ -675,7 +770,7 @@ pub mod manifest {
 
     /// The MANIFEST a fresh instance writes: the default column family's
     /// snapshot and one add record per other column family.
-    pub fn initial(v: RocksVersion, names: &[&str]) -> u64 {
+    pub fn initial<S: AsRef<str>>(v: RocksVersion, names: &[S]) -> u64 {
         let base = match v {
             RocksVersion::V6_20 => 58,
             RocksVersion::V8_10 => 74,
@@ -683,7 +778,7 @@ pub mod manifest {
         base + names
             .iter()
             .skip(1)
-            .map(|n| 45 + n.len() as u64)
+            .map(|n| 45 + n.as_ref().len() as u64)
             .sum::<u64>()
     }
 
@@ -720,6 +815,65 @@ mod tests {
             vtype,
             value: value.as_bytes().into(),
         }
+    }
+
+    /// A TTL-wrapped record as the replay writes it: timestamp, key,
+    /// timestamp, string of `n` characters.
+    fn ttl_record(stamp: i64, n: u8) -> Vec<u8> {
+        let mut v = stamp.to_be_bytes().to_vec();
+        v.extend_from_slice(&[0; 16]);
+        v.push(n + 1);
+        v.extend(std::iter::repeat_n(b'a', n as usize));
+        v
+    }
+
+    #[test]
+    fn the_ttl_compaction_filter_drops_what_expired_by_now() {
+        let ttl = 5000;
+        let val = |stamp: i64| {
+            let mut v = stamp.to_be_bytes().to_vec();
+            v.extend_from_slice(&[0; 8]);
+            v
+        };
+        let entry = |k: &str, v: Vec<u8>| Entry {
+            key: k.as_bytes().into(),
+            seq: 0,
+            vtype: TYPE_VALUE,
+            value: v.into_boxed_slice(),
+        };
+        // values: stamp + ttl <= now is expired (TtlUtils.expired)
+        let out = ttl_filtered(
+            vec![entry("a", val(1000)), entry("b", val(1001))],
+            ttl,
+            StateLayout::Value,
+            6000,
+        );
+        assert_eq!(out.len(), 1);
+        assert_eq!(&*out[0].key, b"b");
+        // map values: the timestamp after the null flag
+        let mut m = vec![0u8];
+        m.extend_from_slice(&val(2000));
+        let out = ttl_filtered(vec![entry("m", m)], ttl, StateLayout::Map, 7000);
+        assert!(out.is_empty());
+        // lists: the expired elements go, the live ones stay joined by ','
+        let (old, young) = (ttl_record(1000, 3), ttl_record(4000, 30));
+        let mut l = old.clone();
+        l.push(b',');
+        l.extend_from_slice(&young);
+        let out = ttl_filtered(vec![entry("l", l.clone())], ttl, StateLayout::List, 6000);
+        assert_eq!(&*out[0].value, &young[..]);
+        // nothing alive: the entry goes; nothing expired: unchanged
+        assert!(ttl_filtered(vec![entry("l", l.clone())], ttl, StateLayout::List, 9000).is_empty());
+        let out = ttl_filtered(vec![entry("l", l.clone())], ttl, StateLayout::List, 5999);
+        assert_eq!(&*out[0].value, &l[..]);
+        // a list that does not parse is kept whole
+        let out = ttl_filtered(
+            vec![entry("x", vec![1, 2, 3])],
+            ttl,
+            StateLayout::List,
+            1 << 40,
+        );
+        assert_eq!(out.len(), 1);
     }
 
     #[test]

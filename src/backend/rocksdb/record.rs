@@ -18,13 +18,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::layout::{Layout, Payloads};
+use super::layout::{KeyedCf, Layout, Payloads, TimerNamespace};
 use super::lsm::{Counts, Db, DbOptions};
 use super::sst::{RocksVersion, TYPE_DELETION, TYPE_MERGE, TYPE_VALUE};
 use super::timers::{QueueSet, TimerWrite, timer_key};
 use crate::flink::KeyGroupLayout;
 use crate::flink::serializer::ValueLayout;
-use crate::sim::writes::{StateWrites, Window};
+use crate::sim::writes::{MapKey, StateWrites, Window};
 
 /// One operation: column family, user key, value type, value.
 type Op = (usize, Box<[u8]>, u8, Box<[u8]>);
@@ -72,7 +72,7 @@ pub struct Log {
     /// Per checkpoint, per subtask.
     pub checkpoints: Vec<Vec<SubtaskListing>>,
     /// Column family names of the instances.
-    pub cfs: Vec<&'static str>,
+    pub cfs: Vec<String>,
     /// FRocksDB version.
     pub version: Option<RocksVersion>,
     /// Flushes and compactions per subtask so far.
@@ -110,6 +110,9 @@ pub struct RecorderSetup {
     /// subtask, what each of its writes stands for (its key groups'
     /// records over the replayed ones': [`DbOptions::weight`]).
     pub sample: Option<ReplaySample>,
+    /// A keyed operator that is not a window: its states, its timer
+    /// service's name and its timers' namespace.
+    pub keyed: Option<(Vec<KeyedCf>, &'static str, TimerNamespace)>,
 }
 
 /// The key groups a sampled replay plays, and the weight of each
@@ -207,6 +210,8 @@ struct Recorder {
     payloads: Payloads,
     element: Box<[u8]>,
     ts: i64,
+    /// Processing time of the latest record (keyed operators).
+    now: i64,
     acc: HashMap<(u32, Window), (u64, i64)>,
     /// Session windows: each entry's value, for `mergeNamespaces`.
     values: HashMap<(u32, Window), Vec<u8>>,
@@ -221,12 +226,22 @@ pub struct RocksWrites(Option<Box<Recorder>>);
 impl RocksWrites {
     /// A recorder for `setup`, and the log it fills.
     pub fn new(setup: &RecorderSetup) -> (Self, SharedLog) {
-        let mut layout = Layout::new(
-            setup.layout.max_parallelism,
-            setup.key_len,
-            setup.heap_timers,
-            setup.merging,
-        );
+        let mut layout = match &setup.keyed {
+            Some((states, timers, ns)) => Layout::keyed(
+                setup.layout.max_parallelism,
+                setup.key_len,
+                setup.heap_timers,
+                states.clone(),
+                timers,
+                *ns,
+            ),
+            None => Layout::new(
+                setup.layout.max_parallelism,
+                setup.key_len,
+                setup.heap_timers,
+                setup.merging,
+            ),
+        };
         layout.key_values = setup.key_values.clone();
         let p = setup.layout.parallelism as usize;
         let kgs = setup.layout.max_parallelism as usize;
@@ -242,7 +257,11 @@ impl RocksWrites {
             .map(|st| {
                 let mut o = opts.clone();
                 o.weight = weight[st];
-                Db::new(o, &layout.cfs)
+                let mut db = Db::new(o, &layout.cfs);
+                for (cf, s) in &layout.states {
+                    db.filters[*cf] = s.filter_ttl.map(|t| (t, s.kind));
+                }
+                db
             })
             .collect();
         let log = Arc::new(Mutex::new(Log {
@@ -268,6 +287,7 @@ impl RocksWrites {
             payloads: Payloads::new(setup.seed),
             element: Box::new([]),
             ts: 0,
+            now: i64::MIN,
             acc: HashMap::new(),
             values: HashMap::new(),
             log: log.clone(),
@@ -313,6 +333,36 @@ impl Recorder {
         };
         let k = self.layout.timer_key(kg, time, key, w.start, w.end);
         self.batch(self.subtask[kg], (cf, k, vtype, Box::new([])));
+    }
+
+    /// A keyed state's write, straight to the instance.
+    fn state_op(
+        &mut self,
+        kg: usize,
+        key: u32,
+        state: usize,
+        user_key: Option<MapKey>,
+        vtype: u8,
+        value: Box<[u8]>,
+    ) {
+        let Some(&(cf, _)) = self.layout.states.get(state) else {
+            return;
+        };
+        let k = self.layout.state_key(kg, key, user_key);
+        let st = self.subtask[kg];
+        self.dbs[st].now = self.now;
+        self.dbs[st].write([(cf, k, vtype, value)]);
+    }
+
+    /// A record of `bytes` at `ts`, after its TTL timestamp if any.
+    fn record(&mut self, key: u32, stamp: Option<i64>, ts: i64, bytes: u32, out: &mut Vec<u8>) {
+        if let Some(s) = stamp {
+            out.extend_from_slice(&s.to_be_bytes());
+        }
+        let e = self
+            .payloads
+            .element(self.layout.key_value(key), ts, bytes as u64);
+        out.extend_from_slice(&e);
     }
 
     fn barrier(&mut self) {
@@ -512,5 +562,117 @@ impl StateWrites for RocksWrites {
         if let Some(r) = self.0.as_mut() {
             r.barrier();
         }
+    }
+
+    fn now(&mut self, now: i64) {
+        if let Some(r) = self.0.as_mut() {
+            r.now = r.now.max(now);
+        }
+    }
+
+    fn value_put(&mut self, kg: usize, key: u32, state: usize, stamp: Option<i64>, bytes: u32) {
+        let Some(r) = self.0.as_mut() else { return };
+        // TtlValue: the timestamp, then the value (a Long count here).
+        let mut v = Vec::with_capacity(bytes as usize + 8);
+        if let Some(s) = stamp {
+            v.extend_from_slice(&s.to_be_bytes());
+        }
+        let n = r.now.max(0) as u64;
+        v.extend_from_slice(&n.to_be_bytes()[8usize.saturating_sub(bytes as usize)..]);
+        v.resize(v.len().max(bytes as usize + stamp.map_or(0, |_| 8)), 0);
+        r.state_op(kg, key, state, None, TYPE_VALUE, v.into_boxed_slice());
+    }
+
+    fn list_add(
+        &mut self,
+        kg: usize,
+        key: u32,
+        state: usize,
+        stamp: Option<i64>,
+        ts: i64,
+        bytes: u32,
+    ) {
+        let Some(r) = self.0.as_mut() else { return };
+        let mut v = Vec::with_capacity(bytes as usize + 8);
+        r.record(key, stamp, ts, bytes, &mut v);
+        r.state_op(kg, key, state, None, TYPE_MERGE, v.into_boxed_slice());
+    }
+
+    fn list_replace(
+        &mut self,
+        kg: usize,
+        key: u32,
+        state: usize,
+        stamp: Option<i64>,
+        bytes: &[u32],
+    ) {
+        let Some(r) = self.0.as_mut() else { return };
+        r.state_op(kg, key, state, None, TYPE_DELETION, Box::from(&b""[..]));
+        if bytes.is_empty() {
+            return;
+        }
+        let mut v = Vec::with_capacity(bytes.iter().map(|&b| b as usize + 9).sum());
+        let ts = r.now;
+        for (i, &b) in bytes.iter().enumerate() {
+            if i > 0 {
+                v.push(b',');
+            }
+            r.record(key, stamp, ts, b, &mut v);
+        }
+        r.state_op(kg, key, state, None, TYPE_MERGE, v.into_boxed_slice());
+    }
+
+    fn map_put(
+        &mut self,
+        kg: usize,
+        key: u32,
+        state: usize,
+        user_key: MapKey,
+        stamp: Option<i64>,
+        bytes: u32,
+    ) {
+        let Some(r) = self.0.as_mut() else { return };
+        // The null flag, then the (TTL-wrapped) value.
+        let mut v = Vec::with_capacity(bytes as usize + 9);
+        v.push(0);
+        if let Some(s) = stamp {
+            v.extend_from_slice(&s.to_be_bytes());
+        }
+        v.extend_from_slice(&r.now.max(0).to_be_bytes()[8usize.saturating_sub(bytes as usize)..]);
+        v.resize(1 + stamp.map_or(0, |_| 8) + bytes as usize, 0);
+        r.state_op(
+            kg,
+            key,
+            state,
+            Some(user_key),
+            TYPE_VALUE,
+            v.into_boxed_slice(),
+        );
+    }
+
+    fn bucket_put(&mut self, kg: usize, key: u32, state: usize, ts: i64, bytes: &[u32]) {
+        let Some(r) = self.0.as_mut() else { return };
+        // The null flag, the list's size, then per BufferEntry its
+        // hasBeenJoined flag and the record.
+        let mut v = Vec::with_capacity(5 + bytes.iter().map(|&b| b as usize + 1).sum::<usize>());
+        v.push(0);
+        v.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+        for &b in bytes {
+            v.push(0);
+            r.record(key, None, ts, b, &mut v);
+        }
+        r.state_op(
+            kg,
+            key,
+            state,
+            Some(MapKey::Long(ts)),
+            TYPE_VALUE,
+            v.into_boxed_slice(),
+        );
+    }
+
+    fn state_delete(&mut self, kg: usize, key: u32, state: usize, user_key: Option<MapKey>) {
+        let Some(r) = self.0.as_mut() else { return };
+        r.state_op(kg, key, state, user_key, TYPE_DELETION, Box::from(&b""[..]));
     }
 }
