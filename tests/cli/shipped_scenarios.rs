@@ -50,7 +50,13 @@ fn first_checkpoint_records(s: &Scenario) -> u64 {
 fn shortened(path: &Path, s: &Scenario, records: u64) -> String {
     let text = std::fs::read_to_string(path).unwrap();
     let mut doc: toml_edit::DocumentMut = text.parse().expect("valid TOML");
-    let src = doc["source"].as_table_mut().expect("[source]");
+    // One input: [source]; two (a join): [input], the merged stream.
+    let table = if doc.get("input").is_some() {
+        "input"
+    } else {
+        "source"
+    };
+    let src = doc[table].as_table_mut().expect("[source] or [input]");
     for k in ["records", "duration", "duration_ms"] {
         src.remove(k);
     }
