@@ -6,6 +6,7 @@
 //! [`sweep`] runs one scenario over a grid of parameter values, to find where it stops holding.
 
 pub mod fit;
+pub mod shrink;
 pub mod sweep;
 
 use crate::backend::CheckpointStatus;
@@ -447,15 +448,46 @@ pub fn configuration(s: &Scenario, config: &ResolvedConfig) -> Emitted {
     )
 }
 
-/// A change to the job, priced by simulating it.
-#[derive(Debug, Clone, serde::Serialize)]
+/// A change to the job, priced by simulating it (`job-changes.csv`).
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct JobChange {
+    /// The operator it changes; empty for a change of the whole job.
+    pub operator: String,
+    /// `pre_aggregate`, `max_parallelism`, `ttl`, `aggregate`, `projection`.
+    pub kind: &'static str,
     /// What to change.
     pub change: String,
-    /// Peak subtask bytes now (under the recommended option).
+    /// What the job gives up for it (empty: nothing).
+    pub cost: String,
+    /// Largest subtask at any checkpoint now (under the recommended
+    /// option; of the operator, or of the job for a change of the whole
+    /// job).
     pub peak_before: u64,
-    /// Peak subtask bytes with the change.
-    pub peak_after: u64,
+    /// ... with the change (none when not priced).
+    pub peak_after: Option<u64>,
+    /// Largest subtask at the last checkpoint now.
+    pub end_before: u64,
+    /// ... with the change.
+    pub end_after: Option<u64>,
+    /// Whether the state `grows` or `levels off` over the run now (empty:
+    /// too few checkpoints to tell).
+    pub growth_before: &'static str,
+    /// ... with the change.
+    pub growth_after: &'static str,
+    /// Why the change was not simulated (empty: it was).
+    pub not_priced: String,
+}
+
+impl JobChange {
+    /// Bytes saved at the peak (negative: added); none when not priced.
+    pub fn saved_at_peak(&self) -> Option<i64> {
+        self.peak_after
+            .map(|a| self.peak_before as i64 - a as i64)
+    }
+    /// Bytes saved at the end of the run.
+    pub fn saved_at_end(&self) -> Option<i64> {
+        self.end_after.map(|a| self.end_before as i64 - a as i64)
+    }
 }
 
 /// The recommendation.
@@ -476,14 +508,6 @@ pub struct Plan {
     /// Share of checkpoints that would fail if barriers landed uniformly
     /// across the window cycle (aligned windows, memory-backed limit).
     pub failing_share_over_cycle: Option<f64>,
-}
-
-fn peak(r: &ScenarioResult) -> u64 {
-    r.operators
-        .iter()
-        .flat_map(|o| o.checkpoints.iter().map(|c| c.max_state_bytes()))
-        .max()
-        .unwrap_or(0)
 }
 
 /// Whether an option holds with the headroom a recommendation wants.
@@ -610,21 +634,39 @@ pub fn plan(s: &Scenario, cmp: &Comparison) -> Result<Plan> {
     }
     let config = configuration(s, &opts[pick].config);
 
-    // Job changes, each simulated under the chosen option.
-    let base_peak = peak(&cmp.results[pick]);
+    // Job changes, each simulated under the chosen option within the
+    // comparison's budget (one over it is listed as not priced, with why).
+    let base = &cmp.results[pick];
+    let job = shrink::figures(base, None);
     let mut job_changes = Vec::new();
-    let with = |f: &dyn Fn(&mut Scenario)| -> Result<u64> {
+    let with = |kind: &'static str, change: String, f: &dyn Fn(&mut Scenario)| -> JobChange {
         let mut t = s.clone();
         f(&mut t);
-        let run = pipeline::simulate(
+        let mut c = JobChange {
+            kind,
+            change,
+            peak_before: job.peak,
+            end_before: job.end,
+            growth_before: job.growth,
+            ..JobChange::default()
+        };
+        match pipeline::simulate(
             &t,
             &RunOptions {
                 configs: std::slice::from_ref(&opts[pick].config),
                 budget: cmp.budget,
                 ..RunOptions::default()
             },
-        )?;
-        Ok(peak(run.result()))
+        ) {
+            Ok(run) => {
+                let after = shrink::figures(run.result(), None);
+                c.peak_after = Some(after.peak);
+                c.end_after = Some(after.end);
+                c.growth_after = after.growth;
+            }
+            Err(e) => c.not_priced = e.to_string(),
+        }
+        c
     };
     // A window that buffers every element (process, apply); the other
     // keyed operators carry the same default function but no window.
@@ -632,39 +674,46 @@ pub fn plan(s: &Scenario, cmp: &Comparison) -> Result<Plan> {
         o.keyed.is_none() && matches!(o.function, WindowFunction::Process | WindowFunction::Apply)
     };
     if s.operators.iter().any(buffers) {
-        let after = with(&|t: &mut Scenario| {
-            for o in t.operators.iter_mut() {
-                if buffers(o) {
-                    o.function = WindowFunction::Aggregate {
-                        accumulator_bytes: 32,
-                    };
+        job_changes.push(with(
+            "pre_aggregate",
+            "pre-aggregate incrementally: .aggregate(AggregateFunction, ProcessWindowFunction) with a ~32-byte accumulator instead of buffering every element".into(),
+            &|t: &mut Scenario| {
+                for o in t.operators.iter_mut() {
+                    if buffers(o) {
+                        o.function = WindowFunction::Aggregate {
+                            accumulator_bytes: 32,
+                        };
+                    }
                 }
-            }
-        })?;
-        job_changes.push(JobChange {
-            change: "pre-aggregate incrementally: .aggregate(AggregateFunction, ProcessWindowFunction) with a ~32-byte accumulator instead of buffering every element".into(),
-            peak_before: base_peak,
-            peak_after: after,
-        });
+            },
+        ));
     }
     if !s.max_parallelism.is_multiple_of(s.parallelism) {
         let even = (s.max_parallelism.div_ceil(s.parallelism) * s.parallelism).min(32768);
-        let after = with(&|t: &mut Scenario| {
-            t.max_parallelism = even;
-            t.max_parallelism_set = true;
-        })?;
-        job_changes.push(JobChange {
-            change: format!(
+        job_changes.push(with(
+            "max_parallelism",
+            format!(
                 "max parallelism {even} (a multiple of parallelism {}): every subtask gets {} key groups instead of {} or {}",
                 s.parallelism,
                 even / s.parallelism,
                 s.max_parallelism / s.parallelism,
                 s.max_parallelism / s.parallelism + 1
             ),
-            peak_before: base_peak,
-            peak_after: after,
-        });
+            &|t: &mut Scenario| {
+                t.max_parallelism = even;
+                t.max_parallelism_set = true;
+            },
+        ));
     }
+    job_changes.extend(
+        shrink::Pricer {
+            s,
+            config: &opts[pick].config,
+            budget: cmp.budget,
+            base,
+        }
+        .changes(),
+    );
     let failing_checkpoints: Vec<u64> = cmp
         .results
         .get(current.unwrap_or(pick))

@@ -57,6 +57,21 @@ pub struct Scenario {
     /// RocksDB's working directories (`state.backend.rocksdb.localdir`,
     /// else `io.tmp.dirs`), if given.
     pub taskmanager_disk: Option<u64>,
+    /// `[compare]`: the lengths and sizes the state-shrinking job changes
+    /// are priced with.
+    pub shrink: Shrink,
+}
+
+/// `[compare]`: what the state-shrinking job changes try
+/// ([`crate::plan`]); empty means the defaults derived from the run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shrink {
+    /// `ttl`: TTL lengths to price on states without one (or with a
+    /// longer one), ms.
+    pub ttls_ms: Vec<i64>,
+    /// `projected_record_bytes`: the mean record size after projecting
+    /// buffered records to the fields an operator needs.
+    pub projected_record_bytes: Option<u64>,
 }
 
 /// The keyed input stream.

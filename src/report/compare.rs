@@ -189,21 +189,83 @@ pub fn render_plan(s: &Scenario, cmp: &Comparison, plan: &Plan) -> String {
         let _ = writeln!(out, "  {l}");
     }
     if !plan.job_changes.is_empty() {
-        let _ = writeln!(out, "\nchanges to the job (each simulated):");
+        let _ = writeln!(
+            out,
+            "\nchanges to the job (each simulated under {}):",
+            plan.option
+        );
         for c in &plan.job_changes {
-            let saved = c.peak_before as i64 - c.peak_after as i64;
-            let _ = writeln!(
-                out,
-                "  - {}: largest subtask {} -> {} ({}{})",
-                c.change,
-                human_bytes(c.peak_before),
-                human_bytes(c.peak_after),
-                if saved >= 0 { "saves " } else { "adds " },
-                human_bytes(saved.unsigned_abs())
-            );
+            let _ = writeln!(out, "  - {}", job_change_line(c));
         }
     }
     out
+}
+
+/// `saves 1.2 MiB` / `adds 3 B`.
+fn saved(b: i64) -> String {
+    format!(
+        "{} {}",
+        if b >= 0 { "saves" } else { "adds" },
+        human_bytes(b.unsigned_abs())
+    )
+}
+
+/// One job change in words: what, for which operator, what it saves per
+/// subtask at the peak and at the end of the run, whether the state then
+/// levels off, and what it costs.
+pub fn job_change_line(c: &crate::plan::JobChange) -> String {
+    let mut l = String::new();
+    if !c.operator.is_empty() {
+        let _ = write!(l, "operator '{}': ", c.operator);
+    }
+    l.push_str(&c.change);
+    match (c.peak_after, c.end_after) {
+        (Some(p), Some(e)) => {
+            let _ = write!(
+                l,
+                ": largest subtask {} -> {} at the peak ({})",
+                human_bytes(c.peak_before),
+                human_bytes(p),
+                saved(c.peak_before as i64 - p as i64)
+            );
+            if c.operator.is_empty() {
+                // A change of the whole job: the peak is what it is for.
+            } else {
+                let _ = write!(
+                    l,
+                    ", {} -> {} at the end of the run ({})",
+                    human_bytes(c.end_before),
+                    human_bytes(e),
+                    saved(c.end_before as i64 - e as i64)
+                );
+                match (c.growth_before, c.growth_after) {
+                    ("grows", "levels off") => l.push_str("; the state levels off instead of growing"),
+                    ("grows", "grows") => l.push_str("; the state still grows"),
+                    _ => {}
+                }
+            }
+        }
+        _ => {
+            let _ = write!(l, ": not priced ({})", c.not_priced);
+        }
+    }
+    if !c.cost.is_empty() {
+        let _ = write!(l, "; cost: {}", c.cost);
+    }
+    l
+}
+
+/// `job-changes.csv`: every job change priced, one row each.
+pub fn job_changes_csv(plan: &Plan) -> Result<Vec<u8>> {
+    super::csv_bytes("job-changes.csv", plan.job_changes.iter().cloned())
+}
+
+/// `job-changes.json`: the same as a JSON array.
+pub fn job_changes_json(plan: &Plan) -> Result<Vec<u8>> {
+    let mut v = serde_json::to_vec_pretty(&plan.job_changes)
+        .map_err(|e| crate::error::Error::output("job-changes.json", e))?;
+    v.push(b'\n');
+    Ok(v)
 }
 
 /// The recommended configuration as a file in the version's own format
@@ -285,6 +347,8 @@ pub fn outputs(
     .with_marks(marks);
     let mut files = vec![
         ("compare.csv".to_string(), compare_csv(cmp)?),
+        ("job-changes.csv".to_string(), job_changes_csv(plan)?),
+        ("job-changes.json".to_string(), job_changes_json(plan)?),
         (
             "compare.txt".to_string(),
             format!("{}\n{}", render_table(s, cmp), render_plan(s, cmp, plan)).into_bytes(),

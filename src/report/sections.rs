@@ -645,29 +645,22 @@ pub fn recommendation(f: &Findings) -> Section {
                         .into(),
                 ));
             } else {
-                let rows = plan
-                    .job_changes
-                    .iter()
-                    .map(|c| {
-                        let saved = c.peak_before as i64 - c.peak_after as i64;
-                        vec![
-                            c.change.clone(),
-                            bytes_cell(c.peak_before),
-                            bytes_cell(c.peak_after),
-                            format!(
-                                "{}{}",
-                                if saved >= 0 { "" } else { "adds " },
-                                bytes_cell(saved.unsigned_abs())
-                            ),
-                        ]
-                    })
-                    .collect();
+                let rows = plan.job_changes.iter().map(job_change_row).collect();
                 blocks.push(Block::Table {
-                    head: ["change", "largest subtask now", "with the change", "saves"]
-                        .map(String::from)
-                        .to_vec(),
+                    head: [
+                        "operator",
+                        "change",
+                        "largest subtask now",
+                        "with the change",
+                        "saves at the peak",
+                        "saves at the end",
+                        "state",
+                        "cost",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
                     rows,
-                    right: vec![false, true, true, true],
+                    right: vec![false, false, true, true, true, true, false, false],
                 });
             }
         }
@@ -676,6 +669,46 @@ pub fn recommendation(f: &Findings) -> Section {
         }
     }
     Section::new("recommendation", "Recommendation", blocks)
+}
+
+/// One job change as a row of the recommendation's table.
+fn job_change_row(c: &crate::plan::JobChange) -> Vec<String> {
+    let saved = |b: Option<i64>| match b {
+        Some(b) if b >= 0 => bytes_cell(b as u64),
+        Some(b) => format!("adds {}", bytes_cell(b.unsigned_abs())),
+        None => "-".into(),
+    };
+    let (after, peak, end) = match c.peak_after {
+        Some(a) => (
+            bytes_cell(a),
+            saved(c.saved_at_peak()),
+            saved(c.saved_at_end()),
+        ),
+        None => (
+            format!("not priced: {}", c.not_priced),
+            "-".into(),
+            "-".into(),
+        ),
+    };
+    let state = match (c.growth_before, c.growth_after) {
+        ("", _) | (_, "") => String::new(),
+        (a, b) if a == b => a.to_string(),
+        (a, b) => format!("{a} → {b}"),
+    };
+    vec![
+        if c.operator.is_empty() {
+            "(job)".into()
+        } else {
+            c.operator.clone()
+        },
+        c.change.clone(),
+        bytes_cell(c.peak_before),
+        after,
+        peak,
+        end,
+        state,
+        c.cost.clone(),
+    ]
 }
 
 // ------------------------------------------------------------ JobManager

@@ -142,6 +142,15 @@ pub struct RawScenario {
     pub checkpoints: Option<RawCheckpoints>,
     pub flink_conf: Option<BTreeMap<String, toml::Value>>,
     pub cluster: Option<RawCluster>,
+    pub compare: Option<RawCompare>,
+}
+
+/// `[compare]`: the job changes `compare` and the recommendation price.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCompare {
+    pub ttl: Option<Vec<Millis>>,
+    pub projected_record_bytes: Option<Bytes>,
 }
 
 /// `[cluster]`: what the TaskManagers have.

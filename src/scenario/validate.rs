@@ -925,6 +925,7 @@ pub(super) fn parse_with(
         }
         other => other.map(|b| b.0),
     };
+    let shrink = shrink(raw.compare.as_ref(), &mut err);
     let sides = if two {
         side_sources(&raw_sides, &original, path, &raw, &mut side_errs)
     } else {
@@ -955,7 +956,66 @@ pub(super) fn parse_with(
         checkpoints,
         flink_conf,
         taskmanager_disk,
+        shrink,
     })
+}
+
+/// Most TTL lengths `[compare] ttl` may list (each is one more simulation
+/// per keyed operator).
+const MAX_COMPARE_TTLS: usize = 8;
+
+/// `[compare]`: the TTL lengths and projected record size the job changes
+/// are priced with.
+fn shrink(raw: Option<&RawCompare>, err: &mut impl FnMut(&str, String)) -> Shrink {
+    let Some(c) = raw else {
+        return Shrink::default();
+    };
+    let mut ttls_ms = Vec::new();
+    if let Some(list) = &c.ttl {
+        if list.is_empty() || list.len() > MAX_COMPARE_TTLS {
+            err(
+                "compare.ttl",
+                format!(
+                    "lists {} lengths: give 1 to {MAX_COMPARE_TTLS} TTLs to price (\"1 h\"), or \
+                     leave it out for the default (a quarter of the run)",
+                    list.len()
+                ),
+            );
+        }
+        for (i, &Millis(ms)) in list.iter().enumerate() {
+            if ms == 0 || ms as i64 > MAX_WINDOW_MS {
+                err(
+                    "compare.ttl",
+                    format!("ttl[{i}] must be 1 ms to 365 days, got {ms} ms"),
+                );
+            } else if !ttls_ms.contains(&(ms as i64)) {
+                ttls_ms.push(ms as i64);
+            }
+        }
+    }
+    let projected_record_bytes = match c.projected_record_bytes {
+        Some(Bytes(0)) => {
+            err(
+                "compare.projected_record_bytes",
+                "must be at least 1 byte: the mean size of a buffered record projected to \
+                 the fields the operator needs"
+                    .into(),
+            );
+            None
+        }
+        Some(Bytes(b)) if b > u32::MAX as u64 => {
+            err(
+                "compare.projected_record_bytes",
+                format!("{b} bytes: at most {} (a record's size is an int)", u32::MAX),
+            );
+            None
+        }
+        other => other.map(|b| b.0),
+    };
+    Shrink {
+        ttls_ms,
+        projected_record_bytes,
+    }
 }
 
 /// A two-input file's text with `[input]` read as `[source]`: the
