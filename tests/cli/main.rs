@@ -58,6 +58,10 @@
 //! - `recommend`         `compare` on RocksDB jobs: the scenario's own
 //!   configuration under its own name, kept when it holds; never moved to
 //!   JobManager storage unless the state fits there.
+//! - `shrink`            `compare`'s state-shrinking job changes per keyed
+//!   operator (a TTL, an aggregate instead of a buffer, projected records):
+//!   each saving equals two independent `run`s, the file as written and
+//!   changed by hand; a TTL levels a growing dedup off.
 //! - `accuracy`          the `mode:` line and summary.json's `mode_error`: the
 //!   simulation exact, heap bytes exact, RocksDB and compressed bytes
 //!   estimated (RocksDB with its range).
@@ -140,4 +144,5 @@ mod rocksdb_sampled;
 mod rocksdb_sst;
 mod scenario_errors;
 mod shipped_scenarios;
+mod shrink;
 mod sweep;
