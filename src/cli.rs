@@ -137,7 +137,7 @@ pub enum Command {
 
 const COMPARE_HELP: &str = "\
 Writes DIR/<name>-compare/compare.csv, compare.txt (table and recommendation),
-compare.png/.svg, timeline.png/.svg, report.html, report.md and
+job-changes.csv/.json (the job changes, each simulated), compare.png/.svg, timeline.png/.svg, report.html, report.md and
 recommended-flink-conf.yaml (recommended-config.yaml, nested, from Flink 1.19).
 
 Examples:

@@ -975,4 +975,65 @@ interval = "2 s"
         let p = plan(&s, &cmp).unwrap();
         assert_ne!(p.option, "hashmap + jobmanager", "{:?}", p.reasons);
     }
+
+    /// A dedup without TTL on the heap.
+    fn dedup_job() -> Scenario {
+        Scenario::parse(
+            r#"
+name = "d"
+flink_version = "1.20"
+[source]
+records = 20000
+events_per_second = 500
+keys = 1000000
+record_bytes = 100
+processing_time = "event_time"
+[job]
+parallelism = 2
+[[operator]]
+name = "dedup"
+kind = "dedup"
+[state]
+backend = "hashmap"
+[flink_conf]
+"execution.checkpointing.dir" = "file:///tmp/c"
+[checkpoints]
+storage = "filesystem"
+interval = "2 s"
+[compare]
+ttl = ["5 s", "1 s"]
+"#,
+            "d.toml".as_ref(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn every_ttl_length_is_priced_and_a_shorter_one_saves_more() {
+        let s = dedup_job();
+        let cmp = compare(&s, 1e8, Default::default(), &|_| {}).unwrap();
+        let p = plan(&s, &cmp).unwrap();
+        let ttl: Vec<&JobChange> = p.job_changes.iter().filter(|c| c.kind == "ttl").collect();
+        assert_eq!(ttl.len(), 2, "{:?}", p.job_changes);
+        assert!(ttl[0].change.starts_with("TTL 5 s on \"seen\""), "{:?}", ttl[0]);
+        assert!(ttl[1].change.starts_with("TTL 1 s on \"seen\""), "{:?}", ttl[1]);
+        let (a, b) = (ttl[0].end_after.unwrap(), ttl[1].end_after.unwrap());
+        assert!(b < a && a < ttl[0].end_before, "{ttl:?}");
+    }
+
+    #[test]
+    fn a_change_over_the_budget_is_listed_as_not_priced() {
+        let s = dedup_job();
+        let mut cmp = compare(&s, 1e8, Default::default(), &|_| {}).unwrap();
+        cmp.budget = pipeline::Budget {
+            seconds: 1e-6,
+            bytes: 1,
+        };
+        let p = plan(&s, &cmp).unwrap();
+        assert!(!p.job_changes.is_empty());
+        for c in &p.job_changes {
+            assert!(c.peak_after.is_none() && c.end_after.is_none(), "{c:?}");
+            assert!(c.not_priced.contains("budget"), "{c:?}");
+        }
+    }
 }

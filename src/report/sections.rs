@@ -640,19 +640,18 @@ pub fn recommendation(f: &Findings) -> Section {
             )));
             if plan.job_changes.is_empty() {
                 blocks.push(Block::Para(
-                    "None found: the window function already keeps no more than it needs, and \
-                     the key groups spread evenly over the subtasks."
+                    "None found: no window buffers every element, the key groups spread evenly \
+                     over the subtasks, and no keyed state lacks a TTL or buffers every record."
                         .into(),
                 ));
             } else {
                 let rows = plan.job_changes.iter().map(job_change_row).collect();
                 blocks.push(Block::Table {
                     head: [
-                        "operator",
                         "change",
                         "largest subtask now",
                         "with the change",
-                        "saves at the peak",
+                        "saves",
                         "saves at the end",
                         "state",
                         "cost",
@@ -660,7 +659,7 @@ pub fn recommendation(f: &Findings) -> Section {
                     .map(String::from)
                     .to_vec(),
                     rows,
-                    right: vec![false, false, true, true, true, true, false, false],
+                    right: vec![false, true, true, true, true, false, false],
                 });
             }
         }
@@ -697,11 +696,10 @@ fn job_change_row(c: &crate::plan::JobChange) -> Vec<String> {
     };
     vec![
         if c.operator.is_empty() {
-            "(job)".into()
+            c.change.clone()
         } else {
-            c.operator.clone()
+            format!("operator '{}': {}", c.operator, c.change)
         },
-        c.change.clone(),
         bytes_cell(c.peak_before),
         after,
         peak,
