@@ -481,8 +481,7 @@ pub struct JobChange {
 impl JobChange {
     /// Bytes saved at the peak (negative: added); none when not priced.
     pub fn saved_at_peak(&self) -> Option<i64> {
-        self.peak_after
-            .map(|a| self.peak_before as i64 - a as i64)
+        self.peak_after.map(|a| self.peak_before as i64 - a as i64)
     }
     /// Bytes saved at the end of the run.
     pub fn saved_at_end(&self) -> Option<i64> {
@@ -1015,8 +1014,16 @@ ttl = ["5 s", "1 s"]
         let p = plan(&s, &cmp).unwrap();
         let ttl: Vec<&JobChange> = p.job_changes.iter().filter(|c| c.kind == "ttl").collect();
         assert_eq!(ttl.len(), 2, "{:?}", p.job_changes);
-        assert!(ttl[0].change.starts_with("TTL 5 s on \"seen\""), "{:?}", ttl[0]);
-        assert!(ttl[1].change.starts_with("TTL 1 s on \"seen\""), "{:?}", ttl[1]);
+        assert!(
+            ttl[0].change.starts_with("TTL 5 s on \"seen\""),
+            "{:?}",
+            ttl[0]
+        );
+        assert!(
+            ttl[1].change.starts_with("TTL 1 s on \"seen\""),
+            "{:?}",
+            ttl[1]
+        );
         let (a, b) = (ttl[0].end_after.unwrap(), ttl[1].end_after.unwrap());
         assert!(b < a && a < ttl[0].end_before, "{ttl:?}");
     }

@@ -291,9 +291,15 @@ impl Pricer<'_> {
             }
             let mut change = parts.join("; ");
             if defaulted {
+                let played = played_ms(self.s, self.base);
+                let shown = if played % 1000 == 0 {
+                    short_ms(played)
+                } else {
+                    crate::flink::units::human_duration_ms(played)
+                };
                 change.push_str(&format!(
-                    " — default length: a quarter of the {} played ([compare] ttl prices others)",
-                    short_ms(played_ms(self.s, self.base))
+                    " — default length: a quarter of the {shown} played ([compare] ttl prices \
+                     others)"
                 ));
             }
             let len = short_ms(ttl_ms);
@@ -347,12 +353,7 @@ impl Pricer<'_> {
     /// keeps every record.
     fn aggregate_change(&self, oi: usize, k: &KeyedOperator) -> Option<Proposed> {
         let which: Vec<usize> = (0..k.states.len())
-            .filter(|&i| {
-                matches!(
-                    k.states[i].kind,
-                    StateKind::List { max_elements: None }
-                )
-            })
+            .filter(|&i| matches!(k.states[i].kind, StateKind::List { max_elements: None }))
             .collect();
         if which.is_empty() {
             return None;
@@ -439,7 +440,9 @@ impl Pricer<'_> {
             sizes.join(", ")
         );
         if given.is_none() {
-            change.push_str(" (default: half the mean record; [compare] projected_record_bytes sets it)");
+            change.push_str(
+                " (default: half the mean record; [compare] projected_record_bytes sets it)",
+            );
         }
         let not_priced = self.s.source.trace.as_ref().map(|_| {
             "the record sizes come from the trace, which statecap does not rewrite: project \
@@ -512,6 +515,9 @@ mod tests {
                 max: 2048
             }
         );
-        assert_eq!(scaled(SizeDistribution::Fixed(3), 1.0), SizeDistribution::Fixed(1));
+        assert_eq!(
+            scaled(SizeDistribution::Fixed(3), 1.0),
+            SizeDistribution::Fixed(1)
+        );
     }
 }

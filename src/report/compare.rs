@@ -239,7 +239,9 @@ pub fn job_change_line(c: &crate::plan::JobChange) -> String {
                     saved(c.end_before as i64 - e as i64)
                 );
                 match (c.growth_before, c.growth_after) {
-                    ("grows", "levels off") => l.push_str("; the state levels off instead of growing"),
+                    ("grows", "levels off") => {
+                        l.push_str("; the state levels off instead of growing")
+                    }
                     ("grows", "grows") => l.push_str("; the state still grows"),
                     _ => {}
                 }

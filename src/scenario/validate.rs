@@ -1006,7 +1006,10 @@ fn shrink(raw: Option<&RawCompare>, err: &mut impl FnMut(&str, String)) -> Shrin
         Some(Bytes(b)) if b > u32::MAX as u64 => {
             err(
                 "compare.projected_record_bytes",
-                format!("{b} bytes: at most {} (a record's size is an int)", u32::MAX),
+                format!(
+                    "{b} bytes: at most {} (a record's size is an int)",
+                    u32::MAX
+                ),
             );
             None
         }

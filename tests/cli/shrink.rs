@@ -159,7 +159,12 @@ fn a_ttl_on_a_dedup_is_priced_as_two_runs_and_levels_the_state_off() {
         out.contains("recommendation for Flink 1.20: hashmap + filesystem\n"),
         "the job's own option, so that `run` prices the same: {out}"
     );
-    let before = run(d.path(), "dedup_plain", &fill("dedup_plain", "", ""), "dedup");
+    let before = run(
+        d.path(),
+        "dedup_plain",
+        &fill("dedup_plain", "", ""),
+        "dedup",
+    );
     // The same file with the TTL written by hand: Flink's defaults (the
     // heap's incremental cleanup), as the change says.
     let after = run(
@@ -191,15 +196,24 @@ fn a_ttl_on_a_dedup_is_priced_as_two_runs_and_levels_the_state_off() {
         (ea as f64 - mid(&after) as f64).abs() < 0.1 * ea as f64,
         "{after:?}"
     );
-    assert_eq!((&*r["growth_before"], &*r["growth_after"]), ("grows", "levels off"));
+    assert_eq!(
+        (&*r["growth_before"], &*r["growth_after"]),
+        ("grows", "levels off")
+    );
     assert!(
         out.contains("the state levels off instead of growing"),
         "{out}"
     );
-    assert!(r["change"].contains("incremental, 5 entries per state access"), "{r:?}");
+    assert!(
+        r["change"].contains("incremental, 5 entries per state access"),
+        "{r:?}"
+    );
     assert!(r["cost"].contains("forgotten"), "{r:?}");
     // Saving printed per subtask at the peak and at the end.
-    assert!(out.contains("at the peak (saves") && out.contains("at the end of the run (saves"), "{out}");
+    assert!(
+        out.contains("at the peak (saves") && out.contains("at the end of the run (saves"),
+        "{out}"
+    );
 }
 
 #[test]
