@@ -110,18 +110,25 @@ pub fn short_ms(ms: i64) -> String {
     }
 }
 
-/// The processing time a run spans, ms: the records at the source's rate,
-/// or (a trace) from its first checkpoint to its last.
+/// The time a run spans, ms: the records at the source's rate, or (a
+/// trace, whose timestamps need not start at 0) its checkpoints' span
+/// stretched by one checkpoint's step (`n` checkpoints, `n - 1` steps).
 pub fn played_ms(s: &Scenario, base: &ScenarioResult) -> i64 {
+    let generated =
+        (s.source.records as f64 * 1000.0 / s.source.events_per_second.max(1e-9)).round() as i64;
     if s.source.trace.is_none() {
-        return (s.source.records as f64 * 1000.0 / s.source.events_per_second.max(1e-9)).round()
-            as i64;
+        return generated;
     }
     base.operators
         .iter()
-        .filter_map(|o| Some(o.checkpoints.last()?.time_ms - o.checkpoints.first()?.time_ms))
+        .filter(|o| o.checkpoints.len() >= 2)
+        .map(|o| {
+            let n = o.checkpoints.len() as i64;
+            let span = o.checkpoints[n as usize - 1].time_ms - o.checkpoints[0].time_ms;
+            span.saturating_mul(n) / (n - 1)
+        })
         .max()
-        .unwrap_or(0)
+        .unwrap_or(generated)
 }
 
 /// The default TTL: [`DEFAULT_TTL_SHARE`] of `played`, rounded down to
