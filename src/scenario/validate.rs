@@ -2442,24 +2442,33 @@ fn join_operator(
             );
         }
     }
-    for (f, set) in [
-        ("ttl", o.ttl.is_some()),
-        ("ttl_update", o.ttl_update.is_some()),
-        ("ttl_visibility", o.ttl_visibility.is_some()),
-        ("ttl_cleanup", o.ttl_cleanup.is_some()),
-        ("ttl_cleanup_size", o.ttl_cleanup_size.is_some()),
-        (
-            "ttl_query_time_after_entries",
-            o.ttl_query_time_after_entries.is_some(),
-        ),
-    ] {
-        if set {
-            err(
-                &at(f),
-                format!("TTL on a {kind_name}'s state is not simulated yet"),
-            );
+    // A join's two lists carry the operator's TTL (each element its own
+    // timestamp); an interval join's buffers are Flink's, without TTL.
+    let join_ttl = if interval {
+        for (f, set) in [
+            ("ttl", o.ttl.is_some()),
+            ("ttl_update", o.ttl_update.is_some()),
+            ("ttl_visibility", o.ttl_visibility.is_some()),
+            ("ttl_cleanup", o.ttl_cleanup.is_some()),
+            ("ttl_cleanup_size", o.ttl_cleanup_size.is_some()),
+            (
+                "ttl_query_time_after_entries",
+                o.ttl_query_time_after_entries.is_some(),
+            ),
+        ] {
+            if set {
+                err(
+                    &at(f),
+                    format!(
+                        "a {kind_name}'s buffers are Flink's own (cleaned by its timers), without TTL"
+                    ),
+                );
+            }
         }
-    }
+        None
+    } else {
+        ttl(&at(""), o.ttl_fields(), err)
+    };
     if let Some(t) = o.time.as_deref()
         && t != "event"
     {
@@ -2524,7 +2533,7 @@ fn join_operator(
                 name: n.into(),
                 kind: StateKind::List { max_elements: None },
                 write: StateWrite::EveryRecord,
-                ttl: None,
+                ttl: join_ttl,
             })
             .collect()
     };
