@@ -273,6 +273,8 @@ pub(super) struct Process<'k, W: StateWrites> {
     writes: W,
     /// A list's element sizes (RocksDB writes only).
     sizes: Vec<u32>,
+    /// Whether the last record found no "seen" value (a dedup passes it on).
+    emitted: bool,
 }
 
 impl<'k, W: StateWrites> Process<'k, W> {
@@ -396,6 +398,7 @@ impl<'k, W: StateWrites> Process<'k, W> {
             history: History::new(kgs),
             writes,
             sizes: Vec::new(),
+            emitted: true,
         }
     }
 }
@@ -413,7 +416,7 @@ fn element_incremental(
     now: i64,
     bytes: u64,
     sub_key: u32,
-) {
+) -> bool {
     let k = key as usize;
     let ttl = st.ttl;
     let (on_read, ret) = ttl.map_or((false, false), |t| (t.on_read, t.return_expired));
@@ -448,6 +451,7 @@ fn element_incremental(
                     stamp[k] = now;
                 }
             }
+            return null;
         }
         Store::List {
             cap,
@@ -466,7 +470,7 @@ fn element_incremental(
                     m.op(kg, at.hashes);
                     m.insert(kg, k as u32, at.hashes);
                 }
-                return;
+                return true;
             }
             let mut unexpired = 0usize;
             scratch.clear();
@@ -535,6 +539,7 @@ fn element_incremental(
             }
         }
     }
+    true
 }
 
 /// A join's read of the other side's list under TTL: `get()` and the
@@ -692,7 +697,10 @@ impl<W: StateWrites> Operator for Process<'_, W> {
             let stamp = st.ttl.map(|_| now);
             let raw = st.raw;
             if st.maps.is_some() {
-                element_incremental(st, &at, (key, nth), now, bytes, sub_key);
+                let null = element_incremental(st, &at, (key, nth), now, bytes, sub_key);
+                if matches!(st.store, Store::Value { first_only: true, .. }) {
+                    self.emitted = null;
+                }
                 continue;
             }
             let ttl = st.ttl;
@@ -701,6 +709,12 @@ impl<W: StateWrites> Operator for Process<'_, W> {
                     first_only, stamp, ..
                 } => {
                     let s = stamp[k];
+                    if *first_only {
+                        // value() returns nothing: absent, or expired and
+                        // not returned (NeverReturnExpired).
+                        self.emitted = s == ABSENT
+                            || (expired(ttl, s, now) && !ttl.is_some_and(|t| t.return_expired));
+                    }
                     if !*first_only || s == ABSENT {
                         stamp[k] = now;
                         if W::ON {
@@ -958,6 +972,20 @@ impl<W: StateWrites> Operator for Process<'_, W> {
 
     #[inline(always)]
     fn foreign_record(&mut self, _ts: i64, _watermark: i64) {}
+
+    #[inline(always)]
+    fn emitted(&self) -> bool {
+        self.emitted
+    }
+
+    /// The checkpoint's processing time is the last record's of the whole
+    /// input (the source's phase), whichever operator read it.
+    #[inline(always)]
+    fn passed_over(&mut self, ts: i64) {
+        let now = ts.saturating_add(self.lag);
+        self.now = now;
+        self.writes.now(now);
+    }
 }
 
 #[cfg(test)]

@@ -49,11 +49,12 @@ fn heap_cases() -> Vec<std::collections::BTreeMap<String, String>> {
 
 /// Whether statecap simulates the case: a process or dedup operator (any
 /// TTL cleanup, or none), alone or chained before a window of its own
-/// parallelism; a regular or an interval join of two inputs.
+/// parallelism; a regular join (with TTL or without) or an interval join of
+/// two inputs; a join after two dedups, each at its own parallelism.
 fn covered(r: &std::collections::BTreeMap<String, String>) -> bool {
     matches!(
         r["job"].as_str(),
-        "process" | "dedup" | "process_window" | "join" | "interval_join"
+        "process" | "dedup" | "process_window" | "join" | "interval_join" | "dedup_join"
     ) && matches!(
         r["ttl_cleanup"].as_str(),
         "" | "none" | "full_snapshot" | "incremental" | "default"
@@ -140,8 +141,13 @@ fn every_heap_case_bytes_and_status_equal_flinks() {
         .map(|r| r["case"].clone())
         .collect();
     assert!(
-        cases.len() >= 26 && cases.iter().any(|c| c.starts_with("V22_")),
-        "expected the 26 heap cases (five on 2.2.1), found {cases:?}"
+        cases.len() >= 32
+            && cases.iter().any(|c| c.starts_with("V22_"))
+            && cases.iter().any(|c| c.starts_with("OP_dedupjoin_"))
+            && cases.iter().any(|c| c.starts_with("V22_dedupjoin_"))
+            && cases.iter().any(|c| c.starts_with("OP_join_") && c.contains("_ttl_")),
+        "expected the 32 heap cases (seven on 2.2.1; joins with TTL, joins after two dedups), \
+         found {cases:?}"
     );
     let mut compared = 0;
     let mut diffs = Vec::new();
@@ -150,7 +156,7 @@ fn every_heap_case_bytes_and_status_equal_flinks() {
         compared += n;
         diffs.extend(d);
     }
-    assert!(compared >= 371, "only {compared} rows compared");
+    assert!(compared >= 569, "only {compared} rows compared");
     assert!(
         diffs.is_empty(),
         "{} of {compared} rows differ from real Flink:\n  {}",
@@ -209,6 +215,10 @@ fn rocksdb_cases_are_within_the_error_reached() {
     let bars: BTreeMap<&str, (f64, f64, f64)> = [
         ("process", (0.040, 0.090, 0.85)),
         ("interval_join", (0.180, 0.520, 0.95)),
+        // Within 0.1 % until the replay compacts (after the fourth flush
+        // per column family) where Flink did not (six L0 files each, no
+        // compaction in the measured run): 52-62 % under on those rows.
+        ("join", (0.010, 0.650, 0.65)),
     ]
     .into_iter()
     .collect();
