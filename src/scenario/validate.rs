@@ -2381,7 +2381,7 @@ fn operator_input(
                 err(
                     &at("input"),
                     format!(
-                        "'{}' does not pass records on: statecap chains an operator after a \
+                        "'{}' does not forward its records: statecap chains an operator after a \
                          kind = \"process\" operator with emits = \"input\" (every record) or a \
                          kind = \"dedup\" operator with emits = \"first\" (the first record per key)",
                         shown(s)
