@@ -474,3 +474,56 @@ impl<E: Operator> TimeSink for Direct<'_, E> {
         (self.on_checkpoint)(&self.snap);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::NO_SUB_KEY;
+
+    #[test]
+    fn every_record_reaches_an_operator_without_a_route() {
+        let r = Routing::default();
+        assert_eq!(r.reach(0, 7), Some(7));
+        assert_eq!(r.reach(1_000_000, NO_SUB_KEY), Some(NO_SUB_KEY));
+    }
+
+    /// A join of two dedups: record 0 (left) and 65 (right) passed their
+    /// dedups, 1 (left) and 64 (right) did not; the join sees each passed
+    /// record as its side.
+    #[test]
+    fn a_join_sees_what_each_dedup_passed_on_as_its_side() {
+        let mut left = record_bits(130);
+        let mut right = record_bits(130);
+        left[0] |= 1;
+        right[1] |= 1 << 1; // record 65
+        let r = Routing {
+            from: vec![
+                (Some(0), Some(&left[..]), 0),
+                (Some(1), Some(&right[..]), 1),
+            ],
+            join: true,
+            two_inputs: true,
+            emitted: None,
+        };
+        assert_eq!(r.reach(0, 0), Some(0));
+        assert_eq!(r.reach(1, 0), None);
+        assert_eq!(r.reach(64, 1), None);
+        assert_eq!(r.reach(65, 1), Some(1));
+        // Record 0 is a left record: the right dedup's bit does not matter.
+        assert_eq!(r.reach(0, 1), None);
+    }
+
+    /// A one-input operator reading one [[source]] of two sees its records
+    /// without a map sub-key (the record's sub is its source index).
+    #[test]
+    fn one_source_of_two_reaches_without_a_sub_key() {
+        let r = Routing {
+            from: vec![(Some(1), None, 0)],
+            join: false,
+            two_inputs: true,
+            emitted: None,
+        };
+        assert_eq!(r.reach(3, 0), None);
+        assert_eq!(r.reach(4, 1), Some(NO_SUB_KEY));
+    }
+}

@@ -698,7 +698,13 @@ impl<W: StateWrites> Operator for Process<'_, W> {
             let raw = st.raw;
             if st.maps.is_some() {
                 let null = element_incremental(st, &at, (key, nth), now, bytes, sub_key);
-                if matches!(st.store, Store::Value { first_only: true, .. }) {
+                if matches!(
+                    st.store,
+                    Store::Value {
+                        first_only: true,
+                        ..
+                    }
+                ) {
                     self.emitted = null;
                 }
                 continue;

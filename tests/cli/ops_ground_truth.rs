@@ -145,7 +145,9 @@ fn every_heap_case_bytes_and_status_equal_flinks() {
             && cases.iter().any(|c| c.starts_with("V22_"))
             && cases.iter().any(|c| c.starts_with("OP_dedupjoin_"))
             && cases.iter().any(|c| c.starts_with("V22_dedupjoin_"))
-            && cases.iter().any(|c| c.starts_with("OP_join_") && c.contains("_ttl_")),
+            && cases
+                .iter()
+                .any(|c| c.starts_with("OP_join_") && c.contains("_ttl_")),
         "expected the 32 heap cases (seven on 2.2.1; joins with TTL, joins after two dedups), \
          found {cases:?}"
     );
@@ -296,6 +298,9 @@ fn the_readme_examples_of_each_kind_parse() {
     let (chain, two) = rest
         .split_once("# Two inputs")
         .expect("the two-input example");
+    let (two, after_dedups) = two
+        .split_once("# A join after two dedups")
+        .expect("the join after two dedups");
     let toml_of = |ex: &str| -> String {
         ex.lines()
             .filter(|l| l.starts_with("# ") && !l.starts_with("# A ") && !l.starts_with("#   "))
@@ -326,6 +331,11 @@ fn the_readme_examples_of_each_kind_parse() {
         ("process", toml_of(process), false),
         ("window", chain_body, false),
         ("interval_join", toml_of(two), true),
+        (
+            "dedup_join",
+            format!("{}\n{}", toml_of(two), toml_of(after_dedups)),
+            true,
+        ),
     ] {
         let text = if two_inputs {
             format!("{top}{job}{body}\n{tail}").replace("records = 50000", "records = 1000")
@@ -337,7 +347,7 @@ fn the_readme_examples_of_each_kind_parse() {
         let last = s.operators.last().unwrap();
         let first = &s.operators[0];
         assert!(
-            first.kind_name() == kind || last.kind_name() == kind,
+            first.kind_name() == kind || last.kind_name() == kind || kind == "dedup_join",
             "{kind}: {:?}",
             s.operators
                 .iter()
@@ -353,6 +363,29 @@ fn the_readme_examples_of_each_kind_parse() {
             // The chained window at its own parallelism.
             let w = &r.result().operators[1];
             assert_eq!(w.checkpoints[0].subtasks.len(), 3);
+        }
+        if kind == "dedup_join" {
+            // Two dedups at their own parallelism, each reading one input,
+            // and a join of what they pass on: it holds fewer bytes than
+            // the join of every record.
+            let ops = &r.result().operators;
+            let names: Vec<&str> = ops.iter().map(|o| o.name.as_str()).collect();
+            assert_eq!(
+                names,
+                [
+                    "interval_join",
+                    "join",
+                    "dedup_orders",
+                    "dedup_payments",
+                    "orders_payments"
+                ]
+            );
+            assert_eq!(ops[2].checkpoints[0].subtasks.len(), 1);
+            assert_eq!(ops[3].checkpoints[0].subtasks.len(), 4);
+            let last =
+                |o: &statecap::pipeline::OperatorResult| o.checkpoints[1].total_state_bytes();
+            assert!(last(&ops[4]) > 0 && last(&ops[4]) < last(&ops[1]));
+            continue;
         }
         if two_inputs {
             assert_eq!(s.sides.len(), 2);
