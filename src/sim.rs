@@ -220,15 +220,18 @@ pub fn simulate_with_writes<W: writes::StateWrites + Default + Send>(
     )
 }
 
+/// One way into an operator: the `[[source]]` index (`None`: any), the
+/// records an earlier operator passed on (a bit per record of the input;
+/// `None`: all), the side they arrive on.
+pub type RouteIn<'a> = (Option<u32>, Option<&'a [u64]>, u32);
+
 /// Which records of the job's input reach one operator (its
 /// [`crate::scenario::Route`], with the records each earlier dedup passed
 /// on), and where it notes the ones it passes on.
 #[derive(Default)]
 pub struct Routing<'a> {
-    /// Per way in: the `[[source]]` index (`None`: any), the records an
-    /// earlier operator passed on (a bit per record of the input; `None`:
-    /// all), the side they arrive on.
-    pub from: Vec<(Option<u32>, Option<&'a [u64]>, u32)>,
+    /// The ways in, the first that a record matches taken.
+    pub from: Vec<RouteIn<'a>>,
     /// A join: the side is the record's `sub_key` for the engine.
     pub join: bool,
     /// A job of two inputs: a record's `sub_key` is its `[[source]]`
@@ -250,9 +253,7 @@ impl Routing<'_> {
         let side = self
             .from
             .iter()
-            .find(|(stream, after, _)| {
-                stream.is_none_or(|s| s == sub) && after.is_none_or(|m| bit(m))
-            })?
+            .find(|(stream, after, _)| stream.is_none_or(|s| s == sub) && after.is_none_or(bit))?
             .2;
         Some(if self.join {
             side
