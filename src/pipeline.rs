@@ -23,7 +23,7 @@ pub use result::{CheckpointResult, OperatorResult, ScenarioResult};
 use crate::backend::{self, BackendJob, StateModel};
 use crate::error::{Error, Result};
 use crate::flink::ResolvedConfig;
-use crate::scenario::{Assigner, Scenario};
+use crate::scenario::{Assigner, KeyedKind, Scenario};
 use crate::sim::{self, OperatorSpec, RunStats, Snapshot, sampled::Sampler};
 use crate::workload::Workload;
 
@@ -224,6 +224,9 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
             operators: Vec::new(),
         })
         .collect();
+    // The records each dedup with `emits = "first"` passed on, for the
+    // operators after it.
+    let mut passed: Vec<Option<Vec<u64>>> = vec![None; s.operators.len()];
     for (i, op) in s.operators.iter().enumerate() {
         let spec = OperatorSpec::new(s, i);
         let n_ckpt = sim::Barriers::new(spec.trigger, spec.clock, workload.records).checkpoints();
@@ -317,7 +320,47 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
                 run.checkpoint(snap);
             }
         };
+        let read_later = op.route.emits_first
+            && s.operators[i + 1..]
+                .iter()
+                .any(|o| o.route.from.iter().any(|f| f.after == Some(i)));
+        let mut emitted = read_later.then(|| sim::record_bits(workload.records));
+        let routed = !op.route.from.is_empty() || emitted.is_some();
+        let mut routing = sim::Routing {
+            from: op
+                .route
+                .from
+                .iter()
+                .map(|f| {
+                    let after = f.after.and_then(|j| passed.get(j)?.as_deref());
+                    (f.stream, after, f.side)
+                })
+                .collect(),
+            join: op.keyed.as_ref().is_some_and(|k| k.kind == KeyedKind::Join),
+            two_inputs: !s.sides.is_empty(),
+            emitted: emitted.as_deref_mut(),
+        };
         let stats = match writes {
+            Some(w) if routed => sim::simulate_routed(
+                &spec,
+                &workload.keys,
+                workload.records,
+                workload.input(),
+                w,
+                &mut routing,
+                &mut on_checkpoint,
+                &progress,
+            ),
+            None if routed => sim::simulate_routed(
+                &spec,
+                &workload.keys,
+                workload.records,
+                workload.input(),
+                sim::writes::NoWrites,
+                &mut routing,
+                &mut on_checkpoint,
+                &progress,
+            ),
             Some(w) => sim::simulate_with_writes(
                 &spec,
                 &workload.keys,
@@ -337,6 +380,8 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
                 &progress,
             ),
         };
+        drop(routing);
+        passed[i] = emitted;
         for (run, result) in per_option.into_iter().zip(results.iter_mut()) {
             result.operators.push(OperatorResult {
                 name: op.name.clone(),

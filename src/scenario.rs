@@ -252,6 +252,38 @@ pub struct WindowOperator {
     /// from the job's: an operator after a keyBy, with its own subtasks
     /// and key-group ranges (the same key groups).
     pub parallelism: Option<u32>,
+    /// Which records of the job's input reach it (after a dedup, or one
+    /// `[[source]]` of two), and whether it passes on only some.
+    pub route: Route,
+}
+
+/// Which records of the job's input reach an operator and which it passes
+/// on. Each operator is simulated over the whole input in order; the
+/// records that do not reach it still move its clocks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Route {
+    /// Empty: every record, as is (one input; or a join of the two
+    /// `[[source]]`s, left first). Else a record reaches the operator as
+    /// the first entry it matches.
+    pub from: Vec<RouteFrom>,
+    /// A dedup with `emits = "first"`: it passes on only the records whose
+    /// read of "seen" found nothing (else it passes on nothing; a process
+    /// with `emits = "input"` forwards every record and needs no route of
+    /// its own: operators after it take its route).
+    pub emits_first: bool,
+}
+
+/// One way into an operator: the records of input `stream` (a
+/// `[[source]]`'s index; `None`: any) that operator `after` passed on
+/// (`None`: all of them), seen as input `side` (a join's left 0, right 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteFrom {
+    /// The `[[source]]` index, if one.
+    pub stream: Option<u32>,
+    /// The earlier dedup (with `emits = "first"`) whose output it reads.
+    pub after: Option<usize>,
+    /// The join side the records arrive on (0 for one input).
+    pub side: u32,
 }
 
 impl WindowOperator {

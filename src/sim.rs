@@ -215,30 +215,188 @@ pub fn simulate_with_writes<W: writes::StateWrites + Default + Send>(
             input: &mut input,
             on_checkpoint,
             progress,
+            routing: None,
+        },
+    )
+}
+
+/// One way into an operator: the `[[source]]` index (`None`: any), the
+/// records an earlier operator passed on (a bit per record of the input;
+/// `None`: all), the side they arrive on.
+pub type RouteIn<'a> = (Option<u32>, Option<&'a [u64]>, u32);
+
+/// Which records of the job's input reach one operator (its
+/// [`crate::scenario::Route`], with the records each earlier dedup passed
+/// on), and where it notes the ones it passes on.
+#[derive(Default)]
+pub struct Routing<'a> {
+    /// The ways in, the first that a record matches taken.
+    pub from: Vec<RouteIn<'a>>,
+    /// A join: the side is the record's `sub_key` for the engine.
+    pub join: bool,
+    /// A job of two inputs: a record's `sub_key` is its `[[source]]`
+    /// index, not a map sub-key.
+    pub two_inputs: bool,
+    /// A bit per record of the input, set for each record it passes on.
+    pub emitted: Option<&'a mut [u64]>,
+}
+
+impl Routing<'_> {
+    /// The `sub_key` the engine sees record `idx` with (its raw `sub`), or
+    /// `None` when it does not reach the operator.
+    #[inline(always)]
+    fn reach(&self, idx: u64, sub: u32) -> Option<u32> {
+        if self.from.is_empty() {
+            return Some(sub);
+        }
+        let bit = |m: &[u64]| m[(idx / 64) as usize] >> (idx % 64) & 1 == 1;
+        let side = self
+            .from
+            .iter()
+            .find(|(stream, after, _)| stream.is_none_or(|s| s == sub) && after.is_none_or(bit))?
+            .2;
+        Some(if self.join {
+            side
+        } else if self.two_inputs {
+            crate::workload::NO_SUB_KEY
+        } else {
+            sub
+        })
+    }
+}
+
+/// A bit per record of `records`, none set.
+pub fn record_bits(records: u64) -> Vec<u64> {
+    vec![0; records.div_ceil(64) as usize]
+}
+
+/// [`simulate_with_writes`] for an operator that reads only some of the
+/// input's records (`routing`), noting the ones it passes on.
+#[allow(clippy::too_many_arguments)]
+pub fn simulate_routed<W: writes::StateWrites + Default + Send>(
+    spec: &OperatorSpec,
+    keys: &KeySpace,
+    total_records: u64,
+    mut input: Input,
+    writes: W,
+    routing: &mut Routing<'_>,
+    on_checkpoint: &mut dyn FnMut(&Snapshot),
+    progress: &dyn Fn(u64),
+) -> RunStats {
+    with_operator(
+        spec,
+        keys,
+        writes,
+        Sequential {
+            spec,
+            total: total_records,
+            input: &mut input,
+            on_checkpoint,
+            progress,
+            routing: Some(routing),
         },
     )
 }
 
 /// One engine over every key group, on this thread.
-struct Sequential<'a> {
+struct Sequential<'a, 'r> {
     spec: &'a OperatorSpec,
     total: u64,
     input: &'a mut Input,
     on_checkpoint: &'a mut dyn FnMut(&Snapshot),
     progress: &'a dyn Fn(u64),
+    routing: Option<&'a mut Routing<'r>>,
 }
 
-impl OperatorUser for Sequential<'_> {
+impl OperatorUser for Sequential<'_, '_> {
     fn run<E: Operator + Send, M: Fn() -> E + Sync>(self, make: M) -> RunStats {
-        drive(
-            self.spec,
-            self.total,
-            self.input,
-            make(),
-            self.on_checkpoint,
-            self.progress,
-        )
+        match self.routing {
+            None => drive(
+                self.spec,
+                self.total,
+                self.input,
+                make(),
+                self.on_checkpoint,
+                self.progress,
+            ),
+            Some(r) => drive_routed(
+                self.spec,
+                self.total,
+                self.input,
+                make(),
+                r,
+                self.on_checkpoint,
+                self.progress,
+            ),
+        }
     }
+}
+
+/// [`drive`] for an operator that some records do not reach.
+fn drive_routed<E: Operator>(
+    spec: &OperatorSpec,
+    total: u64,
+    input: &mut Input,
+    engine: E,
+    routing: &mut Routing<'_>,
+    on_checkpoint: &mut dyn FnMut(&Snapshot),
+    progress: &dyn Fn(u64),
+) -> RunStats {
+    let mut line = Timeline::new(spec, total);
+    let mut direct = Direct {
+        engine,
+        stats: RunStats::default(),
+        snap: Snapshot::default(),
+        kgs: spec.max_parallelism as usize,
+        on_checkpoint,
+    };
+    line.start(&mut direct);
+    let mut batch = Batch::new();
+    let mut kg_buf = [0u16; CHUNK];
+    let mut idx = 0u64;
+    loop {
+        let n = input.fill(&mut batch);
+        if n == 0 {
+            break;
+        }
+        let (keys, all_ts, all_bytes) = (&batch.keys[..n], &batch.ts[..n], &batch.bytes[..n]);
+        let subs = &batch.sub[..];
+        for (c, chunk) in keys.chunks(CHUNK).enumerate() {
+            let kg_chunk = &mut kg_buf[..chunk.len()];
+            direct.engine.key_groups(chunk, kg_chunk);
+            let base = c * CHUNK;
+            for (j, (&key, &kg)) in chunk.iter().zip(kg_chunk.iter()).enumerate() {
+                let i = base + j;
+                let ts = line.record_time(all_ts[i], &mut direct);
+                let sub = subs.get(i).copied().unwrap_or(crate::workload::NO_SUB_KEY);
+                match routing.reach(idx, sub) {
+                    Some(sub) => {
+                        direct.engine.element(
+                            key,
+                            kg as usize,
+                            ts,
+                            all_bytes[i] as u64,
+                            sub,
+                            line.watermark(),
+                            &mut direct.stats,
+                        );
+                        if let Some(m) = routing.emitted.as_deref_mut()
+                            && direct.engine.emitted()
+                        {
+                            m[(idx / 64) as usize] |= 1 << (idx % 64);
+                        }
+                    }
+                    None => direct.engine.passed_over(ts),
+                }
+                idx += 1;
+                line.record_done(&mut direct);
+            }
+        }
+        progress(line.count());
+    }
+    let mut stats = direct.stats;
+    stats.records = line.count();
+    stats
 }
 
 /// Records whose key groups are looked up together, ahead of playing them.
@@ -315,5 +473,58 @@ impl<E: Operator> TimeSink for Direct<'_, E> {
         self.engine
             .snapshot(head.watermark, &mut self.snap, &mut self.stats);
         (self.on_checkpoint)(&self.snap);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::NO_SUB_KEY;
+
+    #[test]
+    fn every_record_reaches_an_operator_without_a_route() {
+        let r = Routing::default();
+        assert_eq!(r.reach(0, 7), Some(7));
+        assert_eq!(r.reach(1_000_000, NO_SUB_KEY), Some(NO_SUB_KEY));
+    }
+
+    /// A join of two dedups: record 0 (left) and 65 (right) passed their
+    /// dedups, 1 (left) and 64 (right) did not; the join sees each passed
+    /// record as its side.
+    #[test]
+    fn a_join_sees_what_each_dedup_passed_on_as_its_side() {
+        let mut left = record_bits(130);
+        let mut right = record_bits(130);
+        left[0] |= 1;
+        right[1] |= 1 << 1; // record 65
+        let r = Routing {
+            from: vec![
+                (Some(0), Some(&left[..]), 0),
+                (Some(1), Some(&right[..]), 1),
+            ],
+            join: true,
+            two_inputs: true,
+            emitted: None,
+        };
+        assert_eq!(r.reach(0, 0), Some(0));
+        assert_eq!(r.reach(1, 0), None);
+        assert_eq!(r.reach(64, 1), None);
+        assert_eq!(r.reach(65, 1), Some(1));
+        // Record 0 is a left record: the right dedup's bit does not matter.
+        assert_eq!(r.reach(0, 1), None);
+    }
+
+    /// A one-input operator reading one [[source]] of two sees its records
+    /// without a map sub-key (the record's sub is its source index).
+    #[test]
+    fn one_source_of_two_reaches_without_a_sub_key() {
+        let r = Routing {
+            from: vec![(Some(1), None, 0)],
+            join: false,
+            two_inputs: true,
+            emitted: None,
+        };
+        assert_eq!(r.reach(3, 0), None);
+        assert_eq!(r.reach(4, 1), Some(NO_SUB_KEY));
     }
 }

@@ -1722,9 +1722,12 @@ fn operators(
     }
     let mut operators = Vec::new();
     let mut names = std::collections::HashSet::new();
+    let mut routes = Vec::new();
     for (i, o) in raw.iter().enumerate() {
-        operator_input(i, raw, ctx.sides, err);
-        if let Some(op) = operator(i, o, ctx, err) {
+        let route = operator_input(i, raw, ctx.sides, &routes, err);
+        routes.push(route.clone());
+        if let Some(mut op) = operator(i, o, ctx, err) {
+            op.route = route;
             if !names.insert(op.name.clone()) {
                 err(
                     &format!("operator[{i}].name"),
@@ -2178,6 +2181,7 @@ fn operator(
         function,
         keyed: None,
         parallelism,
+        route: Route::default(),
     })
 }
 
@@ -2378,93 +2382,171 @@ fn common_operator_fields(
     Some(p)
 }
 
-/// `input` of operator `i`: the source (`"input"`, or none), or an
-/// earlier process operator that forwards every record (`emits =
-/// "input"`), so that this one sees the same records.
+/// `input` of operator `i`, resolved into its [`Route`]: the source
+/// (`"input"`, or none), one `[[source]]` of a two-input job, an earlier
+/// process operator that forwards every record (`emits = "input"`: this
+/// one sees what it sees), or an earlier dedup that passes on the first
+/// record per key (`emits = "first"`); a join reads two of these, one per
+/// `[[source]]`. `routes` are the earlier operators' routes.
 fn operator_input(
     i: usize,
     raw: &[RawOperator],
     sides: &[String],
+    routes: &[Route],
     err: &mut impl FnMut(&str, String),
-) {
+) -> Route {
     let at = |f: &str| format!("operator[{i}].{f}");
-    let join = matches!(raw[i].kind.as_deref(), Some("join" | "interval_join"));
-    if join || !sides.is_empty() {
-        if !join {
+    let o = &raw[i];
+    let kind = o.kind.as_deref();
+    let emits_first = kind == Some("dedup") && o.emits.as_deref() == Some("first");
+    let route = |from: Vec<RouteFrom>| Route { from, emits_first };
+    let named = |o: &RawOperator, j: usize| {
+        o.name
+            .clone()
+            .unwrap_or_else(|| format!("{}{j}", o.kind.as_deref().unwrap_or("window")))
+    };
+    // What one name gives: the records it passes on, or None (reported).
+    let one = |s: &str, err: &mut dyn FnMut(&str, String)| -> Option<Vec<RouteFrom>> {
+        if sides.is_empty() && s == "input" {
+            return Some(Vec::new());
+        }
+        if let Some(x) = sides.iter().position(|n| n == s) {
+            return Some(vec![RouteFrom {
+                stream: Some(x as u32),
+                after: None,
+                side: 0,
+            }]);
+        }
+        let Some((j, up)) = raw[..i].iter().enumerate().find(|(j, u)| named(u, *j) == s) else {
             err(
-                &at("kind"),
-                "a job of two inputs ([input] with two [[source]]) is simulated with \
-                 kind = \"join\" or \"interval_join\" operators reading both"
-                    .into(),
+                &at("input"),
+                format!(
+                    "'{}' is neither {} nor an operator before this one",
+                    shown(s),
+                    if sides.is_empty() {
+                        "the source (\"input\")".to_string()
+                    } else {
+                        format!("a [[source]] ({})", sides.join(", "))
+                    }
+                ),
             );
-        } else if sides.is_empty() {
+            return None;
+        };
+        let from = routes.get(j).map(|r| r.from.clone()).unwrap_or_default();
+        match (up.kind.as_deref(), up.emits.as_deref()) {
+            (Some("process"), Some("input")) => Some(from),
+            (Some("dedup"), Some("first")) => Some(vec![RouteFrom {
+                stream: from.first().and_then(|f| f.stream),
+                after: Some(j),
+                side: 0,
+            }]),
+            _ => {
+                err(
+                    &at("input"),
+                    format!(
+                        "'{}' does not forward its records: statecap chains an operator after a \
+                         kind = \"process\" operator with emits = \"input\" (every record) or a \
+                         kind = \"dedup\" operator with emits = \"first\" (the first record per key)",
+                        shown(s)
+                    ),
+                );
+                None
+            }
+        }
+    };
+    let join = matches!(kind, Some("join" | "interval_join"));
+    if join {
+        if sides.is_empty() {
             err(
                 &at("kind"),
                 format!(
                     "\"{}\" reads two inputs: give [input] and two [[source]] (each its own rate, \
                      keys and record size) instead of [source]",
-                    raw[i].kind.as_deref().unwrap_or("")
+                    kind.unwrap_or("")
                 ),
             );
-        } else {
-            match &raw[i].input {
+            return route(Vec::new());
+        }
+        let expected = || {
+            format!(
+                "a join reads two inputs, the first as its left side: the two [[source]]s \
+                 (input = [\"{}\", \"{}\"]) or operators reading one each",
+                sides[0],
+                sides.get(1).map_or("", |s| s.as_str())
+            )
+        };
+        let names: Vec<&str> = match &o.input {
+            None => return route(Vec::new()),
+            Some(toml::Value::Array(a)) if a.len() == 2 && a.iter().all(|v| v.is_str()) => {
+                a.iter().filter_map(|v| v.as_str()).collect()
+            }
+            Some(_) => {
+                err(&at("input"), expected());
+                return route(Vec::new());
+            }
+        };
+        if names == [sides[0].as_str(), sides.get(1).map_or("", |s| s.as_str())] {
+            return route(Vec::new());
+        }
+        if kind == Some("interval_join") {
+            err(
+                &at("input"),
+                format!(
+                    "an interval join reads the two [[source]]s: expected input = [\"{}\", \"{}\"]",
+                    sides[0],
+                    sides.get(1).map_or("", |s| s.as_str())
+                ),
+            );
+            return route(Vec::new());
+        }
+        let mut from = Vec::new();
+        for (side, n) in names.iter().enumerate() {
+            match one(n, err) {
+                Some(f) if f.len() == 1 && f[0].stream.is_some() => from.push(RouteFrom {
+                    side: side as u32,
+                    ..f[0]
+                }),
+                Some(_) => err(&at("input"), expected()),
                 None => {}
-                Some(toml::Value::Array(a))
-                    if a.len() == 2
-                        && a.iter()
-                            .zip(sides)
-                            .all(|(v, s)| v.as_str() == Some(s.as_str())) => {}
-                Some(_) => err(
-                    &at("input"),
-                    format!(
-                        "a join reads both [[source]]s, the first as its left side: expected \
-                         input = [\"{}\", \"{}\"]",
-                        sides[0],
-                        sides.get(1).map_or("", |s| s.as_str())
-                    ),
-                ),
             }
         }
-        return;
+        if from.len() == 2 && from[0].stream == from[1].stream {
+            err(
+                &at("input"),
+                format!(
+                    "'{}' and '{}' both read [[source]] '{}': a join's two inputs are its two \
+                     [[source]]s, one each",
+                    shown(names[0]),
+                    shown(names[1]),
+                    sides[from[0].stream.unwrap_or(0) as usize]
+                ),
+            );
+        }
+        return route(from);
     }
-    match &raw[i].input {
-        None => {}
-        Some(toml::Value::String(s)) if s == "input" => {}
-        Some(toml::Value::String(s)) => {
-            let named = |o: &RawOperator, j: usize| {
-                o.name
-                    .clone()
-                    .unwrap_or_else(|| format!("{}{j}", o.kind.as_deref().unwrap_or("window")))
-            };
-            match raw[..i]
-                .iter()
-                .enumerate()
-                .find(|(j, o)| named(o, *j) == *s)
-            {
-                None => err(
-                    &at("input"),
-                    format!(
-                        "'{}' is neither the source (\"input\") nor an operator before this one",
-                        shown(s)
-                    ),
+    match &o.input {
+        None if sides.is_empty() => route(Vec::new()),
+        None => {
+            err(
+                &at("input"),
+                format!(
+                    "missing: in a job of two inputs, the [[source]] ({}) or the operator this \
+                     one reads",
+                    sides.join(", ")
                 ),
-                Some((_, o))
-                    if o.kind.as_deref() == Some("process")
-                        && o.emits.as_deref() == Some("input") => {}
-                Some(_) => err(
-                    &at("input"),
-                    format!(
-                        "'{}' does not forward its records: statecap chains an operator after a \
-                         kind = \"process\" operator with emits = \"input\" (which passes every record on)",
-                        shown(s)
-                    ),
-                ),
-            }
+            );
+            route(Vec::new())
         }
-        Some(_) => err(
-            &at("input"),
-            "operators of two inputs (joins) are not simulated yet: expected \"input\"".into(),
-        ),
+        Some(toml::Value::String(s)) => route(one(s, err).unwrap_or_default()),
+        Some(_) => {
+            err(
+                &at("input"),
+                "one input: the name of the source or of an earlier operator (only a join \
+                 reads two)"
+                    .into(),
+            );
+            route(Vec::new())
+        }
     }
 }
 
@@ -2505,24 +2587,33 @@ fn join_operator(
             );
         }
     }
-    for (f, set) in [
-        ("ttl", o.ttl.is_some()),
-        ("ttl_update", o.ttl_update.is_some()),
-        ("ttl_visibility", o.ttl_visibility.is_some()),
-        ("ttl_cleanup", o.ttl_cleanup.is_some()),
-        ("ttl_cleanup_size", o.ttl_cleanup_size.is_some()),
-        (
-            "ttl_query_time_after_entries",
-            o.ttl_query_time_after_entries.is_some(),
-        ),
-    ] {
-        if set {
-            err(
-                &at(f),
-                format!("TTL on a {kind_name}'s state is not simulated yet"),
-            );
+    // A join's two lists carry the operator's TTL (each element its own
+    // timestamp); an interval join's buffers are Flink's, without TTL.
+    let join_ttl = if interval {
+        for (f, set) in [
+            ("ttl", o.ttl.is_some()),
+            ("ttl_update", o.ttl_update.is_some()),
+            ("ttl_visibility", o.ttl_visibility.is_some()),
+            ("ttl_cleanup", o.ttl_cleanup.is_some()),
+            ("ttl_cleanup_size", o.ttl_cleanup_size.is_some()),
+            (
+                "ttl_query_time_after_entries",
+                o.ttl_query_time_after_entries.is_some(),
+            ),
+        ] {
+            if set {
+                err(
+                    &at(f),
+                    format!(
+                        "a {kind_name}'s buffers are Flink's own (cleaned by its timers), without TTL"
+                    ),
+                );
+            }
         }
-    }
+        None
+    } else {
+        ttl(&at(""), o.ttl_fields(), err)
+    };
     if let Some(t) = o.time.as_deref()
         && t != "event"
     {
@@ -2587,7 +2678,7 @@ fn join_operator(
                 name: n.into(),
                 kind: StateKind::List { max_elements: None },
                 write: StateWrite::EveryRecord,
-                ttl: None,
+                ttl: join_ttl,
             })
             .collect()
     };
@@ -2607,6 +2698,7 @@ fn join_operator(
             processing_lag_ms: ctx.processing_lag_ms,
         }),
         parallelism,
+        route: Route::default(),
     })
 }
 
@@ -2653,10 +2745,16 @@ fn keyed_operator(
             ),
         );
     }
+    // A process forwards every record; a dedup the first per key.
+    let emits = if kind == KeyedKind::Dedup {
+        "first"
+    } else {
+        "input"
+    };
     if let Some(e) = o.emits.as_deref()
-        && e != "input"
+        && e != emits
     {
-        err(&at("emits"), one_of(e, &["input"]).unwrap_err());
+        err(&at("emits"), one_of(e, &[emits]).unwrap_err());
     }
     let (states, timer) = match kind {
         // Read by `join_operator`.
@@ -2786,6 +2884,7 @@ fn keyed_operator(
             processing_lag_ms: ctx.processing_lag_ms,
         }),
         parallelism,
+        route: Route::default(),
     })
 }
 

@@ -50,6 +50,17 @@ pub(crate) trait Operator {
     /// A record whose key's state is kept by another partition: opens the
     /// window extents it would (aligned windows), without touching any key.
     fn foreign_record(&mut self, ts: i64, watermark: i64);
+    /// Whether the last `element` passed its record on (a dedup with
+    /// `emits = "first"`: the read of "seen" found nothing).
+    #[inline(always)]
+    fn emitted(&self) -> bool {
+        true
+    }
+    /// A record of the job's input that does not reach this operator (read
+    /// by another, or dropped by a dedup before it) at `ts`: the processing
+    /// time a checkpoint sees moves on all the same.
+    #[inline(always)]
+    fn passed_over(&mut self, _ts: i64) {}
 }
 
 /// What every operator counts per key group over the whole run: records

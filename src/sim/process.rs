@@ -273,6 +273,8 @@ pub(super) struct Process<'k, W: StateWrites> {
     writes: W,
     /// A list's element sizes (RocksDB writes only).
     sizes: Vec<u32>,
+    /// Whether the last record found no "seen" value (a dedup passes it on).
+    emitted: bool,
 }
 
 impl<'k, W: StateWrites> Process<'k, W> {
@@ -396,6 +398,7 @@ impl<'k, W: StateWrites> Process<'k, W> {
             history: History::new(kgs),
             writes,
             sizes: Vec::new(),
+            emitted: true,
         }
     }
 }
@@ -413,7 +416,7 @@ fn element_incremental(
     now: i64,
     bytes: u64,
     sub_key: u32,
-) {
+) -> bool {
     let k = key as usize;
     let ttl = st.ttl;
     let (on_read, ret) = ttl.map_or((false, false), |t| (t.on_read, t.return_expired));
@@ -448,6 +451,7 @@ fn element_incremental(
                     stamp[k] = now;
                 }
             }
+            return null;
         }
         Store::List {
             cap,
@@ -456,13 +460,17 @@ fn element_incremental(
         } => {
             let cap = *cap;
             if cap == 0 {
-                // add() alone: the access is the one above, no read.
+                // add() alone: the access and the table's get above, no
+                // read; `HeapListState.add` puts a new list when there is
+                // none (a second state-map operation).
                 let present = !lists[k].is_empty();
                 lists[k].push((now, bytes as u32));
                 if !present && let Some(m) = st.maps.as_mut() {
-                    m.insert(at.key_group[k] as usize, k as u32, at.hashes);
+                    let kg = at.key_group[k] as usize;
+                    m.op(kg, at.hashes);
+                    m.insert(kg, k as u32, at.hashes);
                 }
-                return;
+                return true;
             }
             let mut unexpired = 0usize;
             scratch.clear();
@@ -530,6 +538,52 @@ fn element_incremental(
                 }
             }
         }
+    }
+    true
+}
+
+/// A join's read of the other side's list under TTL: `get()` and the
+/// whole iteration (the join counts the matches), as `TtlListState` does
+/// it. The access runs the incremental cleanup's step; OnReadAndWrite
+/// rewrites the unexpired elements with the current time (expired ones
+/// dropped); an iteration that finds no unexpired element clears the list
+/// (`IteratorWithCleanup`; on RocksDB a DELETE, whether the key had a list
+/// or not).
+#[inline(never)]
+fn join_read<W: StateWrites>(
+    st: &mut State,
+    at: &Placement<'_>,
+    (kg, key, i): (usize, u32, usize),
+    now: i64,
+    writes: &mut W,
+    sizes: &mut Vec<u32>,
+) {
+    let k = key as usize;
+    let ttl = st.ttl;
+    st.access(at, k, now);
+    st.op(at, k);
+    let Store::List { lists, .. } = &mut st.store else {
+        return;
+    };
+    let l = &mut lists[k];
+    let unexpired = l.iter().filter(|e| !expired(ttl, e.0, now)).count();
+    if unexpired == 0 {
+        if W::ON {
+            writes.state_delete(kg, key, i, None);
+        }
+        st.remove(at, k);
+        st.clear(k);
+    } else if ttl.is_some_and(|t| t.on_read) {
+        l.retain(|&(s, _)| !expired(ttl, s, now));
+        for e in l.iter_mut() {
+            e.0 = now;
+        }
+        if W::ON {
+            sizes.clear();
+            sizes.extend(l.iter().map(|e| e.1));
+            writes.list_replace(kg, key, i, Some(now), sizes);
+        }
+        st.op(at, k);
     }
 }
 
@@ -626,12 +680,33 @@ impl<W: StateWrites> Operator for Process<'_, W> {
             // A join's record writes its own side's list (`sub_key` is its
             // input).
             if st.side.is_some_and(|s| s != sub_key) {
+                // ... and reads the other side's (with TTL, a read changes
+                // the list).
+                if st.ttl.is_some() {
+                    join_read(
+                        st,
+                        &at,
+                        (kg, key, i),
+                        now,
+                        &mut self.writes,
+                        &mut self.sizes,
+                    );
+                }
                 continue;
             }
             let stamp = st.ttl.map(|_| now);
             let raw = st.raw;
             if st.maps.is_some() {
-                element_incremental(st, &at, (key, nth), now, bytes, sub_key);
+                let null = element_incremental(st, &at, (key, nth), now, bytes, sub_key);
+                if matches!(
+                    st.store,
+                    Store::Value {
+                        first_only: true,
+                        ..
+                    }
+                ) {
+                    self.emitted = null;
+                }
                 continue;
             }
             let ttl = st.ttl;
@@ -640,6 +715,12 @@ impl<W: StateWrites> Operator for Process<'_, W> {
                     first_only, stamp, ..
                 } => {
                     let s = stamp[k];
+                    if *first_only {
+                        // value() returns nothing: absent, or expired and
+                        // not returned (NeverReturnExpired).
+                        self.emitted = s == ABSENT
+                            || (expired(ttl, s, now) && !ttl.is_some_and(|t| t.return_expired));
+                    }
                     if !*first_only || s == ABSENT {
                         stamp[k] = now;
                         if W::ON {
@@ -897,6 +978,20 @@ impl<W: StateWrites> Operator for Process<'_, W> {
 
     #[inline(always)]
     fn foreign_record(&mut self, _ts: i64, _watermark: i64) {}
+
+    #[inline(always)]
+    fn emitted(&self) -> bool {
+        self.emitted
+    }
+
+    /// The checkpoint's processing time is the last record's of the whole
+    /// input (the source's phase), whichever operator read it.
+    #[inline(always)]
+    fn passed_over(&mut self, ts: i64) {
+        let now = ts.saturating_add(self.lag);
+        self.now = now;
+        self.writes.now(now);
+    }
 }
 
 #[cfg(test)]

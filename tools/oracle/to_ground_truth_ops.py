@@ -41,7 +41,8 @@ STATE_COLS = ["records", "checkpoint", "operator", "subtask", "state_id", "state
               "meta_bytes", "entries", "key_groups", "framing_bytes", "ns_bytes", "key_bytes", "value_bytes",
               "value_min", "value_max", "total_bytes", "serializers"]
 
-ORDER = {"process": 0, "dedup": 0, "interval_join": 0, "join": 0, "window": 1}
+ORDER = {"process": 0, "dedup": 0, "dedup_left": 0, "dedup_right": 1, "interval_join": 0, "join": 2, "window": 3}
+TWO = ("interval_join", "join", "dedup_join")
 
 
 def side(p, k, default=None):
@@ -52,7 +53,7 @@ def side(p, k, default=None):
 def trace_name(p):
     dist = p["key_dist"] + (fmt_num(p["zipf_s"]) if p["key_dist"] == "zipf" else "")
     name = (f"k{p['key_count']}-{dist}-rate{p['events_per_sec_event_time']}-b{record_bytes(int(p['payload_bytes']))}")
-    if p["operator"] in ("interval_join", "join"):
+    if p["operator"] in TWO:
         bdist = side(p, "key_dist")
         bdist += fmt_num(side(p, "zipf_s")) if bdist == "zipf" else ""
         bseed = p.get("b_seed") or int(p["seed"]) + 1
@@ -79,7 +80,9 @@ def ms(v):
     return q(f"{v} ms")
 
 
-def ttl_lines(p):
+def ttl_lines(p, pre=""):
+    if pre:
+        p = {k[len(pre):]: v for k, v in p.items() if k.startswith(pre)}
     if int(p.get("ttl_ms") or 0) <= 0:
         return []
     cl = p.get("ttl_cleanup") or "none"
@@ -109,7 +112,7 @@ def source_lines(p, name, pre, trace, stream):
 def scenario_toml(case, p, version):
     op = p["operator"]
     trace = trace_name(p)
-    two = op in ("interval_join", "join")
+    two = op in TWO
     L = [f"# Measured on Apache Flink {version} (local MiniCluster); expected sizes in expected.csv.",
          f"# Oracle scenario {p['id']} (tools/oracle, operator={op}); format: ../../FORMAT.md (proposed v2).",
          f'name = "{case}"', f'flink_version = "{short_version(version)}"', f"seed = {p['seed']}", ""]
@@ -165,7 +168,17 @@ def scenario_toml(case, p, version):
               "lower_inclusive = true", "upper_inclusive = true", ""]
     if op == "join":
         L += ["[[operator]]", 'name = "join"', 'kind = "join"', f"parallelism = {p['parallelism']}",
-              'input = ["left", "right"]', 'retain = "all"                            # ListState "left" / "right": every record, forever', ""]
+              'input = ["left", "right"]', 'retain = "all"                            # ListState "left" / "right": every record'
+              + ("" if ttl_lines(p) else ", forever")] + ttl_lines(p) + [""]
+    if op == "dedup_join":
+        for sd in ("left", "right"):
+            L += ["[[operator]]", f'name = "dedup_{sd}"', 'kind = "dedup"',
+                  f"parallelism = {p.get('dedup_' + sd + '_parallelism') or p['parallelism']}", f'input = "{sd}"',
+                  'emits = "first"                           # the record that finds no "seen" value goes on to the join'
+                  ] + ttl_lines(p, "dedup_") + [""]
+        L += ["[[operator]]", 'name = "join"', 'kind = "join"', f"parallelism = {p['parallelism']}",
+              'input = ["dedup_left", "dedup_right"]', 'retain = "all"                            # ListState "left" / "right": every record it receives'
+              ] + ttl_lines(p) + [""]
     if op in ("window", "process_window"):
         wp = p.get("window_parallelism") or p["parallelism"]
         L += ["[[operator]]", 'name = "window"', 'kind = "window"', f"parallelism = {wp}"]
@@ -317,8 +330,10 @@ def main():
             "case": case, "flink_version": short_version(version), "job": p["operator"], "operators": "+".join(ops),
             "backend": p["backend"], "snapshot": "incremental" if truthy(p["incremental"]) else "full",
             "storage": p["checkpoint_storage"],
-            "parallelism": p["parallelism"] if p["operator"] != "process_window" else f"{p['parallelism']}+{p.get('window_parallelism') or p['parallelism']}",
-            "keys": p["key_count"] if p["operator"] not in ("interval_join", "join") else f"{p['key_count']}/{side(p, 'key_count')}",
+            "parallelism": (f"{p['parallelism']}+{p.get('window_parallelism') or p['parallelism']}" if p["operator"] == "process_window"
+                            else f"{p.get('dedup_left_parallelism') or p['parallelism']}+{p.get('dedup_right_parallelism') or p['parallelism']}+{p['parallelism']}"
+                            if p["operator"] == "dedup_join" else p["parallelism"]),
+            "keys": p["key_count"] if p["operator"] not in TWO else f"{p['key_count']}/{side(p, 'key_count')}",
             "key_distribution": p["key_dist"], "ttl": f"{ttl} ms" if ttl else "",
             "ttl_update": (p.get("ttl_update") or "OnCreateAndWrite") if ttl else "",
             "ttl_cleanup": (p.get("ttl_cleanup") or "none") if ttl else "",
@@ -329,7 +344,7 @@ def main():
     with open(cases_csv, "w", newline="") as f:
         w = csv.DictWriter(f, CASE_COLS, lineterminator="\n")
         w.writeheader()
-        for c in sorted(case_rows):
+        for c in case_rows:  # existing cases in their order, new ones appended
             w.writerow({k: case_rows[c].get(k, "") for k in CASE_COLS})
     if bad:
         raise SystemExit(f"{bad} mismatches")

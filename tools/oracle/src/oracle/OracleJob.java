@@ -281,7 +281,7 @@ public class OracleJob {
 
     static boolean twoInputs(Params p) {
         String op = p.s("operator", "window");
-        return op.equals("interval_join") || op.equals("join");
+        return op.equals("interval_join") || op.equals("join") || op.equals("dedup_join");
     }
 
     static Gen makeGen(Params p) {
@@ -741,6 +741,20 @@ public class OracleJob {
         return Math.floorMod(r.f2.hashCode(), subkeys);
     }
 
+    /**
+     * The dedups' parameters in a dedup_join: the job's, with ttl_* replaced by dedup_ttl_* (no TTL
+     * on the dedups unless dedup_ttl_ms is given).
+     */
+    static Params dedupParams(Params p) {
+        Params d = new Params();
+        d.m.putAll(p.m);
+        for (String k : new String[] {"ttl_ms", "ttl_update", "ttl_visibility", "ttl_cleanup", "ttl_incremental_size", "ttl_compact_entries"}) {
+            String v = p.m.get("dedup_" + k);
+            d.m.put(k, v == null ? "" : v);
+        }
+        return d;
+    }
+
     /** StateTtlConfig from ttl_ms, ttl_update, ttl_cleanup, ttl_visibility (null when ttl_ms <= 0). */
     static org.apache.flink.api.common.state.StateTtlConfig ttlConfig(Params p) {
         long ttl = p.l("ttl_ms", 0);
@@ -919,12 +933,34 @@ public class OracleJob {
     /** join: unbounded two-input join, ListState "left" / "right" keep every record of each side. */
     public static final class UnboundedJoin
             extends org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction<Long, Tuple3<Long, Long, String>, Tuple3<Long, Long, String>, Long> {
+        final Params p;
         transient org.apache.flink.api.common.state.ListState<Tuple3<Long, Long, String>> left, right;
+        transient long lag;
+        transient boolean ttl;
 
+        UnboundedJoin(Params p) {
+            this.p = p;
+        }
+
+        /**
+         * ListState "left" / "right"; with ttl_ms > 0 the same StateTtlConfig on both (each list
+         * element carries its own timestamp).
+         */
         @Override
         public void open(org.apache.flink.api.common.functions.OpenContext ctx) {
-            left = getRuntimeContext().getListState(new org.apache.flink.api.common.state.ListStateDescriptor<>("left", REC_TYPE));
-            right = getRuntimeContext().getListState(new org.apache.flink.api.common.state.ListStateDescriptor<>("right", REC_TYPE));
+            lag = p.l("proc_lag_ms", 0);
+            org.apache.flink.api.common.state.StateTtlConfig t = ttlConfig(p);
+            ttl = t != null;
+            org.apache.flink.api.common.state.ListStateDescriptor<Tuple3<Long, Long, String>> ld =
+                    new org.apache.flink.api.common.state.ListStateDescriptor<>("left", REC_TYPE);
+            org.apache.flink.api.common.state.ListStateDescriptor<Tuple3<Long, Long, String>> rd =
+                    new org.apache.flink.api.common.state.ListStateDescriptor<>("right", REC_TYPE);
+            if (ttl) {
+                ld.enableTimeToLive(t);
+                rd.enableTimeToLive(t);
+            }
+            left = getRuntimeContext().getListState(ld);
+            right = getRuntimeContext().getListState(rd);
         }
 
         static long count(Iterable<?> it) {
@@ -939,12 +975,18 @@ public class OracleJob {
 
         @Override
         public void processElement1(Tuple3<Long, Long, String> r, Context ctx, Collector<Long> out) throws Exception {
+            if (ttl) {
+                Clock.TL.set(r.f1 + lag);
+            }
             left.add(r);
             out.collect(count(right.get()));
         }
 
         @Override
         public void processElement2(Tuple3<Long, Long, String> r, Context ctx, Collector<Long> out) throws Exception {
+            if (ttl) {
+                Clock.TL.set(r.f1 + lag);
+            }
             right.add(r);
             out.collect(count(left.get()));
         }
@@ -1325,7 +1367,7 @@ public class OracleJob {
 
         // ---- configuration ------------------------------------------------------------------
         Configuration conf = new Configuration();
-        if (p.l("ttl_ms", 0) > 0 || p.b("clock_backend", false)) {
+        if (p.l("ttl_ms", 0) > 0 || p.l("dedup_ttl_ms", 0) > 0 || p.b("clock_backend", false)) {
             // TTL on a logical processing-time clock: wrap the backend so its TtlTimeProvider is Clock
             conf.setString("state.backend.type", ClockBackendFactory.class.getName());
             conf.setString("oracle.clock.delegate", backend);
@@ -1346,7 +1388,8 @@ public class OracleJob {
         conf.setString("restart-strategy.type", "none");
         conf.setString("web.checkpoints.history", "100000");
         conf.setString("pipeline.auto-watermark-interval", "0 ms");
-        final int slots = Math.max(1, Math.max(parallelism, p.i("window_parallelism", parallelism)));
+        final int slots = Math.max(1, Math.max(Math.max(parallelism, p.i("window_parallelism", parallelism)),
+                Math.max(p.i("dedup_left_parallelism", parallelism), p.i("dedup_right_parallelism", parallelism))));
         conf.setString("taskmanager.numberOfTaskSlots", Integer.toString(slots));
         conf.setString("parallelism.default", Integer.toString(parallelism));
         if (maxPar > 0) {
@@ -1420,7 +1463,25 @@ public class OracleJob {
             case "join": {
                 DataStream<Tuple3<Long, Long, String>> l = src.filter(new SideFilter('L')).name("LEFT").uid("left").setParallelism(1);
                 DataStream<Tuple3<Long, Long, String>> r = src.filter(new SideFilter('R')).name("RIGHT").uid("right").setParallelism(1);
-                last = l.connect(r).keyBy(new KeyOf(), new KeyOf()).process(new UnboundedJoin(), TypeInformation.of(Long.class))
+                last = l.connect(r).keyBy(new KeyOf(), new KeyOf()).process(new UnboundedJoin(p), TypeInformation.of(Long.class))
+                        .name("JOIN").uid("join").setParallelism(parallelism);
+                break;
+            }
+            case "dedup_join": {
+                // left -> keyBy -> dedup (dedup_left_parallelism), right -> keyBy -> dedup
+                // (dedup_right_parallelism), both -> connect/keyBy -> join (parallelism); the dedups
+                // emit the first record per key (per TTL period: dedup_ttl_* parameters), the join keeps
+                // every record it receives (ttl_* parameters on its lists)
+                Params dp = dedupParams(p);
+                DataStream<Tuple3<Long, Long, String>> l = src.filter(new SideFilter('L')).name("LEFT").uid("left").setParallelism(1);
+                DataStream<Tuple3<Long, Long, String>> r = src.filter(new SideFilter('R')).name("RIGHT").uid("right").setParallelism(1);
+                SingleOutputStreamOperator<Tuple3<Long, Long, String>> dl =
+                        l.keyBy(new KeyOf(), TypeInformation.of(Long.class)).process(new Dedup(dp), REC_TYPE)
+                                .name("DEDUP_LEFT").uid("dedup_left").setParallelism(p.i("dedup_left_parallelism", parallelism));
+                SingleOutputStreamOperator<Tuple3<Long, Long, String>> dr =
+                        r.keyBy(new KeyOf(), TypeInformation.of(Long.class)).process(new Dedup(dp), REC_TYPE)
+                                .name("DEDUP_RIGHT").uid("dedup_right").setParallelism(p.i("dedup_right_parallelism", parallelism));
+                last = dl.connect(dr).keyBy(new KeyOf(), new KeyOf()).process(new UnboundedJoin(p), TypeInformation.of(Long.class))
                         .name("JOIN").uid("join").setParallelism(parallelism);
                 break;
             }
@@ -1432,12 +1493,14 @@ public class OracleJob {
 
         JobGraph jobGraph = env.getStreamGraph().getJobGraph();
         // every keyed vertex, in pipeline order: name marker -> operator label in the tables
-        String[][] markers = {{"PROCESS", "process"}, {"DEDUP", "dedup"}, {"IJOIN", "interval_join"}, {"JOIN", "join"}, {"WINDOW", "window"}};
+        String[][] markers = {{"PROCESS", "process"}, {"DEDUP_LEFT", "dedup_left"}, {"DEDUP_RIGHT", "dedup_right"}, {"DEDUP", "dedup"},
+            {"IJOIN", "interval_join"}, {"JOIN", "join"}, {"WINDOW", "window"}};
         List<Measured> measured = new ArrayList<>();
         for (String[] mk : markers) {
             for (JobVertex v : jobGraph.getVertices()) {
                 String vn = v.getName();
-                boolean hit = mk[0].equals("JOIN") ? vn.matches("(^|.*[^I])JOIN.*") : vn.contains(mk[0]);
+                boolean hit = mk[0].equals("JOIN") ? vn.matches("(^|.*[^I])JOIN.*")
+                        : mk[0].equals("DEDUP") ? vn.contains("DEDUP") && !vn.contains("DEDUP_") : vn.contains(mk[0]);
                 if (hit) {
                     Measured m = new Measured();
                     m.label = mk[1];
