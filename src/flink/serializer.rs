@@ -260,7 +260,11 @@ mod tests {
         assert_eq!(sql_row_bytes(3, 16 + string_bytes(127)), 36 + 128);
         assert_eq!(sql_row_bytes(3, 16 + string_bytes(126)), 36 + 128);
         assert_eq!(
-            declared_state_meta_bytes(DeclaredState::SqlTimers, "_timer_state/processing_user-timers", false),
+            declared_state_meta_bytes(
+                DeclaredState::SqlTimers,
+                "_timer_state/processing_user-timers",
+                false
+            ),
             765
         );
     }

@@ -2481,21 +2481,24 @@ fn join_operator(
         }
     }
     let sql = (!interval && sql_style(&at, o, err)).then(|| {
-        let side = |v: &toml::Value, f: &str, err: &mut dyn FnMut(&str, String)| match v.as_str()
-        {
+        let side = |v: &toml::Value, f: &str, err: &mut dyn FnMut(&str, String)| match v.as_str() {
             None | Some("none") => JoinUnique::None,
             Some("join_key") => JoinUnique::JoinKey,
             Some("other") => JoinUnique::Other,
             Some(other) => {
-                err(&at(f), one_of(other, &["none", "join_key", "other"]).unwrap_err());
+                err(
+                    &at(f),
+                    one_of(other, &["none", "join_key", "other"]).unwrap_err(),
+                );
                 JoinUnique::None
             }
         };
         let (left, right) = match &o.unique_key {
             None => (JoinUnique::None, JoinUnique::None),
-            Some(toml::Value::Array(a)) if a.len() == 2 => {
-                (side(&a[0], "unique_key", err), side(&a[1], "unique_key", err))
-            }
+            Some(toml::Value::Array(a)) if a.len() == 2 => (
+                side(&a[0], "unique_key", err),
+                side(&a[1], "unique_key", err),
+            ),
             Some(v @ toml::Value::String(_)) => {
                 let u = side(v, "unique_key", err);
                 (u, u)
@@ -2503,8 +2506,7 @@ fn join_operator(
             Some(_) => {
                 err(
                     &at("unique_key"),
-                    "\"none\", \"join_key\" or \"other\" (both inputs), or [left, right]"
-                        .into(),
+                    "\"none\", \"join_key\" or \"other\" (both inputs), or [left, right]".into(),
                 );
                 (JoinUnique::None, JoinUnique::None)
             }
@@ -2518,7 +2520,10 @@ fn join_operator(
         SqlShape::Join { left, right }
     });
     if sql.is_none() && o.unique_key.is_some() {
-        err(&at("unique_key"), "only a SQL join (style = \"sql\") has this field".into());
+        err(
+            &at("unique_key"),
+            "only a SQL join (style = \"sql\") has this field".into(),
+        );
     }
     for (f, set) in [
         ("ttl", o.ttl.is_some()),
@@ -2605,9 +2610,7 @@ fn join_operator(
                 name: n.into(),
                 kind: match u {
                     JoinUnique::JoinKey => StateKind::Value { value_bytes: 0 },
-                    JoinUnique::None | JoinUnique::Other => {
-                        StateKind::List { max_elements: None }
-                    }
+                    JoinUnique::None | JoinUnique::Other => StateKind::List { max_elements: None },
                 },
                 write: StateWrite::EveryRecord,
                 ttl: None,
@@ -2744,10 +2747,16 @@ fn keyed_operator(
         }
         KeyedKind::Dedup => {
             if o.keep.is_some() {
-                err(&at("keep"), "only a SQL dedup (style = \"sql\") has this field".into());
+                err(
+                    &at("keep"),
+                    "only a SQL dedup (style = \"sql\") has this field".into(),
+                );
             }
             if o.unique_key.is_some() {
-                err(&at("unique_key"), "only a SQL join (style = \"sql\") has this field".into());
+                err(
+                    &at("unique_key"),
+                    "only a SQL join (style = \"sql\") has this field".into(),
+                );
             }
             if !o.state.is_empty() {
                 err(
@@ -3147,7 +3156,10 @@ fn sql_style(
         None | Some("datastream") => false,
         Some("sql") => true,
         Some(other) => {
-            err(&at("style"), one_of(other, &["datastream", "sql"]).unwrap_err());
+            err(
+                &at("style"),
+                one_of(other, &["datastream", "sql"]).unwrap_err(),
+            );
             false
         }
     }

@@ -34,15 +34,13 @@ use crate::flink::serializer::{
     SQL_BIGINT_KEY_BYTES, SQL_KEYED_HEADER_BASE_BYTES, TTL_TIMESTAMP_BYTES, VOID_NAMESPACE_BYTES,
     declared_state_meta_bytes, sql_row_bytes, string_bytes,
 };
-use crate::scenario::{
-    JoinUnique, KeyedOperator, SqlShape, StateKind, StateWrite, TtlCleanup,
-};
-use std::borrow::Cow;
+use crate::scenario::{JoinUnique, KeyedOperator, SqlShape, StateKind, StateWrite, TtlCleanup};
 use crate::sim::operator::{History, Operator};
 use crate::sim::state_map::{Clean, StateMaps, void_namespace_hash};
 use crate::sim::writes::{MapKey, StateWrites, Window};
 use crate::sim::{OperatorSpec, RunStats, Snapshot};
 use crate::workload::{KeyBytes, KeySpace, NO_SUB_KEY};
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
 
@@ -114,7 +112,10 @@ fn sql_heap_format(op: &KeyedOperator, sql: SqlShape) -> (u64, u64) {
         }
         states += TIMER_QUEUES.len() as u64;
     }
-    (header, KEY_GROUP_ID_BYTES + states * PER_STATE_FRAMING_BYTES)
+    (
+        header,
+        KEY_GROUP_ID_BYTES + states * PER_STATE_FRAMING_BYTES,
+    )
 }
 
 /// What a SQL state stores of a record of `rec` bytes: a row of `fields`
@@ -682,7 +683,9 @@ impl<W: StateWrites> Process<'_, W> {
             return;
         };
         if let Some(max) = d.iter().map(|r| r.2).max() {
-            let now = max.max(self.now.saturating_sub(self.lag)).saturating_add(self.lag);
+            let now = max
+                .max(self.now.saturating_sub(self.lag))
+                .saturating_add(self.lag);
             for &(key, kg, ts, bytes, sub_key) in &d {
                 self.apply(key, kg as usize, ts, bytes, sub_key, now);
             }
@@ -860,7 +863,6 @@ impl<W: StateWrites> Process<'_, W> {
             }
         }
     }
-
 }
 
 impl<W: StateWrites> Operator for Process<'_, W> {
@@ -1003,9 +1005,8 @@ impl<W: StateWrites> Operator for Process<'_, W> {
                     } => {
                         let s = stamp[k];
                         if s != ABSENT && kept(ttl, s) {
-                            bytes += entry_base
-                                + value_bytes
-                                + rows.get(k).map_or(0, |&r| r as u64);
+                            bytes +=
+                                entry_base + value_bytes + rows.get(k).map_or(0, |&r| r as u64);
                             entries += 1;
                         }
                     }

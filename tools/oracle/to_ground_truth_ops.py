@@ -344,7 +344,8 @@ def main():
             "keys": p["key_count"] if p["operator"] not in TWO_INPUTS else f"{p['key_count']}/{side(p, 'key_count')}",
             "key_distribution": p["key_dist"], "ttl": f"{ttl} ms" if ttl else "",
             "ttl_update": (p.get("ttl_update") or "OnCreateAndWrite") if ttl else "",
-            "ttl_cleanup": (p.get("ttl_cleanup") or "none") if ttl else "",
+            # Flink SQL's TTL: StateConfigUtil.createTtlConfig, the default cleanup
+            "ttl_cleanup": ("default" if p["operator"].startswith("sql_") else (p.get("ttl_cleanup") or "none")) if ttl else "",
             "outcome": "completed", "expected_rows": len(expected),
             "max_state_bytes": max(int(e["state_bytes"]) for e in expected),
             "flink_job_ms": run["job_ms"], "flink_wall_s": run["wall_s"]}
