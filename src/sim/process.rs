@@ -351,8 +351,12 @@ pub(super) struct Process<'k, W: StateWrites> {
     /// `processing_time = "checkpoint"`: the records since the last
     /// checkpoint (key, key group, timestamp, bytes, sub-key), applied at
     /// the next; the buffer is kept, so only its first phase allocates.
-    deferred: Option<Vec<(u32, u32, i64, u64, u32)>>,
+    deferred: Option<Vec<Deferred>>,
 }
+
+/// A record held until the next checkpoint: key, key group, timestamp,
+/// bytes, sub-key.
+type Deferred = (u32, u32, i64, u64, u32);
 
 impl<'k, W: StateWrites> Process<'k, W> {
     pub(super) fn new(
