@@ -95,8 +95,23 @@ impl Run {
 
 /// Why statecap cannot simulate `s` on `config`, if it cannot: an operator
 /// other than a window (process, dedup, join) is simulated on the heap
-/// backend without snapshot compression only.
+/// and RocksDB backends without snapshot compression only; a Flink SQL
+/// dedup or join (`style = "sql"`) on the heap only.
 pub fn unsimulated(s: &Scenario, config: &ResolvedConfig) -> Option<String> {
+    if !config.backend.is_heap()
+        && let Some(op) = s
+            .operators
+            .iter()
+            .find(|o| o.keyed.as_ref().is_some_and(|k| k.sql.is_some()))
+    {
+        return Some(format!(
+            "operator '{}' (kind = \"{}\", style = \"sql\") is simulated on the heap backend \
+             only, not on {}: its RowData keys and rows in RocksDB are not simulated yet",
+            op.name,
+            op.kind_name(),
+            config.backend.short_name()
+        ));
+    }
     if (config.backend.is_heap() || config.backend == crate::flink::Backend::RocksDb)
         && !s.compression
     {

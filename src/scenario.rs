@@ -102,6 +102,10 @@ pub struct Source {
     /// Processing time of a record minus its timestamp (`processing_lag_ms`:
     /// the TTL clock of keyed operators with state TTL).
     pub processing_lag_ms: i64,
+    /// `processing_time = "checkpoint"`: every record is processed at the
+    /// time of the checkpoint that follows it (the timestamp of its last
+    /// record + `processing_lag_ms`), as when a backlog arrives in bursts.
+    pub processing_at_checkpoint: bool,
 }
 
 /// One input of a two-input job (`[[source]]`): its own rate, keys and
@@ -307,6 +311,45 @@ pub struct KeyedOperator {
     /// Processing time of a record = its timestamp + this (`[source]
     /// processing_lag_ms`; `processing_time = "event_time"`).
     pub processing_lag_ms: i64,
+    /// [`Source::processing_at_checkpoint`].
+    pub processing_at_checkpoint: bool,
+    /// Stored as Flink SQL stores it (`style = "sql"`): `RowData` keys
+    /// and rows; `None`: the DataStream pattern.
+    pub sql: Option<SqlShape>,
+}
+
+/// A `dedup` or `join` as Flink SQL's planner runs it (`style = "sql"`):
+/// the key is a `BinaryRowData` of the one `BIGINT` key column (20 bytes,
+/// its own hash and so its own key groups), a row is the record as
+/// (key `BIGINT`, timestamp `BIGINT`, payload `STRING`), a dedup's row with
+/// the `PROCTIME()` column too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlShape {
+    /// `ROW_NUMBER() OVER (PARTITION BY k ORDER BY proctime) = 1`:
+    /// `ProcTimeDeduplicateKeepFirstRowFunction`, `ValueState<Boolean>`
+    /// "deduplicate-state".
+    DedupFirst,
+    /// `... ORDER BY proctime DESC) = 1`: `ProcTimeDeduplicateKeepLastRowFunction`,
+    /// `ValueState<RowData>` "deduplicate-state" (the key's last row).
+    DedupLast,
+    /// `SELECT * FROM L JOIN R ON L.k = R.k` (`StreamingJoinOperator`,
+    /// states "left-records" / "right-records"), each side stored by its
+    /// unique key (`JoinRecordStateViews`).
+    Join { left: JoinUnique, right: JoinUnique },
+}
+
+/// A SQL join input's unique key, which picks its state's layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinUnique {
+    /// None (`InputSideHasNoUniqueKey`): `MapState<RowData, Integer>`,
+    /// record -> count.
+    None,
+    /// Contained in the join key (`JoinKeyContainsUniqueKey`):
+    /// `ValueState<RowData>`, the key's last row.
+    JoinKey,
+    /// (key, timestamp) (`InputSideHasUniqueKey`): `MapState<RowData,
+    /// RowData>`, unique key -> row.
+    Other,
 }
 
 /// The kinds of [`KeyedOperator`].

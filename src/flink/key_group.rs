@@ -45,6 +45,43 @@ pub fn long_hash(v: i64) -> i32 {
     (v ^ ((v as u64) >> 32) as i64) as i32
 }
 
+/// `BinaryRowData.hashCode` of Flink SQL's key row of one `BIGINT` column
+/// (`BinaryRowDataKeySelector`): `MurmurHashUtil.hashBytesByWords` (seed
+/// 42) over its 16 bytes, an 8-byte header (row kind INSERT, no null bit)
+/// and the long in the machine's little-endian order.
+pub fn binary_row_long_hash(v: i64) -> i32 {
+    fn mix_k1(k: u32) -> u32 {
+        k.wrapping_mul(0xcc9e_2d51)
+            .rotate_left(15)
+            .wrapping_mul(0x1b87_3593)
+    }
+    fn mix_h1(h: u32, k: u32) -> u32 {
+        (h ^ k)
+            .rotate_left(13)
+            .wrapping_mul(5)
+            .wrapping_add(0xe654_6b64)
+    }
+    let b = v.to_le_bytes();
+    let words = [
+        0u32,
+        0,
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+        u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
+    ];
+    let mut h = 42u32;
+    for w in words {
+        h = mix_h1(h, mix_k1(w));
+    }
+    // fmix(h1, length)
+    h ^= 16;
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^= h >> 16;
+    h as i32
+}
+
 /// Java `Integer.hashCode`.
 #[inline]
 pub fn int_hash(v: i32) -> i32 {
@@ -127,6 +164,10 @@ mod tests {
         assert_eq!(murmur_hash(1), 68075478);
         assert_eq!(murmur_hash(42), 1134849565);
         assert_eq!(murmur_hash(-1), 1982413648);
+        // Flink SQL's BIGINT key rows (the oracle's SqlJobs.keyGroup, Flink 1.20.5)
+        assert_eq!(key_group_of_hash(binary_row_long_hash(14831), 128), 37);
+        assert_eq!(key_group_of_hash(binary_row_long_hash(3198), 128), 80);
+        assert_eq!(key_group_of_hash(binary_row_long_hash(5572), 128), 21);
         assert_eq!(key_group_of_hash(long_hash(0), 128), 94);
         assert_eq!(key_group_of_hash(long_hash(1), 128), 86);
         assert_eq!(key_group_of_hash(long_hash(42), 128), 29);

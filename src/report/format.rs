@@ -74,7 +74,7 @@ pub(crate) fn describe_operator(s: &Scenario, i: usize, wording: Wording) -> Str
 
 /// A process or dedup operator in words: its states, TTL and timer.
 fn describe_keyed(k: &crate::scenario::KeyedOperator) -> String {
-    use crate::scenario::{KeyedKind, StateKind, TtlCleanup};
+    use crate::scenario::{JoinUnique, KeyedKind, SqlShape, StateKind, TtlCleanup};
     let ttl = |t: &Option<crate::scenario::Ttl>| match t {
         None => String::new(),
         Some(t) => format!(
@@ -97,6 +97,33 @@ fn describe_keyed(k: &crate::scenario::KeyedOperator) -> String {
             }
         ),
     };
+    match k.sql {
+        Some(SqlShape::DedupFirst) => {
+            return format!(
+                "SQL dedup keeping the first row (ValueState<Boolean> 'deduplicate-state'{})",
+                ttl(&k.states[0].ttl)
+            );
+        }
+        Some(SqlShape::DedupLast) => {
+            return format!(
+                "SQL dedup keeping the last row (ValueState<RowData> 'deduplicate-state'{})",
+                ttl(&k.states[0].ttl)
+            );
+        }
+        Some(SqlShape::Join { left, right }) => {
+            let side = |u: JoinUnique| match u {
+                JoinUnique::None => "MapState<RowData, Integer>: row -> count",
+                JoinUnique::JoinKey => "ValueState<RowData>: the key's last row",
+                JoinUnique::Other => "MapState<RowData, RowData>: unique key -> row",
+            };
+            return format!(
+                "SQL join ('left-records' {}; 'right-records' {})",
+                side(left),
+                side(right)
+            );
+        }
+        None => {}
+    }
     match k.kind {
         KeyedKind::Dedup => {
             return format!(

@@ -272,6 +272,13 @@ pub struct RawOperator {
     pub lower_inclusive: Option<bool>,
     pub upper_inclusive: Option<bool>,
     pub retain: Option<String>,
+    /// `dedup` / `join`: `"datastream"` (default) or `"sql"`.
+    pub style: Option<String>,
+    /// SQL `dedup`: `"first"` or `"last"` row per key.
+    pub keep: Option<String>,
+    /// SQL `join`: each input's unique key, `"none"`, `"join_key"` or
+    /// `"other"` (one value for both sides, or `[left, right]`).
+    pub unique_key: Option<toml::Value>,
 }
 
 /// The TTL fields of a `dedup` operator or of an `[[operator.state]]`.

@@ -883,18 +883,21 @@ pub(super) fn parse_with(
         .enumerate()
         .map(|(i, s)| s.name.clone().unwrap_or_else(|| format!("source{i}")))
         .collect();
+    let flink_conf = flink_conf(raw.flink_conf.as_ref(), extra, &mut err);
+    let sql_state_ttl_ms = sql_state_ttl(&flink_conf, &mut err);
     let operators = operators(
         &raw.operator,
         OperatorContext {
             sides: &side_names,
             parallelism,
             processing_lag_ms: source.processing_lag_ms,
+            processing_at_checkpoint: source.processing_at_checkpoint,
             max_parallelism,
             max_parallelism_set,
+            sql_state_ttl_ms,
         },
         &mut err,
     );
-    let flink_conf = flink_conf(raw.flink_conf.as_ref(), extra, &mut err);
     let (timer_service, compression) =
         state(raw.state.as_ref(), &flink_conf, flink_version, &mut err);
     let no_checkpoints = RawCheckpoints::default();
@@ -1429,8 +1432,9 @@ fn source(s: &RawSource, path: &Path, err: &mut impl FnMut(&str, String)) -> Sou
         Some(SignedMillis(ms)) => ms as u64,
         None => 0,
     };
+    let processing_at_checkpoint = s.processing_time.as_deref() == Some("checkpoint");
     match s.processing_time.as_deref() {
-        None | Some("event_time") => {}
+        None | Some("event_time") | Some("checkpoint") => {}
         Some("wall_clock") => err(
             "source.processing_time",
             "\"wall_clock\" cannot be simulated to the byte: statecap runs processing time \
@@ -1439,7 +1443,7 @@ fn source(s: &RawSource, path: &Path, err: &mut impl FnMut(&str, String)) -> Sou
         ),
         Some(other) => err(
             "source.processing_time",
-            one_of(other, &["event_time"]).unwrap_err(),
+            one_of(other, &["event_time", "checkpoint"]).unwrap_err(),
         ),
     }
     let processing_lag_ms = match s.processing_lag_ms {
@@ -1455,6 +1459,7 @@ fn source(s: &RawSource, path: &Path, err: &mut impl FnMut(&str, String)) -> Sou
     };
     Source {
         processing_lag_ms,
+        processing_at_checkpoint,
         records,
         events_per_second,
         keys,
@@ -1738,6 +1743,28 @@ fn operators(
         }
     }
     operators
+}
+
+/// `table.exec.state.ttl` of the configuration (Flink's default: 0, no
+/// TTL), the idle state retention of Flink SQL's stateful operators.
+fn sql_state_ttl(conf: &BTreeMap<String, String>, err: &mut impl FnMut(&str, String)) -> i64 {
+    let Some(v) = conf.get("table.exec.state.ttl") else {
+        return 0;
+    };
+    match crate::flink::units::parse_duration_ms(v) {
+        Ok(ms) if ms as i64 <= MAX_WINDOW_MS => ms as i64,
+        Ok(ms) => {
+            err(
+                "flink_conf.table.exec.state.ttl",
+                format!("must be at most 365 days (statecap's bound), got {ms} ms"),
+            );
+            0
+        }
+        Err(m) => {
+            err("flink_conf.table.exec.state.ttl", m);
+            0
+        }
+    }
 }
 
 /// `[flink_conf]`, values as strings, with a `--flink-conf` file's entries
@@ -2104,6 +2131,9 @@ fn operator(
     }
     let parallelism = common_operator_fields(i, o, ctx, err);
     for (f, set) in [
+        ("style", o.style.is_some()),
+        ("keep", o.keep.is_some()),
+        ("unique_key", o.unique_key.is_some()),
         ("timer", o.timer.is_some()),
         ("emits", o.emits.is_some()),
         ("state", !o.state.is_empty()),
@@ -2332,9 +2362,14 @@ struct OperatorContext<'a> {
     parallelism: u32,
     /// `[source] processing_lag_ms`.
     processing_lag_ms: i64,
+    /// `[source] processing_time = "checkpoint"`.
+    processing_at_checkpoint: bool,
     /// The job's max parallelism, and whether `[job]` sets it.
     max_parallelism: u32,
     max_parallelism_set: bool,
+    /// `[flink_conf] table.exec.state.ttl` (0: none), the TTL of Flink
+    /// SQL's operator state.
+    sql_state_ttl_ms: i64,
 }
 
 /// `parallelism` of any operator: its own (`None`: the job's). Its key
@@ -2579,6 +2614,9 @@ fn join_operator(
         ("lower_inclusive", !interval && o.lower_inclusive.is_some()),
         ("upper_inclusive", !interval && o.upper_inclusive.is_some()),
         ("retain", interval && o.retain.is_some()),
+        ("style", interval && o.style.is_some()),
+        ("keep", o.keep.is_some()),
+        ("unique_key", interval && o.unique_key.is_some()),
     ] {
         if set {
             err(
@@ -2587,9 +2625,54 @@ fn join_operator(
             );
         }
     }
+    let sql = (!interval && sql_style(&at, o, err)).then(|| {
+        let side = |v: &toml::Value, f: &str, err: &mut dyn FnMut(&str, String)| match v.as_str() {
+            None | Some("none") => JoinUnique::None,
+            Some("join_key") => JoinUnique::JoinKey,
+            Some("other") => JoinUnique::Other,
+            Some(other) => {
+                err(
+                    &at(f),
+                    one_of(other, &["none", "join_key", "other"]).unwrap_err(),
+                );
+                JoinUnique::None
+            }
+        };
+        let (left, right) = match &o.unique_key {
+            None => (JoinUnique::None, JoinUnique::None),
+            Some(toml::Value::Array(a)) if a.len() == 2 => (
+                side(&a[0], "unique_key", err),
+                side(&a[1], "unique_key", err),
+            ),
+            Some(v @ toml::Value::String(_)) => {
+                let u = side(v, "unique_key", err);
+                (u, u)
+            }
+            Some(_) => {
+                err(
+                    &at("unique_key"),
+                    "\"none\", \"join_key\" or \"other\" (both inputs), or [left, right]".into(),
+                );
+                (JoinUnique::None, JoinUnique::None)
+            }
+        };
+        if ctx.sql_state_ttl_ms > 0 {
+            err(
+                "flink_conf.table.exec.state.ttl",
+                "TTL of a SQL join's state is not simulated yet (a SQL dedup's is)".into(),
+            );
+        }
+        SqlShape::Join { left, right }
+    });
+    if sql.is_none() && o.unique_key.is_some() {
+        err(
+            &at("unique_key"),
+            "only a SQL join (style = \"sql\") has this field".into(),
+        );
+    }
     // A join's two lists carry the operator's TTL (each element its own
     // timestamp); an interval join's buffers are Flink's, without TTL.
-    let join_ttl = if interval {
+    let join_ttl = if interval || sql.is_some() {
         for (f, set) in [
             ("ttl", o.ttl.is_some()),
             ("ttl_update", o.ttl_update.is_some()),
@@ -2604,9 +2687,13 @@ fn join_operator(
             if set {
                 err(
                     &at(f),
-                    format!(
-                        "a {kind_name}'s buffers are Flink's own (cleaned by its timers), without TTL"
-                    ),
+                    if interval {
+                        format!(
+                            "a {kind_name}'s buffers are Flink's own (cleaned by its timers), without TTL"
+                        )
+                    } else {
+                        "TTL of a SQL join's state is not simulated yet (a SQL dedup's is)".into()
+                    },
                 );
             }
         }
@@ -2671,6 +2758,22 @@ fn join_operator(
     };
     let states = if interval {
         Vec::new()
+    } else if let Some(SqlShape::Join { left, right }) = sql {
+        // Each side's rows: a map (no unique key: row -> count; another
+        // unique key: unique key -> row) is a list of its entries; a
+        // value keeps the key's last row. Process sizes them from `sql`.
+        [("left-records", left), ("right-records", right)]
+            .into_iter()
+            .map(|(n, u)| KeyedState {
+                name: n.into(),
+                kind: match u {
+                    JoinUnique::JoinKey => StateKind::Value { value_bytes: 0 },
+                    JoinUnique::None | JoinUnique::Other => StateKind::List { max_elements: None },
+                },
+                write: StateWrite::EveryRecord,
+                ttl: None,
+            })
+            .collect()
     } else {
         ["left", "right"]
             .into_iter()
@@ -2696,6 +2799,8 @@ fn join_operator(
             states,
             timer: None,
             processing_lag_ms: ctx.processing_lag_ms,
+            processing_at_checkpoint: ctx.processing_at_checkpoint,
+            sql,
         }),
         parallelism,
         route: Route::default(),
@@ -2756,10 +2861,82 @@ fn keyed_operator(
     {
         err(&at("emits"), one_of(e, &[emits]).unwrap_err());
     }
+    if o.emits.is_some() && ctx.processing_at_checkpoint {
+        err(
+            &at("emits"),
+            "a chain is not simulated with processing_time = \"checkpoint\" (records \
+             processed in bursts at each checkpoint); use \"event_time\""
+                .into(),
+        );
+    }
+    if o.emits.is_some() && o.style.as_deref() == Some("sql") {
+        err(
+            &at("emits"),
+            "a SQL operator's output is not simulated as another operator's input".into(),
+        );
+    }
+    let mut sql = None;
     let (states, timer) = match kind {
         // Read by `join_operator`.
         KeyedKind::Join | KeyedKind::IntervalJoin { .. } => (Vec::new(), None),
+        KeyedKind::Dedup if sql_style(&at, o, err) => {
+            if !o.state.is_empty() {
+                err(
+                    &at("state"),
+                    "a SQL dedup's state is fixed (ValueState \"deduplicate-state\")".into(),
+                );
+            }
+            if o.timer.is_some() {
+                err(&at("timer"), "a SQL dedup registers no timer".into());
+            }
+            if o.unique_key.is_some() {
+                err(&at("unique_key"), "only a SQL join has this field".into());
+            }
+            let keep_last = match o.keep.as_deref() {
+                None | Some("first") => false,
+                Some("last") => true,
+                Some(other) => {
+                    err(&at("keep"), one_of(other, &["first", "last"]).unwrap_err());
+                    false
+                }
+            };
+            sql = Some(if keep_last {
+                SqlShape::DedupLast
+            } else {
+                SqlShape::DedupFirst
+            });
+            let ttl = sql_ttl(&at, o, ctx.sql_state_ttl_ms, err);
+            (
+                vec![KeyedState {
+                    name: "deduplicate-state".into(),
+                    // Keep-last's value is the row (its bytes follow each
+                    // record); value_bytes counts none of it.
+                    kind: StateKind::Value {
+                        value_bytes: if keep_last { 0 } else { 1 },
+                    },
+                    write: if keep_last {
+                        StateWrite::EveryRecord
+                    } else {
+                        StateWrite::FirstPerKey
+                    },
+                    ttl,
+                }],
+                None,
+            )
+        }
         KeyedKind::Dedup => {
+            if o.keep.is_some() {
+                err(
+                    &at("keep"),
+                    "only a SQL dedup (style = \"sql\") has this field".into(),
+                );
+            }
+            if o.unique_key.is_some() {
+                err(
+                    &at("unique_key"),
+                    "only a SQL join (style = \"sql\") has this field".into(),
+                );
+            }
             if !o.state.is_empty() {
                 err(
                     &at("state"),
@@ -2784,6 +2961,9 @@ fn keyed_operator(
         }
         KeyedKind::Process => {
             for (f, set) in [
+                ("style", o.style.is_some()),
+                ("keep", o.keep.is_some()),
+                ("unique_key", o.unique_key.is_some()),
                 ("ttl", o.ttl.is_some()),
                 ("ttl_update", o.ttl_update.is_some()),
                 ("ttl_visibility", o.ttl_visibility.is_some()),
@@ -2816,6 +2996,14 @@ fn keyed_operator(
             }
             let timer = o.timer.as_ref().map(|t| {
                 let tat = |f: &str| format!("operator[{i}].timer.{f}");
+                if ctx.processing_at_checkpoint {
+                    err(
+                        &at("timer"),
+                        "timers are not simulated with processing_time = \"checkpoint\" \
+                         (records processed in bursts at each checkpoint); use \"event_time\""
+                            .into(),
+                    );
+                }
                 match t.time.as_deref() {
                     None | Some("event") => {}
                     Some("processing") => err(
@@ -2882,6 +3070,8 @@ fn keyed_operator(
             states,
             timer,
             processing_lag_ms: ctx.processing_lag_ms,
+            processing_at_checkpoint: ctx.processing_at_checkpoint,
+            sql,
         }),
         parallelism,
         route: Route::default(),
@@ -3136,6 +3326,72 @@ fn keyed_state(
 }
 
 /// The TTL fields at `at` (ends with a dot); `None` without `ttl`.
+/// `style` of a `dedup` or `join`: whether it is `"sql"`.
+fn sql_style(
+    at: &impl Fn(&str) -> String,
+    o: &RawOperator,
+    err: &mut impl FnMut(&str, String),
+) -> bool {
+    match o.style.as_deref() {
+        None | Some("datastream") => false,
+        Some("sql") => true,
+        Some(other) => {
+            err(
+                &at("style"),
+                one_of(other, &["datastream", "sql"]).unwrap_err(),
+            );
+            false
+        }
+    }
+}
+
+/// The TTL of a SQL operator's state: its `ttl`, else `[flink_conf]
+/// table.exec.state.ttl`; Flink SQL fixes the rest (`StateConfigUtil.
+/// createTtlConfig`: OnCreateAndWrite, NeverReturnExpired, the default
+/// background cleanup: incremental 5 on heap, the compaction filter on
+/// RocksDB).
+fn sql_ttl(
+    at: &impl Fn(&str) -> String,
+    o: &RawOperator,
+    conf_ttl_ms: i64,
+    err: &mut impl FnMut(&str, String),
+) -> Option<Ttl> {
+    for (f, set) in [
+        ("ttl_update", o.ttl_update.is_some()),
+        ("ttl_visibility", o.ttl_visibility.is_some()),
+        ("ttl_cleanup", o.ttl_cleanup.is_some()),
+        ("ttl_cleanup_size", o.ttl_cleanup_size.is_some()),
+        (
+            "ttl_query_time_after_entries",
+            o.ttl_query_time_after_entries.is_some(),
+        ),
+    ] {
+        if set {
+            err(
+                &at(f),
+                "Flink SQL fixes its state TTL's settings (OnCreateAndWrite, NeverReturnExpired, \
+                 the default cleanup); only `ttl` (or [flink_conf] table.exec.state.ttl) is set"
+                    .into(),
+            );
+        }
+    }
+    let ttl_ms = match o.ttl {
+        Some(Millis(ms)) if ms == 0 || ms as i64 > MAX_WINDOW_MS => {
+            err(&at("ttl"), format!("must be 1 ms to 365 days, got {ms} ms"));
+            return None;
+        }
+        Some(Millis(ms)) => ms as i64,
+        None => conf_ttl_ms,
+    };
+    (ttl_ms > 0).then_some(Ttl {
+        ttl_ms,
+        update_on_read: false,
+        return_expired: false,
+        cleanup: TtlCleanup::Incremental { size: 5 },
+        compaction_filter: true,
+    })
+}
+
 fn ttl(at: &str, t: RawTtl<'_>, err: &mut impl FnMut(&str, String)) -> Option<Ttl> {
     let f = |x: &str| format!("{at}{x}");
     let Some(Millis(ms)) = t.ttl else {

@@ -28,16 +28,19 @@
 //! The run is sequential: the checkpoint's processing time is the last
 //! record's, which one partition alone would not know.
 
+use crate::flink::key_group::{binary_row_long_hash, key_group_of_hash};
 use crate::flink::serializer::{
     DeclaredState, KEY_GROUP_ID_BYTES, KEYED_HEADER_BASE_BYTES, PER_STATE_FRAMING_BYTES,
-    TTL_TIMESTAMP_BYTES, VOID_NAMESPACE_BYTES, declared_state_meta_bytes, string_bytes,
+    SQL_BIGINT_KEY_BYTES, SQL_KEYED_HEADER_BASE_BYTES, TTL_TIMESTAMP_BYTES, VOID_NAMESPACE_BYTES,
+    declared_state_meta_bytes, sql_row_bytes, string_bytes,
 };
-use crate::scenario::{KeyedOperator, StateKind, StateWrite, TtlCleanup};
+use crate::scenario::{JoinUnique, KeyedOperator, SqlShape, StateKind, StateWrite, TtlCleanup};
 use crate::sim::operator::{History, Operator};
 use crate::sim::state_map::{Clean, StateMaps, void_namespace_hash};
 use crate::sim::writes::{MapKey, StateWrites, Window};
 use crate::sim::{OperatorSpec, RunStats, Snapshot};
 use crate::workload::{KeyBytes, KeySpace, NO_SUB_KEY};
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
 
@@ -61,6 +64,9 @@ pub fn keyed_heap_format(op: &KeyedOperator) -> (u64, u64) {
 
 /// The heap snapshot's header and per-key-group framing of `op`.
 pub fn heap_format(op: &KeyedOperator) -> (u64, u64) {
+    if let Some(sql) = op.sql {
+        return sql_heap_format(op, sql);
+    }
     let mut header = KEYED_HEADER_BASE_BYTES;
     for s in &op.states {
         let ser = match s.kind {
@@ -79,6 +85,70 @@ pub fn heap_format(op: &KeyedOperator) -> (u64, u64) {
         header,
         KEY_GROUP_ID_BYTES + states * PER_STATE_FRAMING_BYTES,
     )
+}
+
+/// The heap snapshot's header and framing of a Flink SQL dedup or join:
+/// its `RowData` key serializer; a dedup (a `KeyedProcessOperator`) also
+/// registers the two `user-timers` queues, a join (`StreamingJoinOperator`)
+/// none.
+fn sql_heap_format(op: &KeyedOperator, sql: SqlShape) -> (u64, u64) {
+    let mut header = SQL_KEYED_HEADER_BASE_BYTES;
+    for (i, s) in op.states.iter().enumerate() {
+        let ser = match sql {
+            SqlShape::DedupFirst => DeclaredState::BooleanValue,
+            SqlShape::DedupLast => DeclaredState::SqlDedupRow,
+            SqlShape::Join { left, right } => match if i == 0 { left } else { right } {
+                JoinUnique::None => DeclaredState::SqlJoinRowCountMap,
+                JoinUnique::JoinKey => DeclaredState::SqlJoinRowValue,
+                JoinUnique::Other => DeclaredState::SqlJoinRowRowMap,
+            },
+        };
+        header += declared_state_meta_bytes(ser, &s.name, s.ttl.is_some());
+    }
+    let mut states = op.states.len() as u64;
+    if !matches!(sql, SqlShape::Join { .. }) {
+        for q in TIMER_QUEUES {
+            header += declared_state_meta_bytes(DeclaredState::SqlTimers, q, false);
+        }
+        states += TIMER_QUEUES.len() as u64;
+    }
+    (
+        header,
+        KEY_GROUP_ID_BYTES + states * PER_STATE_FRAMING_BYTES,
+    )
+}
+
+/// What a SQL state stores of a record of `rec` bytes: a row of `fields`
+/// slots plus `extra` bytes (a map entry's null flag and count, or its
+/// unique-key row and null flag).
+#[derive(Clone, Copy)]
+struct SqlRow {
+    fields: u64,
+    extra: u64,
+}
+
+impl SqlRow {
+    #[inline(always)]
+    fn of(self, rec: u64) -> u64 {
+        sql_row_bytes(self.fields, rec) + self.extra
+    }
+}
+
+/// How a SQL operator's state `i` sizes a record (`None`: as the record).
+fn sql_row(sql: Option<SqlShape>, i: usize) -> Option<SqlRow> {
+    let row = |fields, extra| Some(SqlRow { fields, extra });
+    match sql? {
+        SqlShape::DedupFirst => None,
+        // (k, ts, payload, proctime)
+        SqlShape::DedupLast => row(4, 0),
+        SqlShape::Join { left, right } => match if i == 0 { left } else { right } {
+            // MapSerializer: the row, a null flag, the Integer count
+            JoinUnique::None => row(3, 1 + 4),
+            JoinUnique::JoinKey => row(3, 0),
+            // the unique key (k, ts) as a 2-slot row, a null flag, the row
+            JoinUnique::Other => row(3, 4 + 8 + 16 + 1),
+        },
+    }
 }
 
 /// A state's TTL, at run time.
@@ -102,6 +172,8 @@ enum Store {
         value_bytes: u64,
         first_only: bool,
         stamp: Vec<i64>,
+        /// A SQL row value's bytes per key (empty: none).
+        rows: Vec<u32>,
     },
     /// Per key: (write time, element bytes) in list order.
     List {
@@ -129,6 +201,8 @@ struct State {
     side: Option<u32>,
     /// Value bytes without the TTL timestamp (values and map values).
     raw: u32,
+    /// A SQL state's row of the record (`None`: the record as it is).
+    row: Option<SqlRow>,
 }
 
 impl Store {
@@ -249,8 +323,9 @@ impl State {
 
 /// A process or dedup operator over every key of the key space.
 pub(super) struct Process<'k, W: StateWrites> {
-    key_group: &'k [u16],
-    key_bytes: &'k KeyBytes,
+    /// Each key's key group: the key space's, or (SQL) its key row's.
+    key_group: Cow<'k, [u16]>,
+    key_bytes: Cow<'k, KeyBytes>,
     lag: i64,
     states: Vec<State>,
     /// Records per key (drawing generated sub-keys), if a map needs them.
@@ -275,7 +350,15 @@ pub(super) struct Process<'k, W: StateWrites> {
     sizes: Vec<u32>,
     /// Whether the last record found no "seen" value (a dedup passes it on).
     emitted: bool,
+    /// `processing_time = "checkpoint"`: the records since the last
+    /// checkpoint (key, key group, timestamp, bytes, sub-key), applied at
+    /// the next; the buffer is kept, so only its first phase allocates.
+    deferred: Option<Vec<Deferred>>,
 }
+
+/// A record held until the next checkpoint: key, key group, timestamp,
+/// bytes, sub-key.
+type Deferred = (u32, u32, i64, u64, u32);
 
 impl<'k, W: StateWrites> Process<'k, W> {
     pub(super) fn new(
@@ -332,6 +415,11 @@ impl<'k, W: StateWrites> Process<'k, W> {
                         value_bytes: *value_bytes as u64 + ts_bytes,
                         first_only: s.write == StateWrite::FirstPerKey,
                         stamp: vec![ABSENT; n],
+                        rows: if sql_row(op.sql, i).is_some() {
+                            vec![0; n]
+                        } else {
+                            Vec::new()
+                        },
                     },
                     StateKind::List { max_elements } => {
                         let cap = max_elements.unwrap_or(0) as usize;
@@ -361,24 +449,55 @@ impl<'k, W: StateWrites> Process<'k, W> {
                     maps,
                     side: join.then_some(i as u32),
                     raw,
+                    row: sql_row(op.sql, i),
                 }
             })
             .collect();
+        // A SQL key is a BinaryRowData of the BIGINT key: its own hash,
+        // key groups and size.
+        let sql_hashes: Vec<i32> = if op.sql.is_some() {
+            (0..n)
+                .map(|k| binary_row_long_hash(keys.values.get(k).copied().unwrap_or(k as i64)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let (key_group, key_bytes) = if op.sql.is_some() {
+            (
+                Cow::Owned(
+                    sql_hashes
+                        .iter()
+                        .map(|&h| key_group_of_hash(h, spec.max_parallelism) as u16)
+                        .collect(),
+                ),
+                Cow::Owned(KeyBytes::Fixed(SQL_BIGINT_KEY_BYTES as u32)),
+            )
+        } else {
+            (
+                Cow::Borrowed(&keys.key_group[..]),
+                Cow::Borrowed(&keys.key_bytes),
+            )
+        };
         let (subtask, hashes) = if incremental {
             (
                 (0..kgs as u32)
                     .map(|g| layout.subtask_of(g) as u16)
                     .collect(),
                 (0..n as u32)
-                    .map(|k| void_namespace_hash(keys.hash_code(k, spec.key_type)))
+                    .map(|k| {
+                        void_namespace_hash(match sql_hashes.get(k as usize) {
+                            Some(&h) => h,
+                            None => keys.hash_code(k, spec.key_type),
+                        })
+                    })
                     .collect(),
             )
         } else {
             (Vec::new(), Vec::new())
         };
         Process {
-            key_group: &keys.key_group,
-            key_bytes: &keys.key_bytes,
+            key_group,
+            key_bytes,
             lag: op.processing_lag_ms,
             states,
             seen: if needs_seen { vec![0; n] } else { Vec::new() },
@@ -399,6 +518,7 @@ impl<'k, W: StateWrites> Process<'k, W> {
             writes,
             sizes: Vec::new(),
             emitted: true,
+            deferred: op.processing_at_checkpoint.then(Vec::new),
         }
     }
 }
@@ -447,8 +567,11 @@ fn element_incremental(
                 // update(): an access and a put.
                 st.access(at, k, now);
                 st.put(at, k);
-                if let Store::Value { stamp, .. } = &mut st.store {
+                if let Store::Value { stamp, rows, .. } = &mut st.store {
                     stamp[k] = now;
+                    if let Some(r) = rows.get_mut(k) {
+                        *r = bytes as u32;
+                    }
                 }
             }
             return null;
@@ -609,58 +732,29 @@ fn digits(mut v: u32) -> u64 {
     n
 }
 
-impl<W: StateWrites> Operator for Process<'_, W> {
-    #[inline]
-    fn key_groups(&mut self, keys: &[u32], kgs: &mut [u16]) {
-        for (k, g) in keys.iter().zip(kgs.iter_mut()) {
-            *g = self.key_group[*k as usize];
-        }
-        self.prefetch(keys);
-    }
-
-    /// Loads the keys' lists and maps ahead (a cache miss each over a
-    /// large key space): independent loads here overlap, in `element` they
-    /// would stall one by one.
-    #[inline]
-    fn prefetch(&mut self, keys: &[u32]) {
-        let mut sink = 0u64;
-        for st in &self.states {
-            match &st.store {
-                Store::Value { stamp, .. } => {
-                    for &k in keys {
-                        sink ^= stamp[k as usize] as u64;
-                    }
-                }
-                Store::List { lists, .. } => {
-                    for &k in keys {
-                        let l = &lists[k as usize];
-                        sink ^= l.first().map_or(0, |e| e.1 as u64);
-                    }
-                }
-                Store::Map { maps, .. } => {
-                    for &k in keys {
-                        let m = &maps[k as usize];
-                        sink ^= m.first().map_or(0, |e| e.0 as u64);
-                    }
-                }
+impl<W: StateWrites> Process<'_, W> {
+    /// With `processing_time = "checkpoint"`: applies the records held
+    /// since the last checkpoint, all at this checkpoint's processing time
+    /// (the latest timestamp + the lag).
+    fn flush_deferred(&mut self) {
+        let Some(mut d) = self.deferred.take() else {
+            return;
+        };
+        if let Some(max) = d.iter().map(|r| r.2).max() {
+            let now = max
+                .max(self.now.saturating_sub(self.lag))
+                .saturating_add(self.lag);
+            for &(key, kg, ts, bytes, sub_key) in &d {
+                self.apply(key, kg as usize, ts, bytes, sub_key, now);
             }
         }
-        self.sink = self.sink.wrapping_add(sink);
+        d.clear();
+        self.deferred = Some(d);
     }
 
+    /// One record's state accesses at processing time `now`.
     #[inline(always)]
-    fn element(
-        &mut self,
-        key: u32,
-        kg: usize,
-        ts: i64,
-        bytes: u64,
-        sub_key: u32,
-        _watermark: i64,
-        _stats: &mut RunStats,
-    ) {
-        self.history.record(kg);
-        let now = ts.saturating_add(self.lag);
+    fn apply(&mut self, key: u32, kg: usize, ts: i64, bytes: u64, sub_key: u32, now: i64) {
         self.now = now;
         self.writes.now(now);
         let k = key as usize;
@@ -672,7 +766,7 @@ impl<W: StateWrites> Operator for Process<'_, W> {
             None => 0,
         };
         let at = Placement {
-            key_group: self.key_group,
+            key_group: &self.key_group,
             subtask: &self.subtask,
             hashes: &self.hashes,
         };
@@ -696,6 +790,8 @@ impl<W: StateWrites> Operator for Process<'_, W> {
             }
             let stamp = st.ttl.map(|_| now);
             let raw = st.raw;
+            // A SQL state stores the record's row.
+            let bytes = st.row.map_or(bytes, |r| r.of(bytes));
             if st.maps.is_some() {
                 let null = element_incremental(st, &at, (key, nth), now, bytes, sub_key);
                 if matches!(
@@ -712,7 +808,10 @@ impl<W: StateWrites> Operator for Process<'_, W> {
             let ttl = st.ttl;
             match &mut st.store {
                 Store::Value {
-                    first_only, stamp, ..
+                    first_only,
+                    stamp,
+                    rows,
+                    ..
                 } => {
                     let s = stamp[k];
                     if *first_only {
@@ -723,6 +822,9 @@ impl<W: StateWrites> Operator for Process<'_, W> {
                     }
                     if !*first_only || s == ABSENT {
                         stamp[k] = now;
+                        if let Some(r) = rows.get_mut(k) {
+                            *r = bytes as u32;
+                        }
                         if W::ON {
                             self.writes.value_put(kg, key, i, ttl.map(|_| now), raw);
                         }
@@ -846,6 +948,66 @@ impl<W: StateWrites> Operator for Process<'_, W> {
             }
         }
     }
+}
+
+impl<W: StateWrites> Operator for Process<'_, W> {
+    #[inline]
+    fn key_groups(&mut self, keys: &[u32], kgs: &mut [u16]) {
+        for (k, g) in keys.iter().zip(kgs.iter_mut()) {
+            *g = self.key_group[*k as usize];
+        }
+        self.prefetch(keys);
+    }
+
+    /// Loads the keys' lists and maps ahead (a cache miss each over a
+    /// large key space): independent loads here overlap, in `element` they
+    /// would stall one by one.
+    #[inline]
+    fn prefetch(&mut self, keys: &[u32]) {
+        let mut sink = 0u64;
+        for st in &self.states {
+            match &st.store {
+                Store::Value { stamp, .. } => {
+                    for &k in keys {
+                        sink ^= stamp[k as usize] as u64;
+                    }
+                }
+                Store::List { lists, .. } => {
+                    for &k in keys {
+                        let l = &lists[k as usize];
+                        sink ^= l.first().map_or(0, |e| e.1 as u64);
+                    }
+                }
+                Store::Map { maps, .. } => {
+                    for &k in keys {
+                        let m = &maps[k as usize];
+                        sink ^= m.first().map_or(0, |e| e.0 as u64);
+                    }
+                }
+            }
+        }
+        self.sink = self.sink.wrapping_add(sink);
+    }
+
+    #[inline(always)]
+    fn element(
+        &mut self,
+        key: u32,
+        kg: usize,
+        ts: i64,
+        bytes: u64,
+        sub_key: u32,
+        _watermark: i64,
+        _stats: &mut RunStats,
+    ) {
+        self.history.record(kg);
+        if let Some(d) = self.deferred.as_mut() {
+            // Processed at the next checkpoint's time (`snapshot`).
+            d.push((key, kg as u32, ts, bytes, sub_key));
+            return;
+        }
+        self.apply(key, kg, ts, bytes, sub_key, ts.saturating_add(self.lag));
+    }
 
     #[inline(always)]
     fn advance(&mut self, time: i64, _stats: &mut RunStats) {
@@ -858,7 +1020,7 @@ impl<W: StateWrites> Operator for Process<'_, W> {
             self.pending[key as usize] -= 1;
             let fired = at;
             let at = Placement {
-                key_group: self.key_group,
+                key_group: &self.key_group,
                 subtask: &self.subtask,
                 hashes: &self.hashes,
             };
@@ -899,6 +1061,7 @@ impl<W: StateWrites> Operator for Process<'_, W> {
     }
 
     fn snapshot(&mut self, watermark: i64, snap: &mut Snapshot, stats: &mut RunStats) {
+        self.flush_deferred();
         self.advance(watermark, stats);
         let now = self.now;
         // cleanupFullSnapshot leaves out what is expired at the checkpoint.
@@ -920,11 +1083,15 @@ impl<W: StateWrites> Operator for Process<'_, W> {
                 };
                 match &st.store {
                     Store::Value {
-                        value_bytes, stamp, ..
+                        value_bytes,
+                        stamp,
+                        rows,
+                        ..
                     } => {
                         let s = stamp[k];
                         if s != ABSENT && kept(ttl, s) {
-                            bytes += entry_base + value_bytes;
+                            bytes +=
+                                entry_base + value_bytes + rows.get(k).map_or(0, |&r| r as u64);
                             entries += 1;
                         }
                     }
@@ -1005,6 +1172,8 @@ mod tests {
             states,
             timer: None,
             processing_lag_ms: 0,
+            processing_at_checkpoint: false,
+            sql: None,
         }
     }
 

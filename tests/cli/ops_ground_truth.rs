@@ -3,7 +3,8 @@
 //! of a `process` or `dedup` operator (TTL cleanup none, full snapshot,
 //! incremental and the heap's default), alone or chained before a window
 //! with its own parallelism, and of the two-input joins (regular and
-//! interval) replayed from its trace through the library, each
+//! interval), and Flink SQL's deduplication (keep first / last row) and
+//! regular join (each unique-key layout) replayed from its trace through the library, each
 //! row's bytes and checkpoint status equal to the byte. The RocksDB cases
 //! (their writes replayed into one LSM per subtask) within the error
 //! reached.
@@ -54,7 +55,14 @@ fn heap_cases() -> Vec<std::collections::BTreeMap<String, String>> {
 fn covered(r: &std::collections::BTreeMap<String, String>) -> bool {
     matches!(
         r["job"].as_str(),
-        "process" | "dedup" | "process_window" | "join" | "interval_join" | "dedup_join"
+        "process"
+            | "dedup"
+            | "process_window"
+            | "join"
+            | "interval_join"
+            | "dedup_join"
+            | "sql_dedup"
+            | "sql_join"
     ) && matches!(
         r["ttl_cleanup"].as_str(),
         "" | "none" | "full_snapshot" | "incremental" | "default"
@@ -298,9 +306,15 @@ fn the_readme_examples_of_each_kind_parse() {
     let (chain, two) = rest
         .split_once("# Two inputs")
         .expect("the two-input example");
-    let (two, after_dedups) = two
+    let (two, rest) = two
         .split_once("# A join after two dedups")
         .expect("the join after two dedups");
+    let (after_dedups, sql) = rest
+        .split_once("# A Flink SQL deduplication")
+        .expect("the SQL dedup example");
+    let (sql_dedup, sql_join) = sql
+        .split_once("# A Flink SQL regular join")
+        .expect("the SQL join example");
     let toml_of = |ex: &str| -> String {
         ex.lines()
             .filter(|l| l.starts_with("# ") && !l.starts_with("# A ") && !l.starts_with("#   "))
@@ -326,7 +340,13 @@ fn the_readme_examples_of_each_kind_parse() {
     let job = "[job]\nparallelism = 2\n";
     let tail = "[state]\nbackend = \"hashmap\"\n[checkpoints]\nevery_records = 500\n";
     let chain_body = format!("{}\n{}", toml_of(process), toml_of(chain));
+    // The SQL join after the two inputs of the two-input example.
+    let two_toml = toml_of(two);
+    let inputs = &two_toml[..two_toml.find("[[operator]]").unwrap()];
+    let sql_join_body = format!("{inputs}\n{}", toml_of(sql_join));
     for (kind, body, two_inputs) in [
+        ("dedup", toml_of(sql_dedup), false),
+        ("join", sql_join_body, true),
         ("dedup", toml_of(dedup), false),
         ("process", toml_of(process), false),
         ("window", chain_body, false),
@@ -387,7 +407,14 @@ fn the_readme_examples_of_each_kind_parse() {
             assert!(last(&ops[4]) > 0 && last(&ops[4]) < last(&ops[1]));
             continue;
         }
-        if two_inputs {
+        if let Some(k) = &last.keyed {
+            // The SQL examples are SQL operators, the others are not.
+            assert_eq!(
+                k.sql.is_some(),
+                last.name.contains("sql") || text.contains("style = \"sql\"")
+            );
+        }
+        if two_inputs && kind == "interval_join" {
             assert_eq!(s.sides.len(), 2);
             assert_eq!(
                 s.operators
@@ -526,4 +553,89 @@ fn fast_modes_are_refused_at_the_operator_and_auto_says_exact() {
             "{case}: {mode}"
         );
     }
+}
+
+/// Bad values in the SQL fields (`style`, `keep`, `unique_key`, a SQL
+/// dedup's fixed TTL settings, `table.exec.state.ttl`) are errors at their
+/// file, line and field.
+#[test]
+fn bad_sql_fields_are_named_at_their_line() {
+    let text = "name = \"x\"\nflink_version = \"1.20\"\nseed = 1\n\
+[source]\nrecords = 1000\nevents_per_second = 1000\nkeys = 10\nrecord_bytes = 117\n\
+[job]\nparallelism = 2\n\
+[[operator]]\nname = \"d\"\nkind = \"dedup\"\nstyle = \"sql\"\nkeep = \"middle\"\n\
+ttl = \"1 h\"\nttl_update = \"OnReadAndWrite\"\nunique_key = \"none\"\n\
+[[operator]]\nname = \"e\"\nkind = \"dedup\"\nstyle = \"table\"\n\
+[[operator]]\nname = \"w\"\nkind = \"window\"\nassigner = \"tumbling\"\nsize_ms = 1000\n\
+time = \"event\"\nfunction = \"process\"\nkeep = \"first\"\n\
+[flink_conf]\n\"table.exec.state.ttl\" = \"soon\"\n\
+[checkpoints]\nevery_records = 500\n";
+    let e = match Scenario::parse(text, std::path::Path::new("bad.toml")) {
+        Err(statecap::Error::Scenario(e)) => e,
+        other => panic!("{other:?}"),
+    };
+    let line_of = |needle: &str| text.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
+    for (field, at) in [
+        ("operator[0].keep", line_of("keep = \"middle\"")),
+        ("operator[2].keep", line_of("keep = \"first\"")),
+        ("operator[0].ttl_update", line_of("ttl_update")),
+        ("operator[0].unique_key", line_of("unique_key")),
+        ("operator[1].style", line_of("style = \"table\"")),
+        (
+            "flink_conf.table.exec.state.ttl",
+            line_of("\"table.exec.state.ttl\""),
+        ),
+    ] {
+        let Some(err) = e.iter().find(|x| x.field == field) else {
+            panic!("no error at {field}: {e:?}");
+        };
+        assert_eq!(err.line, Some(at), "{field}: {err:?}");
+        assert!(
+            err.to_string().starts_with(&format!("bad.toml:{at}:")),
+            "{err}"
+        );
+    }
+    // A SQL join with table.exec.state.ttl: not simulated yet, said at the key.
+    let join = "name = \"x\"\nflink_version = \"1.20\"\nseed = 1\n\
+[input]\nrecords = 1000\n\
+[[source]]\nname = \"l\"\nevents_per_second = 1000\nkeys = 10\nrecord_bytes = 117\nseed = 1\n\
+[[source]]\nname = \"r\"\nevents_per_second = 1000\nkeys = 10\nrecord_bytes = 57\nseed = 2\n\
+[job]\nparallelism = 2\n\
+[[operator]]\nname = \"j\"\nkind = \"join\"\nstyle = \"sql\"\nunique_key = [\"none\", \"maybe\"]\n\
+[flink_conf]\n\"table.exec.state.ttl\" = \"1 h\"\n\
+[checkpoints]\nevery_records = 500\n";
+    let e = match Scenario::parse(join, std::path::Path::new("bad.toml")) {
+        Err(statecap::Error::Scenario(e)) => e,
+        other => panic!("{other:?}"),
+    };
+    let line_of = |needle: &str| join.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
+    for (field, at) in [
+        ("operator[0].unique_key", line_of("unique_key")),
+        (
+            "flink_conf.table.exec.state.ttl",
+            line_of("\"table.exec.state.ttl\""),
+        ),
+    ] {
+        let Some(err) = e.iter().find(|x| x.field == field) else {
+            panic!("no error at {field}: {e:?}");
+        };
+        assert_eq!(err.line, Some(at), "{field}: {err:?}");
+    }
+}
+
+/// A SQL operator on RocksDB is not simulated, and says so.
+#[test]
+fn a_sql_operator_on_rocksdb_is_named_unsimulated() {
+    let case = root().join("cases/SQL_dedup_last_p3_k2000/scenario.toml");
+    let text = std::fs::read_to_string(&case)
+        .unwrap()
+        .replace("backend = \"hashmap\"", "backend = \"rocksdb\"");
+    let s = Scenario::parse(&text, &case).unwrap();
+    let why = statecap::pipeline::unsimulated(&s, &s.config).expect("unsimulated");
+    assert!(
+        why.contains("style = \"sql\"") && why.contains("heap"),
+        "{why}"
+    );
+    let heap = Scenario::load(&case).unwrap();
+    assert_eq!(statecap::pipeline::unsimulated(&heap, &heap.config), None);
 }

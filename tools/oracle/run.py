@@ -136,15 +136,15 @@ def ensure_flink(version):
 
 
 def compile_job(version, jars):
-    src = os.path.join(HERE, "src", "oracle", "OracleJob.java")
+    srcs = sorted(glob.glob(os.path.join(HERE, "src", "oracle", "*.java")))  # OracleJob + SqlJobs
     out = os.path.join(HERE, "build", version)
     cls = os.path.join(out, "oracle", "OracleJob.class")
-    if os.path.exists(cls) and os.path.getmtime(cls) >= os.path.getmtime(src):
+    if os.path.exists(cls) and all(os.path.getmtime(cls) >= os.path.getmtime(s) for s in srcs):
         return out
     os.makedirs(out, exist_ok=True)
-    print(f"[oracle] compiling {src}", flush=True)
+    print(f"[oracle] compiling {' '.join(srcs)}", flush=True)
     subprocess.check_call(["javac", "-nowarn", "-encoding", "UTF-8", "-d", out,
-                           "-cp", os.pathsep.join(jars), src])
+                           "-cp", os.pathsep.join(jars)] + srcs)
     return out
 
 

@@ -42,7 +42,8 @@ STATE_COLS = ["records", "checkpoint", "operator", "subtask", "state_id", "state
               "value_min", "value_max", "total_bytes", "serializers"]
 
 ORDER = {"process": 0, "dedup": 0, "dedup_left": 0, "dedup_right": 1, "interval_join": 0, "join": 2, "window": 3}
-TWO = ("interval_join", "join", "dedup_join")
+TWO = ("interval_join", "join", "dedup_join", "sql_join")
+TWO_INPUTS = TWO
 
 
 def side(p, k, default=None):
@@ -66,6 +67,9 @@ def trace_name(p):
         name += f"-sub{p['map_subkeys']}"
     if int(p.get("proc_lag_ms") or 0):
         name += f"-lag{p['proc_lag_ms']}"
+    if p["operator"].startswith("sql_"):
+        # SQL key rows (their own key groups) and the phase clock (proc_ms)
+        name += f"-sql-phase{p['phase_records']}"
     return name + ".csv.gz"
 
 
@@ -113,6 +117,11 @@ def scenario_toml(case, p, version):
     op = p["operator"]
     trace = trace_name(p)
     two = op in TWO
+    sql = op.startswith("sql_")
+    proc = (['processing_time = "checkpoint"            # processed at the next checkpoint: its last record\'s ts '
+             "+ processing_lag_ms (the proc_ms column)", "processing_lag_ms = 0"] if sql else
+            ['processing_time = "event_time"            # logical processing time of a record = ts + processing_lag_ms',
+             f"processing_lag_ms = {int(p.get('proc_lag_ms') or 0)}"])
     L = [f"# Measured on Apache Flink {version} (local MiniCluster); expected sizes in expected.csv.",
          f"# Oracle scenario {p['id']} (tools/oracle, operator={op}); format: ../../FORMAT.md (proposed v2).",
          f'name = "{case}"', f'flink_version = "{short_version(version)}"', f"seed = {p['seed']}", ""]
@@ -122,9 +131,7 @@ def scenario_toml(case, p, version):
     if two:
         L += ["[input]                                  # one source task emits both streams, merged by event time",
               f"records = {p['records']}                        # rows of the merged trace",
-              f"trace = {q('../../traces/' + trace)}"] + common + [
-              f"processing_time = \"event_time\"            # logical processing time of a record = ts + processing_lag_ms",
-              f"processing_lag_ms = {int(p.get('proc_lag_ms') or 0)}", ""]
+              f"trace = {q('../../traces/' + trace)}"] + common + proc + [""]
         pb = dict(p)
         for k in ("key_count", "key_dist", "zipf_s", "events_per_sec_event_time", "payload_bytes"):
             pb[k] = side(p, k)
@@ -133,8 +140,7 @@ def scenario_toml(case, p, version):
         L += ["[[source]]"] + source_lines(p, "right", pb, trace, "R") + [""]
     else:
         L += ["[source]", f"records = {p['records']}"] + source_lines(p, "input", p, trace, None)[1:] + common
-        L += ['processing_time = "event_time"            # logical processing time of a record = ts + processing_lag_ms',
-              f"processing_lag_ms = {int(p.get('proc_lag_ms') or 0)}", ""]
+        L += proc + [""]
     L += ["[job]", f"parallelism = {p['parallelism']}"]
     if p.get("max_parallelism") not in ("", None, "default"):
         L.append(f"max_parallelism = {p['max_parallelism']}")
@@ -161,6 +167,23 @@ def scenario_toml(case, p, version):
     if op == "dedup":
         L += ["[[operator]]", 'name = "dedup"', 'kind = "dedup"', f"parallelism = {p['parallelism']}", 'input = "input"',
               "                                          # ValueState<Boolean> \"seen\" written on a key's first record"] + ttl_lines(p) + [""]
+    if op == "sql_dedup":
+        keep = p.get("sql_keep") or "first"
+        L += ["[[operator]]", 'name = "dedup"', 'kind = "dedup"', 'style = "sql"',
+              "# SELECT ... ROW_NUMBER() OVER (PARTITION BY k ORDER BY proctime" + (" DESC" if keep == "last" else "")
+              + ") = 1 ... WHERE rn = 1",
+              f'keep = "{keep}"', f"parallelism = {p['parallelism']}", 'input = "input"']
+        if int(p.get("ttl_ms") or 0) > 0:
+            L.append(f"ttl = {ms(p['ttl_ms'])}                              # table.exec.state.ttl")
+        L.append("")
+    if op == "sql_join":
+        u, bu = p.get("sql_unique") or "none", p.get("b_sql_unique") or p.get("sql_unique") or "none"
+        L += ["[[operator]]", 'name = "join"', 'kind = "join"', 'style = "sql"',
+              "# SELECT * FROM L JOIN R ON L.k = R.k (a unique key: the primary key of an insert-only changelog stream)",
+              f"unique_key = {q(u) if u == bu else '[' + q(u) + ', ' + q(bu) + ']'}",
+              f"parallelism = {p['parallelism']}", 'input = ["left", "right"]', ""]
+        if int(p.get("ttl_ms") or 0) > 0:
+            L[-1:] = ["", "[flink_conf]", f"\"table.exec.state.ttl\" = {ms(p['ttl_ms'])}", ""]
     if op == "interval_join":
         L += ["[[operator]]", 'name = "interval_join"', 'kind = "interval_join"', f"parallelism = {p['parallelism']}",
               'input = ["left", "right"]', 'time = "event"', f"lower = {q(str(int(p['join_lower_ms'] if p.get('join_lower_ms') not in ('', None) else -1000)) + ' ms')}",
@@ -336,7 +359,8 @@ def main():
             "keys": p["key_count"] if p["operator"] not in TWO else f"{p['key_count']}/{side(p, 'key_count')}",
             "key_distribution": p["key_dist"], "ttl": f"{ttl} ms" if ttl else "",
             "ttl_update": (p.get("ttl_update") or "OnCreateAndWrite") if ttl else "",
-            "ttl_cleanup": (p.get("ttl_cleanup") or "none") if ttl else "",
+            # Flink SQL's TTL: StateConfigUtil.createTtlConfig, the default cleanup
+            "ttl_cleanup": ("default" if p["operator"].startswith("sql_") else (p.get("ttl_cleanup") or "none")) if ttl else "",
             "outcome": "completed", "expected_rows": len(expected),
             "max_state_bytes": max(int(e["state_bytes"]) for e in expected),
             "flink_job_ms": run["job_ms"], "flink_wall_s": run["wall_s"]}

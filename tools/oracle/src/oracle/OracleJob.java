@@ -281,7 +281,7 @@ public class OracleJob {
 
     static boolean twoInputs(Params p) {
         String op = p.s("operator", "window");
-        return op.equals("interval_join") || op.equals("join") || op.equals("dedup_join");
+        return op.equals("interval_join") || op.equals("join") || op.equals("dedup_join") || op.equals("sql_join");
     }
 
     static Gen makeGen(Params p) {
@@ -497,6 +497,7 @@ public class OracleJob {
             implements SourceReader<Tuple3<Long, Long, String>, NoSplit> {
         final Params p;
         final long n, phaseRecords, ooo, timeoutMs, procLag;
+        final boolean phaseClock;
         final String outDir;
         transient Gen gen;
         long emitted = 0;
@@ -518,6 +519,7 @@ public class OracleJob {
             ooo = p.l("out_of_orderness_ms", 0);
             timeoutMs = p.l("phase_timeout_ms", 60_000);
             procLag = p.l("proc_lag_ms", 0);
+            phaseClock = p.s("operator", "").startsWith("sql_");
             outDir = p.s("out_dir", "/tmp/oracle-out");
         }
 
@@ -594,6 +596,25 @@ public class OracleJob {
                 return InputStatus.NOTHING_AVAILABLE;
             }
             long end = Math.min(n, emitted + phaseRecords);
+            if (phaseClock) {
+                // SQL operators read the global clock: every record of this phase is processed at the
+                // processing time of the phase's last record (the trace's proc_ms column)
+                List<Tuple3<Long, Long, String>> buf = new ArrayList<>();
+                long m = maxTs;
+                for (long i = emitted; i < end; i++) {
+                    Tuple3<Long, Long, String> r = gen.next();
+                    m = Math.max(m, r.f1);
+                    buf.add(r);
+                }
+                Clock.global = m + procLag;
+                for (Tuple3<Long, Long, String> r : buf) {
+                    if (r.f1 > maxTs) {
+                        maxTs = r.f1;
+                    }
+                    emitted++;
+                    out.collect(r, r.f1);
+                }
+            }
             while (emitted < end) {
                 Tuple3<Long, Long, String> r = gen.next();
                 if (r.f1 > maxTs) {
@@ -1430,8 +1451,12 @@ public class OracleJob {
 
         final String operator = p.s("operator", "window");
         final int windowPar = p.i("window_parallelism", parallelism);
-        SingleOutputStreamOperator<?> last;
+        DataStream<?> last;
         switch (operator) {
+            case "sql_dedup":
+            case "sql_join":
+                last = SqlJobs.build(env, src, p);
+                break;
             case "window":
                 last = windowOp(p, src, parallelism);
                 break;
@@ -1495,11 +1520,16 @@ public class OracleJob {
         // every keyed vertex, in pipeline order: name marker -> operator label in the tables
         String[][] markers = {{"PROCESS", "process"}, {"DEDUP_LEFT", "dedup_left"}, {"DEDUP_RIGHT", "dedup_right"}, {"DEDUP", "dedup"},
             {"IJOIN", "interval_join"}, {"JOIN", "join"}, {"WINDOW", "window"}};
+        final boolean sqlJob = operator.startsWith("sql_");
+        if (sqlJob) {
+            markers = SqlJobs.MARKERS;
+        }
         List<Measured> measured = new ArrayList<>();
         for (String[] mk : markers) {
             for (JobVertex v : jobGraph.getVertices()) {
                 String vn = v.getName();
-                boolean hit = mk[0].equals("JOIN") ? vn.matches("(^|.*[^I])JOIN.*")
+                boolean hit = sqlJob ? vn.startsWith(mk[0] + "[") || vn.startsWith(mk[0] + "(")
+                        : mk[0].equals("JOIN") ? vn.matches("(^|.*[^I])JOIN.*")
                         : mk[0].equals("DEDUP") ? vn.contains("DEDUP") && !vn.contains("DEDUP_") : vn.contains(mk[0]);
                 if (hit) {
                     Measured m = new Measured();
@@ -1673,6 +1703,10 @@ public class OracleJob {
         int subkeys = p.i("map_subkeys", 0);
         long lag = p.l("proc_lag_ms", 0);
         boolean two = twoInputs(p);
+        boolean sql = p.s("operator", "").startsWith("sql_");
+        long phaseRecords = p.l("phase_records", 10_000);
+        List<Tuple3<Long, Long, String>> phase = new ArrayList<>();
+        long maxTs = Long.MIN_VALUE;
         try (Writer w =
                 new BufferedWriter(
                         new OutputStreamWriter(
@@ -1683,10 +1717,19 @@ public class OracleJob {
             StringBuilder sb = new StringBuilder(64);
             HashMap<Long, Integer> kgCache = new HashMap<>();
             for (long i = 0; i < g.n; i++) {
-                Tuple3<Long, Long, String> r = g.next();
+                if (sql && phase.isEmpty()) {
+                    // the phase clock (PhasedSource): a phase's records are processed at its last record's time
+                    for (long j = i; j < Math.min(g.n, i + phaseRecords); j++) {
+                        Tuple3<Long, Long, String> q = g.next();
+                        maxTs = Math.max(maxTs, q.f1);
+                        phase.add(q);
+                    }
+                    java.util.Collections.reverse(phase);
+                }
+                Tuple3<Long, Long, String> r = sql ? phase.remove(phase.size() - 1) : g.next();
                 Integer kg = kgCache.get(r.f0);
                 if (kg == null) {
-                    kg = KeyGroupRangeAssignment.assignToKeyGroup(r.f0, maxPar);
+                    kg = sql ? SqlJobs.keyGroup(r.f0, maxPar) : KeyGroupRangeAssignment.assignToKeyGroup(r.f0, maxPar);
                     kgCache.put(r.f0, kg);
                 }
                 sb.setLength(0);
@@ -1694,7 +1737,7 @@ public class OracleJob {
                 if (ops) {
                     sb.append(',').append(two ? String.valueOf(r.f2.charAt(0)) : "");
                     sb.append(',').append(subkeys > 0 ? Integer.toString(subKey(r, subkeys)) : "");
-                    sb.append(',').append(r.f1 + lag);
+                    sb.append(',').append(sql ? maxTs + lag : r.f1 + lag);
                 }
                 sb.append('\n');
                 w.write(sb.toString());
