@@ -824,13 +824,17 @@ impl<W: StateWrites> Operator for Process<'_, W> {
         let kept = |ttl: Option<Ttl>, s: i64| {
             !(ttl.is_some_and(|t| t.full_snapshot) && expired(ttl, s, now))
         };
+        // Declared states, then the event and processing timer queues.
+        let declared = self.states.len();
+        snap.with_states(declared + 2);
         for k in 0..self.key_group.len() {
             let kg = self.key_group[k] as usize;
             let key_bytes = self.key_bytes.get(k as u32);
             let entry_base = VOID_NAMESPACE_BYTES + key_bytes;
             let mut bytes = 0u64;
             let mut entries = 0u64;
-            for st in &self.states {
+            for (si, st) in self.states.iter().enumerate() {
+                let (before_bytes, before_entries) = (bytes, entries);
                 let ttl = st.ttl;
                 let ts_bytes = if ttl.is_some() {
                     TTL_TIMESTAMP_BYTES
@@ -881,9 +885,15 @@ impl<W: StateWrites> Operator for Process<'_, W> {
                         }
                     }
                 }
+                snap.state_bytes[si][kg] += bytes - before_bytes;
+                snap.state_entries[si][kg] += entries - before_entries;
             }
             let timers = self.pending.get(k).copied().unwrap_or(0) as u64;
-            bytes += timers * (8 + key_bytes + VOID_NAMESPACE_BYTES);
+            let timer_bytes = timers * (8 + key_bytes + VOID_NAMESPACE_BYTES);
+            bytes += timer_bytes;
+            // The per-record timer is an event-time one.
+            snap.state_bytes[declared][kg] += timer_bytes;
+            snap.state_entries[declared][kg] += timers;
             snap.kg_bytes[kg] += bytes;
             snap.kg_entries[kg] += entries;
             snap.kg_timers[kg] += timers;
