@@ -87,6 +87,10 @@ pub struct Source {
     /// Processing time of a record minus its timestamp (`processing_lag_ms`:
     /// the TTL clock of keyed operators with state TTL).
     pub processing_lag_ms: i64,
+    /// `start`: the date and time of the first record (RFC 3339), in ms
+    /// since 1970 UTC; when a limit is crossed is then also given as a
+    /// date and time.
+    pub start_ms: Option<i64>,
 }
 
 /// One input of a two-input job (`[[source]]`): its own rate, keys and
