@@ -344,14 +344,15 @@ fn crossing(
             );
         }
         _ => {
+            let peak = op.checkpoints.iter().map(value).max().unwrap_or(0);
             c.text = format!(
-                "{what}: not reached (the largest subtask {} at {})",
+                "{what}: not reached (the largest subtask {}; its peak {})",
                 if verdict == "too few checkpoints" {
-                    "ends"
+                    "has too few checkpoints to project"
                 } else {
                     "levels off"
                 },
-                human_bytes(last)
+                human_bytes(peak)
             );
         }
     }
@@ -476,4 +477,75 @@ pub fn states_csv(r: &ScenarioResult) -> Result<Vec<u8>> {
         }
     }
     csv_bytes("states.csv", rows)
+}
+
+/// The report's section: per operator, the verdict, the per-state table
+/// (bytes and entries in the largest subtask at the peak, share, growth,
+/// verdict) and when each limit is crossed; `None` when the run does not
+/// tell states apart.
+pub fn section(s: &Scenario, r: &ScenarioResult) -> Option<super::document::Section> {
+    use super::document::{Block, Section};
+    let a = analyze(s, r);
+    if a.is_empty() {
+        return None;
+    }
+    let mut blocks = vec![Block::Para(
+        "Each registered keyed state's bytes in the largest subtask at the peak checkpoint \
+         (its entries and 6 bytes of framing per key group, in Flink's heap snapshot format; \
+         `states.csv` has every checkpoint and subtask), its growth per hour over the last \
+         half of the run (least squares) and whether it levels off (TTL, windows and timers \
+         clear it: no growth by the end) or grows without bound. A limit crossed within the \
+         run is taken from the simulation; past it, the crossing is a linear projection at \
+         the measured growth."
+            .into(),
+    )];
+    for op in &a {
+        blocks.push(Block::Para(format!(
+            "Operator `{}`: {}; the largest subtask {} over the last half{}.",
+            op.operator,
+            op.verdict,
+            growth_text(op.growth_per_hour),
+            match op.end_growth_per_hour {
+                Some(g) => format!(", {} over the last eighth", growth_text(Some(g))),
+                None => String::new(),
+            }
+        )));
+        blocks.push(Block::Table {
+            head: [
+                "state",
+                "bytes at the peak",
+                "entries",
+                "share",
+                "growth per hour",
+                "verdict",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: op
+                .states
+                .iter()
+                .map(|t| {
+                    vec![
+                        format!("`{}`", t.state),
+                        super::sections::bytes_cell(t.peak_bytes),
+                        super::group_digits(t.peak_entries),
+                        format!("{:.1}%", t.share * 100.0),
+                        growth_text(t.growth_per_hour),
+                        t.verdict.to_string(),
+                    ]
+                })
+                .collect(),
+            right: vec![false, true, true, true, true, false],
+        });
+        if !op.crossings.is_empty() {
+            blocks.push(Block::List(
+                op.crossings.iter().map(|c| c.text.clone()).collect(),
+            ));
+        }
+    }
+    Some(Section::new(
+        "states",
+        "Which state holds the bytes",
+        blocks,
+    ))
 }
