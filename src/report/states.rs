@@ -34,7 +34,8 @@ pub struct StateTrend {
     pub peak_bytes: u64,
     /// Its entries there.
     pub peak_entries: u64,
-    /// Its share of that subtask's bytes (heap format).
+    /// Its share of that subtask's bytes (heap format: header and
+    /// key-group ids included).
     pub share: f64,
     /// Growth of its bytes in the largest subtask, bytes per hour, over
     /// the last half of the run (least squares); `None` with too few
@@ -221,9 +222,15 @@ pub fn analyze(s: &Scenario, r: &ScenarioResult) -> Vec<OperatorStates> {
 fn operator(s: &Scenario, op: &OperatorResult) -> OperatorStates {
     let peak = &op.checkpoints[op.peak.unwrap_or(0)];
     let pt = top(peak);
+    // The subtask's heap bytes: its states, header and key-group ids.
     let peak_total: u64 = (0..op.states.len())
         .map(|i| state_bytes(op, peak, pt, i))
-        .sum();
+        .sum::<u64>()
+        + {
+            let st = &peak.subtasks[pt];
+            op.framing
+                .subtask_framing((st.key_group_end - st.key_group_start + 1) as u64)
+        };
     let states: Vec<StateTrend> = op
         .states
         .iter()

@@ -206,3 +206,100 @@ fn growing_state_crosses_limits_simulated_then_projected_with_dates() {
     );
     assert!(out.text.contains("crossed at checkpoint"), "{}", out.text);
 }
+
+/// The rows of the Markdown table whose head starts with `first`.
+fn md_table(md: &str, first: &str) -> Vec<Vec<String>> {
+    let mut lines = md
+        .lines()
+        .skip_while(|l| !l.starts_with(&format!("| {first} |")));
+    lines.next().unwrap_or_else(|| panic!("no table '{first}'"));
+    lines
+        .skip(1)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            l.trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// `6,116,987 (5.8 MiB)` → 6116987.
+fn leading(cell: &str) -> u64 {
+    let d: String = cell
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ',')
+        .filter(|c| *c != ',')
+        .collect();
+    d.parse()
+        .unwrap_or_else(|_| panic!("no number in '{cell}'"))
+}
+
+/// The report's per-state table and the chart's lines equal states.csv,
+/// row by row: at the peak checkpoint's largest subtask (from
+/// timeline.csv) for the table, at every checkpoint's for the chart.
+#[test]
+fn report_table_and_chart_equal_states_csv() {
+    let out = run("dedup_ttl_report", &dedup("dedup_ttl_report", TTL, ""));
+    let timeline = Table::read(&out.dir.join("timeline.csv"));
+    let states = Table::read(&out.dir.join("states.csv"));
+    // Per checkpoint: its largest subtask (ties: the lowest).
+    let mut top: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
+    for r in &timeline.rows {
+        let (cp, st, b) = (
+            num(r, "checkpoint"),
+            num(r, "subtask"),
+            num(r, "state_bytes"),
+        );
+        let e = top.entry(cp).or_insert((st, b));
+        if b > e.1 || (b == e.1 && st < e.0) {
+            *e = (st, b);
+        }
+    }
+    let peak_bytes = top.values().map(|t| t.1).max().unwrap();
+    let (&peak, &(peak_sub, _)) = top.iter().find(|(_, t)| t.1 == peak_bytes).unwrap();
+    let row = |cp: u64, sub: u64, state: &str| {
+        states
+            .rows
+            .iter()
+            .find(|r| num(r, "checkpoint") == cp && num(r, "subtask") == sub && r["state"] == state)
+            .unwrap_or_else(|| panic!("no states.csv row {cp} {sub} {state}"))
+    };
+    let md = std::fs::read_to_string(out.dir.join("report.md")).unwrap();
+    let table = md_table(&md, "state");
+    assert_eq!(table.len(), 3, "{table:?}");
+    for cells in &table {
+        let name = cells[0].trim_matches('`');
+        let r = row(peak, peak_sub, name);
+        assert_eq!(leading(&cells[1]), num(r, "bytes"), "{name}");
+        assert_eq!(leading(&cells[2]), num(r, "entries"), "{name}");
+        let share: f64 = cells[3].trim_end_matches('%').parse().unwrap();
+        let want = r["share"].parse::<f64>().unwrap() * 100.0;
+        assert!((share - want).abs() <= 0.05, "{name}: {share}% vs {want}%");
+    }
+    assert!(md.contains("![states-1](states-1.svg)"));
+    for f in ["states-1.svg", "states-1.png"] {
+        assert!(out.dir.join(f).is_file(), "{f}");
+    }
+    // The chart draws `seen` (the timers never hold an entry) and the
+    // largest subtask's total.
+    let scenario =
+        statecap::Scenario::load(&out._tmp.path().join("dedup_ttl_report.toml")).unwrap();
+    let result = statecap::simulate(&scenario, &Default::default())
+        .map(statecap::Run::into_result)
+        .unwrap();
+    let chart = statecap::report::chart::StatesChart::new("x", &result.operators[0], Vec::new());
+    assert_eq!(chart.lines.len(), 1);
+    assert_eq!(chart.lines[0].0, "seen");
+    assert_eq!(chart.left_out, 2);
+    for (k, &cp) in chart.checkpoints.iter().enumerate() {
+        let (sub, total) = top[&cp];
+        assert_eq!(chart.total[k], total);
+        assert_eq!(
+            chart.lines[0].1[k],
+            num(row(cp, sub, "seen"), "bytes"),
+            "checkpoint {cp}"
+        );
+    }
+}
