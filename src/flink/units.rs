@@ -242,8 +242,8 @@ pub fn format_utc_minute(ms: i64) -> String {
     )
 }
 
-/// A span for people to the minute: `3 h 12 min`, `2 d 4 h`, `45 min`,
-/// `40 s`.
+/// A span for people: `3 h 12 min`, `2 d 4 h`, `45 min`, `3 min 24 s`,
+/// `40 s` (to the second below an hour, to the minute above).
 pub fn human_span_ms(ms: i64) -> String {
     let ms = ms.max(0);
     let min = ms / 60_000;
@@ -252,7 +252,8 @@ pub fn human_span_ms(ms: i64) -> String {
     }
     let (d, h, m) = (min / 1440, min / 60 % 24, min % 60);
     match (d, h, m) {
-        (0, 0, m) => format!("{m} min"),
+        (0, 0, m) if ms / 1000 % 60 == 0 => format!("{m} min"),
+        (0, 0, m) => format!("{m} min {} s", ms / 1000 % 60),
         (0, h, 0) => format!("{h} h"),
         (0, h, m) => format!("{h} h {m} min"),
         (d, 0, _) if d >= 1 => format!("{d} d"),
@@ -307,6 +308,7 @@ mod tests {
         );
         assert_eq!(human_span_ms(45 * 60_000), "45 min");
         assert_eq!(human_span_ms(40_000), "40 s");
+        assert_eq!(human_span_ms(204_000), "3 min 24 s");
     }
 
     #[test]
