@@ -406,7 +406,7 @@ pub fn render_summary(a: &[OperatorStates]) -> String {
             None => o.push('\n'),
         }
         let mut states: Vec<&StateTrend> = op.states.iter().collect();
-        states.sort_by(|a, b| b.peak_bytes.cmp(&a.peak_bytes));
+        states.sort_by_key(|t| std::cmp::Reverse(t.peak_bytes));
         for t in states.iter().filter(|t| t.peak_bytes > 0).take(4) {
             let _ = writeln!(
                 o,

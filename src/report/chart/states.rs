@@ -76,7 +76,7 @@ impl StatesChart {
             })
             .map(|(i, n)| (n.clone(), bytes(i)))
             .collect();
-        lines.sort_by(|a, b| b.1[peak].cmp(&a.1[peak]));
+        lines.sort_by_key(|l| std::cmp::Reverse(l.1[peak]));
         lines.truncate(MAX_LINES);
         let left_out = op.states.len() - lines.len();
         StatesChart {
