@@ -634,7 +634,7 @@ pub fn render_run(
             summary_json_shaped(s, r, shape)?,
         ),
         ("keygroups.csv".to_string(), keygroups_csv(s, r)?),
-        ("states.csv".to_string(), states::states_csv(r)?),
+        ("states.csv".to_string(), states::states_csv(r, shape)?),
     ];
     files.extend(pages::run(s, r, budgets, advice, stamp)?);
     Ok(files)

@@ -387,7 +387,7 @@ pub fn growth_text(g: Option<f64>) -> String {
 /// peak, growth, verdict, and the limits' crossings.
 pub fn render_summary(a: &[OperatorStates]) -> String {
     let mut o = String::new();
-    for op in a {
+    for op in a.iter().take(super::chart::MAX_PANELS) {
         let _ = write!(
             o,
             "states of {} (largest subtask): {}, {} over the last half",
@@ -422,6 +422,13 @@ pub fn render_summary(a: &[OperatorStates]) -> String {
             let _ = writeln!(o, "  {}", c.text);
         }
     }
+    if a.len() > super::chart::MAX_PANELS {
+        let _ = writeln!(
+            o,
+            "states of {} more operators: summary.json and states.csv",
+            a.len() - super::chart::MAX_PANELS
+        );
+    }
     o
 }
 
@@ -431,7 +438,10 @@ pub fn render_summary(a: &[OperatorStates]) -> String {
 /// (entries and per-key-group framing; the rows of a subtask add up to its
 /// heap `state_bytes`), `entry_bytes` without the framing, `share` of the
 /// subtask's heap bytes.
-pub fn states_csv(r: &ScenarioResult) -> Result<Vec<u8>> {
+///
+/// When `timeline.csv` is summarized (`shape`), so is `states.csv`: the
+/// states of the same rows (the largest subtask of each checkpoint kept).
+pub fn states_csv(r: &ScenarioResult, shape: &super::TimelineShape) -> Result<Vec<u8>> {
     #[derive(Serialize, Default)]
     struct Row<'a> {
         checkpoint: u64,
@@ -446,9 +456,18 @@ pub fn states_csv(r: &ScenarioResult) -> Result<Vec<u8>> {
         share: f64,
     }
     let mut rows = Vec::new();
+    let summarized = shape.summary.is_some();
     for op in &r.operators {
-        for cp in &op.checkpoints {
+        let keep = super::kept(op, shape.stride);
+        for (k, cp) in op.checkpoints.iter().enumerate() {
+            if summarized && !keep(k) {
+                continue;
+            }
+            let largest = cp.max_subtask().subtask;
             for (si, st) in cp.subtasks.iter().enumerate() {
+                if summarized && st.subtask != largest {
+                    continue;
+                }
                 let Some(states) = cp.states.get(si) else {
                     continue;
                 };
