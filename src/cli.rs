@@ -29,7 +29,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Simulate scenarios and predict every subtask's snapshot bytes at every checkpoint.
-    #[command(after_help = "Writes DIR/<name>/timeline.csv, summary.csv, summary.json, keygroups.csv, the charts (PNG + SVG), report.html and report.md. SOURCE_DATE_EPOCH (seconds since 1970), when set, is the date the report gives.\n\n".to_string() + EXAMPLES)]
+    #[command(after_help = "Writes DIR/<name>/timeline.csv, summary.csv, summary.json, keygroups.csv, states.csv, the charts (PNG + SVG), report.html and report.md. SOURCE_DATE_EPOCH (seconds since 1970), when set, is the date the report gives.\n\n".to_string() + EXAMPLES)]
     Run {
         /// Scenario files (TOML).
         #[arg(required = true)]
@@ -439,6 +439,9 @@ fn run_scenarios(
         );
         let files = report::render_run(s, result, &budgets, &shape, &advice, stamp)?;
         tables.push_str(&report::render_table(s, result));
+        tables.push_str(&report::states::render_summary(&report::states::analyze(
+            s, result,
+        )));
         tables.push_str(&report::mode_line(s, result));
         tables.push('\n');
         if let Some(summary) = &shape.summary {

@@ -18,9 +18,9 @@ pub mod result;
 pub use budget::Budget;
 
 pub use mode::Mode;
-pub use result::{CheckpointResult, OperatorResult, ScenarioResult};
+pub use result::{CheckpointResult, HeapFraming, OperatorResult, ScenarioResult, StateBytes};
 
-use crate::backend::{self, BackendJob, StateModel};
+use crate::backend::{self, BackendJob, StateModel, SubtaskSnapshot};
 use crate::error::{Error, Result};
 use crate::flink::ResolvedConfig;
 use crate::scenario::{Assigner, KeyedKind, Scenario};
@@ -270,6 +270,18 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
             heap_timers: s.timer_service == crate::scenario::TimerService::Heap,
             heap_format: op.keyed.as_ref().map(sim::keyed_heap_format),
         };
+        let state_names = sim::state_names(op);
+        let framing = {
+            let heap = backend::heap::HeapModel::for_job(&BackendJob {
+                compression: false,
+                ..job.clone()
+            });
+            result::HeapFraming {
+                header: heap.header(),
+                key_group_id: crate::flink::serializer::KEY_GROUP_ID_BYTES,
+                per_state: crate::flink::serializer::PER_STATE_FRAMING_BYTES,
+            }
+        };
         if let Some(why) = configs.iter().find_map(|c| unsimulated(s, c)) {
             return Err(Error::Limit(format!("{}: {why}", s.path.display())));
         }
@@ -326,6 +338,9 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
                 Some(sm) => {
                     let mut c = snap.clone();
                     sm.fill(&mut c);
+                    // The estimated key groups have no states.
+                    c.state_bytes.clear();
+                    c.state_entries.clear();
                     filled = c;
                     &filled
                 }
@@ -403,6 +418,8 @@ pub fn simulate(s: &Scenario, opts: &RunOptions) -> Result<Run> {
                 checkpoints: run.checkpoints,
                 peak: run.peak.map(|p| p.1),
                 peak_key_group_bytes: run.peak_kgs,
+                states: state_names.clone(),
+                framing,
                 stats: stats.clone(),
             });
         }
@@ -519,6 +536,27 @@ fn keyed_columns(
     (states, "user-timers", TimerNamespace::Void)
 }
 
+/// Each subtask's registered states, summed over its key-group range.
+fn per_subtask_states(snap: &Snapshot, subtasks: &[SubtaskSnapshot]) -> Vec<Vec<StateBytes>> {
+    if snap.state_bytes.is_empty() {
+        return Vec::new();
+    }
+    subtasks
+        .iter()
+        .map(|t| {
+            let range = t.key_group_start as usize..=t.key_group_end as usize;
+            snap.state_bytes
+                .iter()
+                .zip(&snap.state_entries)
+                .map(|(b, e)| StateBytes {
+                    entry_bytes: b[range.clone()].iter().sum(),
+                    entries: e[range.clone()].iter().sum(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// One backend option's model and results while a simulation runs.
 struct OptionRun<'c> {
     config: &'c ResolvedConfig,
@@ -539,6 +577,7 @@ impl OptionRun<'_> {
             time_ms: snap.time_ms,
             watermark_ms: snap.watermark_ms,
             live_windows: snap.live_windows,
+            states: per_subtask_states(snap, &subtasks),
             subtasks,
             status,
         };

@@ -1,5 +1,6 @@
 //! What statecap tells people and machines: the table printed after a run,
-//! `timeline.csv`, `summary.csv`, `summary.json` and `keygroups.csv`, all
+//! `timeline.csv`, `summary.csv`, `summary.json`, `keygroups.csv` and
+//! `states.csv` ([`states`]), all
 //! rendered to bytes first and written together (or not at all) by
 //! [`write_outputs`]. A sweep's `sweep.csv`, capacity charts and sentences
 //! are [`sweep`]'s.
@@ -15,6 +16,7 @@ pub mod markdown;
 pub mod pages;
 pub mod provenance;
 pub mod sections;
+pub mod states;
 pub mod sweep;
 mod table;
 pub use table::group as group_digits;
@@ -524,6 +526,7 @@ pub fn summary_json_shaped(
         "max_parallelism": s.max_parallelism,
         "configuration": s.config.reasons,
         "operators": ops,
+        "states": states::analyze(s, r),
         "mode": r.mode.name(),
         "mode_error": match bytes_accuracy(s, r) {
             Some(b) => format!("{}; {b}", crate::pipeline::mode::error_text(r.mode, r.sampled_error)),
@@ -631,6 +634,7 @@ pub fn render_run(
             summary_json_shaped(s, r, shape)?,
         ),
         ("keygroups.csv".to_string(), keygroups_csv(s, r)?),
+        ("states.csv".to_string(), states::states_csv(r, shape)?),
     ];
     files.extend(pages::run(s, r, budgets, advice, stamp)?);
     Ok(files)

@@ -106,6 +106,10 @@ pub struct Source {
     /// time of the checkpoint that follows it (the timestamp of its last
     /// record + `processing_lag_ms`), as when a backlog arrives in bursts.
     pub processing_at_checkpoint: bool,
+    /// `start`: the date and time of the first record (RFC 3339), in ms
+    /// since 1970 UTC; when a limit is crossed is then also given as a
+    /// date and time.
+    pub start_ms: Option<i64>,
 }
 
 /// One input of a two-input job (`[[source]]`): its own rate, keys and

@@ -67,6 +67,14 @@ pub struct Snapshot {
     /// Heap-format bytes (entries and their timers) purged per key group
     /// since the start (cumulative).
     pub kg_purged_bytes: Vec<u64>,
+    /// Bytes of each registered state's entries per key group,
+    /// `[state][key group]`, states in [`state_names`] order (before the
+    /// per-state framing; their sum over states is `kg_bytes`). Empty when
+    /// the run does not tell states apart (the analytic mode).
+    pub state_bytes: Vec<Vec<u64>>,
+    /// Entries of each registered state per key group (a key's value,
+    /// list or map; a (key, window) entry; a timer), as `state_bytes`.
+    pub state_entries: Vec<Vec<u64>>,
 }
 
 impl Snapshot {
@@ -84,7 +92,23 @@ impl Snapshot {
             v.clear();
             v.resize(key_groups, 0);
         }
+        for v in self.state_bytes.iter_mut().chain(&mut self.state_entries) {
+            v.clear();
+            v.resize(key_groups, 0);
+        }
         self.live_windows = 0;
+    }
+
+    /// Makes room for `states` registered states (zeroed over the key
+    /// groups of `kg_bytes`); called by an engine at the barrier.
+    pub(crate) fn with_states(&mut self, states: usize) {
+        let kgs = self.kg_bytes.len();
+        for v in [&mut self.state_bytes, &mut self.state_entries] {
+            v.resize_with(states, Vec::new);
+            for s in v.iter_mut() {
+                s.resize(kgs, 0);
+            }
+        }
     }
 
     /// Every per-key-group counter, in field order.
@@ -120,7 +144,59 @@ impl Snapshot {
                 *x += y;
             }
         }
+        if other.state_bytes.len() > self.state_bytes.len() {
+            self.with_states(other.state_bytes.len());
+        }
+        for (a, b) in self
+            .state_bytes
+            .iter_mut()
+            .zip(&other.state_bytes)
+            .chain(self.state_entries.iter_mut().zip(&other.state_entries))
+        {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
         self.live_windows += other.live_windows;
+    }
+}
+
+/// The registered keyed states of `op`, as Flink names them, in the order
+/// of [`Snapshot::state_bytes`]: a process, dedup or join operator's
+/// declared states then its two `user-timers` queues (a SQL join none); an interval join's
+/// buffers and `CLEANUP_TIMER` queues; a window's `window-contents`, a
+/// session's `merging-window-set`, and its `window-timers` queues.
+pub fn state_names(op: &WindowOperator) -> Vec<String> {
+    let timers = |name: &str| {
+        [
+            format!("_timer_state/event_{name}"),
+            format!("_timer_state/processing_{name}"),
+        ]
+    };
+    match &op.keyed {
+        Some(k) => match k.kind {
+            crate::scenario::KeyedKind::IntervalJoin { .. } => {
+                let mut v = vec!["LEFT_BUFFER".to_string(), "RIGHT_BUFFER".to_string()];
+                v.extend(timers("CLEANUP_TIMER"));
+                v
+            }
+            _ => {
+                let mut v: Vec<String> = k.states.iter().map(|s| s.name.clone()).collect();
+                // A SQL join (`StreamingJoinOperator`) registers no timers.
+                if !matches!(k.sql, Some(crate::scenario::SqlShape::Join { .. })) {
+                    v.extend(timers("user-timers"));
+                }
+                v
+            }
+        },
+        None => {
+            let mut v = vec!["window-contents".to_string()];
+            if matches!(op.assigner, crate::scenario::Assigner::Session { .. }) {
+                v.push("merging-window-set".to_string());
+            }
+            v.extend(timers("window-timers"));
+            v
+        }
     }
 }
 

@@ -123,9 +123,193 @@ pub fn human_duration_ms(ms: i64) -> String {
     }
 }
 
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+/// The date of a day since 1970-01-01 (`civil_from_days`).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Parses an RFC 3339 date and time (`2026-12-07T09:00:00Z`,
+/// `2026-12-07T10:00:00.5+01:00`) into milliseconds since 1970 (UTC).
+pub fn parse_rfc3339_ms(text: &str) -> Result<i64, String> {
+    let bad = || {
+        format!(
+            "expected an RFC 3339 date and time such as \"2026-12-07T09:00:00Z\" \
+             (or with an offset, \"+01:00\"), got {text:?}"
+        )
+    };
+    let b = text.trim().as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Result<i64, String> {
+        let s = b.get(r).ok_or_else(bad)?;
+        if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
+            return Err(bad());
+        }
+        std::str::from_utf8(s)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(bad)
+    };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return Err(bad());
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return Err(bad());
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&mo) || d < 1 || d > month_days[(mo - 1) as usize] {
+        return Err(format!("{}: no such date", bad()));
+    }
+    if h > 23 || mi > 59 || sec > 59 {
+        return Err(format!("{}: no such time of day", bad()));
+    }
+    let mut i = 19;
+    let mut ms = 0;
+    if b[i] == b'.' {
+        let start = i + 1;
+        i = start;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return Err(bad());
+        }
+        let frac = &text.trim()[start..i];
+        ms = format!("{:0<3}", &frac[..frac.len().min(3)])
+            .parse::<i64>()
+            .map_err(|_| bad())?;
+    }
+    let offset_min = match b.get(i) {
+        Some(b'Z' | b'z') if i + 1 == b.len() => 0,
+        Some(&c @ (b'+' | b'-')) if i + 6 == b.len() && b[i + 3] == b':' => {
+            let (oh, om) = (num(i + 1..i + 3)?, num(i + 4..i + 6)?);
+            if oh > 23 || om > 59 {
+                return Err(bad());
+            }
+            let m = oh * 60 + om;
+            if c == b'-' { -m } else { m }
+        }
+        _ => return Err(bad()),
+    };
+    let secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset_min * 60;
+    Ok(secs * 1000 + ms)
+}
+
+/// Milliseconds since 1970 as a UTC date and time to the minute:
+/// `2026-12-07 12:12 UTC`.
+pub fn format_utc_minute(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86400));
+    let t = secs.rem_euclid(86400);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        t / 3600,
+        t / 60 % 60
+    )
+}
+
+/// A span for people: `3 h 12 min`, `2 d 4 h`, `45 min`, `3 min 24 s`,
+/// `40 s` (to the second below an hour, to the minute above).
+pub fn human_span_ms(ms: i64) -> String {
+    let ms = ms.max(0);
+    let min = ms / 60_000;
+    if min == 0 {
+        return format!("{} s", ms / 1000);
+    }
+    let (d, h, m) = (min / 1440, min / 60 % 24, min % 60);
+    match (d, h, m) {
+        (0, 0, m) if ms / 1000 % 60 == 0 => format!("{m} min"),
+        (0, 0, m) => format!("{m} min {} s", ms / 1000 % 60),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) if d >= 1 => format!("{d} d"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_dates_and_times() {
+        assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:00Z"), Ok(0));
+        // 2026-12-07: 20794 days after 1970-01-01.
+        let day = 20794 * 86_400_000;
+        assert_eq!(
+            parse_rfc3339_ms("2026-12-07T09:00:00Z"),
+            Ok(day + 9 * 3_600_000)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2026-12-07T10:00:00.25+01:00"),
+            Ok(day + 9 * 3_600_000 + 250)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2024-02-29T00:00:00-00:30"),
+            Ok(1_709_166_600_000)
+        );
+        for bad in [
+            "2026-12-07",
+            "2026-12-07T09:00:00",
+            "2026-13-01T00:00:00Z",
+            "2025-02-29T00:00:00Z",
+            "2026-12-07T24:00:00Z",
+            "2026-12-07T09:00:00+1:00",
+            "tomorrow",
+        ] {
+            assert!(parse_rfc3339_ms(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            format_utc_minute(day + 12 * 3_600_000 + 12 * 60_000 + 59_999),
+            "2026-12-07 12:12 UTC"
+        );
+        assert_eq!(format_utc_minute(1_709_166_600_000), "2024-02-29 00:30 UTC");
+        assert_eq!(
+            human_span_ms(3 * 3_600_000 + 12 * 60_000 + 5000),
+            "3 h 12 min"
+        );
+        assert_eq!(
+            human_span_ms(2 * 86_400_000 + 4 * 3_600_000 + 60_000),
+            "2 d 4 h"
+        );
+        assert_eq!(human_span_ms(45 * 60_000), "45 min");
+        assert_eq!(human_span_ms(40_000), "40 s");
+        assert_eq!(human_span_ms(204_000), "3 min 24 s");
+    }
 
     #[test]
     fn sizes_in_flink_syntax() {

@@ -22,6 +22,49 @@ pub struct CheckpointResult {
     pub subtasks: Vec<SubtaskSnapshot>,
     /// Whether the storage took it.
     pub status: CheckpointStatus,
+    /// Every subtask's registered states (`[subtask][state]`, states as
+    /// [`OperatorResult::states`] names them), summed over the subtask's
+    /// key groups; empty when the run does not tell states apart (the
+    /// sampled and analytic modes).
+    #[serde(skip)]
+    pub states: Vec<Vec<StateBytes>>,
+}
+
+/// One registered state of one subtask at one checkpoint, in Flink's heap
+/// snapshot format (uncompressed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StateBytes {
+    /// Bytes of its entries (namespace, key and value of every entry; a
+    /// timer's bytes), without the per-key-group framing.
+    pub entry_bytes: u64,
+    /// Its entries: a key's value, list or map; a (key, window) entry; a
+    /// timer.
+    pub entries: u64,
+}
+
+/// What Flink's heap snapshot adds around the states' entries: per key
+/// group, its id and each state's id and entry count; per subtask, the
+/// header (the states' meta info).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct HeapFraming {
+    /// The header (the key serializer and every state's meta info).
+    pub header: u64,
+    /// Per key group: its id (4 bytes).
+    pub key_group_id: u64,
+    /// Per key group and state: the state id and entry count (6 bytes).
+    pub per_state: u64,
+}
+
+impl HeapFraming {
+    /// A state's framing over `key_groups` key groups.
+    pub fn state_framing(&self, key_groups: u64) -> u64 {
+        self.per_state * key_groups
+    }
+    /// The header and key-group ids of a subtask of `key_groups` key
+    /// groups.
+    pub fn subtask_framing(&self, key_groups: u64) -> u64 {
+        self.header + self.key_group_id * key_groups
+    }
 }
 
 impl CheckpointResult {
@@ -57,6 +100,11 @@ pub struct OperatorResult {
     pub peak: Option<usize>,
     /// Bytes of every key group at the peak checkpoint.
     pub peak_key_group_bytes: Vec<u64>,
+    /// Its registered keyed states, as Flink names them (see
+    /// [`CheckpointResult::states`]).
+    pub states: Vec<String>,
+    /// The heap snapshot's framing and header around the states' entries.
+    pub framing: HeapFraming,
     /// Counts over the run.
     pub stats: RunStats,
 }

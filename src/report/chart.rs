@@ -24,11 +24,13 @@ mod fit;
 mod parts;
 mod raster;
 mod skew;
+mod states;
 mod timeline;
 
 pub use capacity::{CapacityChart, CapacityLine, CapacityPoint};
 pub use comparison::{BackendBars, ComparisonChart};
 pub use skew::SkewChart;
+pub use states::StatesChart;
 pub use timeline::TimelineChart;
 
 use crate::error::{Error, Result};

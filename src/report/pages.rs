@@ -7,7 +7,7 @@
 //! recommendation, the drift, the JobManager, the limits, the assumptions
 //! and the provenance are the same sections for all.
 
-use super::chart::{self, ComparisonChart, Limit, SkewChart, TimelineChart};
+use super::chart::{self, ComparisonChart, Limit, SkewChart, StatesChart, TimelineChart};
 use super::document::{Block, Document, Section};
 use super::provenance::{Provenance, Stamp};
 use super::sections::{self, Advice, Findings};
@@ -76,6 +76,7 @@ fn document(
     if !charts.is_empty() {
         sections.push(Section::new("charts", "Charts", charts));
     }
+    sections.extend(super::states::section(f.scenario, f.result));
     sections.push(sections::recommendation(f));
     sections.push(sections::checkpoints(f));
     sections.push(sections::jobmanager(f));
@@ -129,7 +130,31 @@ pub fn run(
             &ComparisonChart::for_run(s, r, limits),
         )?,
     ];
-    files.extend(report_files(&document(&f, None, Vec::new(), charts)));
+    let mut doc = document(&f, None, Vec::new(), charts);
+    // Each operator's states, charted in their section.
+    let state_limits: Vec<Limit> = super::states::limits(s)
+        .into_iter()
+        .filter(|l| l.2 == "state")
+        .map(|(label, bytes, _)| Limit { label, bytes })
+        .chain(budgets.iter().cloned())
+        .collect();
+    let mut state_charts = Vec::new();
+    for (i, c) in StatesChart::for_run(&s.name, r, &state_limits) {
+        state_charts.push(chart_block(
+            &mut files,
+            &format!("states-{}", i + 1),
+            &format!(
+                "Operator '{}': each state's bytes in the largest subtask at every checkpoint, \
+                 the subtask's total in black, the limits on a subtask's state dashed.",
+                r.operators[i].name
+            ),
+            &c,
+        )?);
+    }
+    if let Some(sec) = doc.sections.iter_mut().find(|x| x.id == "states") {
+        sec.blocks.extend(state_charts);
+    }
+    files.extend(report_files(&doc));
     Ok(files)
 }
 

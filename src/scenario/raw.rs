@@ -186,6 +186,7 @@ pub struct RawSource {
     pub processing_time: Option<String>,
     #[serde(alias = "processing_lag")]
     pub processing_lag_ms: Option<SignedMillis>,
+    pub start: Option<String>,
 }
 
 /// One `[[source]]` of a two-input job (format v2): what is its own; the

@@ -1457,9 +1457,15 @@ fn source(s: &RawSource, path: &Path, err: &mut impl FnMut(&str, String)) -> Sou
         Some(SignedMillis(ms)) => ms,
         None => 0,
     };
+    let start_ms = s.start.as_deref().and_then(|t| {
+        crate::flink::units::parse_rfc3339_ms(t)
+            .map_err(|m| err("source.start", m))
+            .ok()
+    });
     Source {
         processing_lag_ms,
         processing_at_checkpoint,
+        start_ms,
         records,
         events_per_second,
         keys,

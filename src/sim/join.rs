@@ -241,6 +241,9 @@ impl<W: StateWrites> Operator for IntervalJoin<'_, W> {
 
     fn snapshot(&mut self, watermark: i64, snap: &mut Snapshot, stats: &mut RunStats) {
         self.advance(watermark, stats);
+        // LEFT_BUFFER, RIGHT_BUFFER, then the event-time and processing-time
+        // CLEANUP_TIMER queues (the join's timers are event-time ones).
+        snap.with_states(4);
         for k in 0..self.key_group.len() {
             let kg = self.key_group[k] as usize;
             let key_bytes = self.key_bytes.get(k as u32);
@@ -251,14 +254,20 @@ impl<W: StateWrites> Operator for IntervalJoin<'_, W> {
                 let buf = &self.buffers[side][k];
                 if !buf.is_empty() {
                     entries += 1;
-                    bytes += VOID_NAMESPACE_BYTES + key_bytes + 4;
+                    let mut b = VOID_NAMESPACE_BYTES + key_bytes + 4;
                     for e in buf {
-                        bytes += 8 + 1 + 4 + e.records as u64 + e.bytes;
+                        b += 8 + 1 + 4 + e.records as u64 + e.bytes;
                     }
+                    bytes += b;
+                    snap.state_bytes[side][kg] += b;
+                    snap.state_entries[side][kg] += 1;
                 }
                 let t = self.pending[side][k] as u64;
                 timers += t;
-                bytes += t * (8 + key_bytes + string_bytes(ns.len() as u64));
+                let tb = t * (8 + key_bytes + string_bytes(ns.len() as u64));
+                bytes += tb;
+                snap.state_bytes[2][kg] += tb;
+                snap.state_entries[2][kg] += t;
             }
             snap.kg_bytes[kg] += bytes;
             snap.kg_entries[kg] += entries;

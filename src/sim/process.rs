@@ -350,6 +350,9 @@ pub(super) struct Process<'k, W: StateWrites> {
     sizes: Vec<u32>,
     /// Whether the last record found no "seen" value (a dedup passes it on).
     emitted: bool,
+    /// Whether the operator registers the two `user-timers` queues (a SQL
+    /// join, Flink's `StreamingJoinOperator`, does not).
+    timer_queues: bool,
     /// `processing_time = "checkpoint"`: the records since the last
     /// checkpoint (key, key group, timestamp, bytes, sub-key), applied at
     /// the next; the buffer is kept, so only its first phase allocates.
@@ -518,6 +521,7 @@ impl<'k, W: StateWrites> Process<'k, W> {
             writes,
             sizes: Vec::new(),
             emitted: true,
+            timer_queues: !matches!(op.sql, Some(SqlShape::Join { .. })),
             deferred: op.processing_at_checkpoint.then(Vec::new),
         }
     }
@@ -1068,13 +1072,17 @@ impl<W: StateWrites> Operator for Process<'_, W> {
         let kept = |ttl: Option<Ttl>, s: i64| {
             !(ttl.is_some_and(|t| t.full_snapshot) && expired(ttl, s, now))
         };
+        // Declared states, then the event and processing timer queues.
+        let declared = self.states.len();
+        snap.with_states(declared + if self.timer_queues { 2 } else { 0 });
         for k in 0..self.key_group.len() {
             let kg = self.key_group[k] as usize;
             let key_bytes = self.key_bytes.get(k as u32);
             let entry_base = VOID_NAMESPACE_BYTES + key_bytes;
             let mut bytes = 0u64;
             let mut entries = 0u64;
-            for st in &self.states {
+            for (si, st) in self.states.iter().enumerate() {
+                let (before_bytes, before_entries) = (bytes, entries);
                 let ttl = st.ttl;
                 let ts_bytes = if ttl.is_some() {
                     TTL_TIMESTAMP_BYTES
@@ -1129,9 +1137,17 @@ impl<W: StateWrites> Operator for Process<'_, W> {
                         }
                     }
                 }
+                snap.state_bytes[si][kg] += bytes - before_bytes;
+                snap.state_entries[si][kg] += entries - before_entries;
             }
             let timers = self.pending.get(k).copied().unwrap_or(0) as u64;
-            bytes += timers * (8 + key_bytes + VOID_NAMESPACE_BYTES);
+            let timer_bytes = timers * (8 + key_bytes + VOID_NAMESPACE_BYTES);
+            bytes += timer_bytes;
+            // The per-record timer is an event-time one.
+            if self.timer_queues {
+                snap.state_bytes[declared][kg] += timer_bytes;
+                snap.state_entries[declared][kg] += timers;
+            }
             snap.kg_bytes[kg] += bytes;
             snap.kg_entries[kg] += entries;
             snap.kg_timers[kg] += timers;

@@ -2746,8 +2746,16 @@ impl Target for ConfTarget {
 #[rustfmt::skip]
 const OUTPUTS: &[&str] = &[
     "comparison.png", "comparison.svg", "keygroups.csv", "report.html", "report.md", "skew.png",
-    "skew.svg", "summary.csv", "summary.json", "timeline.csv", "timeline.png", "timeline.svg",
+    "skew.svg", "states.csv", "summary.csv", "summary.json", "timeline.csv", "timeline.png",
+    "timeline.svg",
 ];
+
+/// Whether `name` is a per-operator states chart (`states-3.png`).
+fn states_chart(name: &str) -> bool {
+    name.strip_prefix("states-")
+        .and_then(|r| r.strip_suffix(".png").or_else(|| r.strip_suffix(".svg")))
+        .is_some_and(|n| n.parse::<u32>().is_ok_and(|n| n >= 1))
+}
 
 /// A scenario shortened to a few seconds of play: durations of 20 s, at
 /// most 2000 records/s, 20000 records and 20000 keys, a checkpoint every
@@ -3171,7 +3179,11 @@ impl Target for PipelineTarget {
                         );
                     }
                 };
-                let names: BTreeSet<&str> = files.keys().map(String::as_str).collect();
+                let names: BTreeSet<&str> = files
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|n| !states_chart(n))
+                    .collect();
                 let want: BTreeSet<&str> = OUTPUTS.iter().copied().collect();
                 if names != want {
                     o = o.with(

@@ -388,3 +388,57 @@ fn header_bytes(function: &str, window: &str) -> u64 {
         base
     }
 }
+
+/// In every case, each subtask's registered states (window contents,
+/// merging-window set, timers) plus Flink's framing and header add up to
+/// its snapshot bytes, which equal Flink's; the contents' entries and the
+/// timers are the subtask's.
+#[test]
+fn per_state_bytes_add_up_to_each_subtasks_bytes() {
+    let mut compared = 0;
+    let mut diffs = Vec::new();
+    for run in runs() {
+        for op in &run.result.operators {
+            for cp in &op.checkpoints {
+                for st in &cp.subtasks {
+                    let at = format!(
+                        "{} checkpoint {} subtask {}",
+                        run.case.name, cp.checkpoint, st.subtask
+                    );
+                    let Some(states) = cp.states.get(st.subtask as usize) else {
+                        diffs.push(format!("{at}: no per-state bytes"));
+                        continue;
+                    };
+                    compared += 1;
+                    let kgs = (st.key_group_end - st.key_group_start + 1) as u64;
+                    let sum: u64 = states
+                        .iter()
+                        .map(|s| s.entry_bytes + op.framing.state_framing(kgs))
+                        .sum::<u64>()
+                        + op.framing.subtask_framing(kgs);
+                    if sum != st.state_bytes {
+                        diffs.push(format!(
+                            "{at}: states add up to {sum}, not {}",
+                            st.state_bytes
+                        ));
+                    }
+                    let timers: u64 = op
+                        .states
+                        .iter()
+                        .zip(states)
+                        .filter(|(n, _)| n.starts_with("_timer_state/"))
+                        .map(|(_, s)| s.entries)
+                        .sum();
+                    if (states[0].entries, timers) != (st.entries, st.timers) {
+                        diffs.push(format!(
+                            "{at}: {} contents and {timers} timers, not {} and {}",
+                            states[0].entries, st.entries, st.timers
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert_no_differences("per-state sums", compared, &diffs);
+    assert!(compared >= 1400, "only {compared} subtasks compared");
+}

@@ -143,6 +143,24 @@ fn one_key_tumbling_process_window() {
     assert_eq!(op.stats.windows_purged, 1);
     let last = op.checkpoints.last().unwrap();
     assert_eq!((last.subtasks[0].entries, last.subtasks[0].timers), (1, 1));
+
+    // Which state holds them: the window's list and its event-time timer.
+    assert_eq!(
+        op.states,
+        [
+            "window-contents",
+            "_timer_state/event_window-timers",
+            "_timer_state/processing_window-timers"
+        ]
+    );
+    let states = |c: usize| -> Vec<(u64, u64)> {
+        op.checkpoints[c].states[0]
+            .iter()
+            .map(|s| (s.entry_bytes, s.entries))
+            .collect()
+    };
+    assert_eq!(states(2), [(NS_KEY + 4 + 3 * E, 1), (TIMER, 1), (0, 0)]);
+    assert_eq!(states(5), [(NS_KEY + 4 + E, 1), (TIMER, 1), (0, 0)]);
 }
 
 #[test]
@@ -233,6 +251,23 @@ fn sessions_merge_and_keep_a_merging_window_set() {
         ]
     );
     assert_eq!(r.operators[0].checkpoints[2].live_windows, 3);
+    // By state: three sessions' lists, two keys' merging-window sets,
+    // three timers.
+    let op = &r.operators[0];
+    assert_eq!(op.states[1], "merging-window-set");
+    let states: Vec<(u64, u64)> = op.checkpoints[2].states[0]
+        .iter()
+        .map(|s| (s.entry_bytes, s.entries))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (3 * (NS_KEY + 4 + E), 3),
+            (set(2) + set(1), 2),
+            (3 * TIMER, 3),
+            (0, 0)
+        ]
+    );
 }
 
 #[test]

@@ -29,6 +29,9 @@
 //!   different seed changes them.
 //! - `exports`           timeline.csv, summary.csv, summary.json, keygroups.csv:
 //!   columns, row counts, Flink's failure message; `--help`.
+//! - `states`            states.csv adds up to timeline.csv row by row; the
+//!   summary's largest state, verdict, and each limit's crossing (simulated,
+//!   or projected at a slope recomputed from timeline.csv), dated by `start`.
 //! - `shipped_scenarios` every `scenarios/*.toml` of the repository runs through
 //!   the CLI (shortened; `--ignored` runs them in full).
 //! - `invariants`        hand-worked Flink rules on tiny inline traces: header,
@@ -145,4 +148,5 @@ mod rocksdb_sst;
 mod scenario_errors;
 mod shipped_scenarios;
 mod shrink;
+mod states;
 mod sweep;

@@ -639,3 +639,155 @@ fn a_sql_operator_on_rocksdb_is_named_unsimulated() {
     let heap = Scenario::load(&case).unwrap();
     assert_eq!(statecap::pipeline::unsimulated(&heap, &heap.config), None);
 }
+
+/// Every difference between statecap's per-state bytes of `case` and the
+/// states Flink wrote (`states.csv.gz`, decoded from its snapshots), row by
+/// row: a state's `entries` and entry bytes (namespace + key + value of its
+/// entries, Flink's `total_bytes - framing_bytes`) and its framing (6 bytes
+/// per key group); the header row's meta info and key-group ids. Also
+/// checks, for every predicted subtask, that the states' entry bytes plus
+/// the framing and header add up to its `state_bytes`.
+fn state_differences(case: &str) -> (usize, Vec<String>) {
+    let dir = root().join("cases").join(case);
+    let scenario = Scenario::load(&dir.join("scenario.toml"))
+        .unwrap_or_else(|e| panic!("{case}: does not load: {e}"));
+    let result = statecap::simulate(&scenario, &Default::default())
+        .map(statecap::Run::into_result)
+        .unwrap_or_else(|e| panic!("{case}: does not simulate: {e}"));
+    let rows = Table::read(&dir.join("states.csv.gz")).rows;
+    let n = |r: &BTreeMap<String, String>, c: &str| -> u64 {
+        r[c].parse()
+            .unwrap_or_else(|e| panic!("{case}: {c} = {:?}: {e}", r[c]))
+    };
+    let mut diffs = Vec::new();
+    let mut compared = 0;
+    let mut seen: BTreeMap<(String, u64, u32), BTreeSet<String>> = BTreeMap::new();
+    for r in &rows {
+        let name = &r["operator"];
+        let at = format!(
+            "{case} {name} records={} subtask={} {}",
+            r["records"], r["subtask"], r["state"]
+        );
+        let Some(op) = result.operators.iter().find(|o| &o.name == name) else {
+            diffs.push(format!("{at}: no such operator predicted"));
+            continue;
+        };
+        let records = n(r, "records");
+        let subtask = n(r, "subtask") as u32;
+        let Some(cp) = op.checkpoints.iter().find(|c| c.records == records) else {
+            diffs.push(format!("{at}: no such checkpoint predicted"));
+            continue;
+        };
+        let Some(st) = cp.subtasks.iter().find(|s| s.subtask == subtask) else {
+            diffs.push(format!("{at}: no such subtask predicted"));
+            continue;
+        };
+        let kgs = (st.key_group_end - st.key_group_start + 1) as u64;
+        if n(r, "key_groups") != kgs {
+            diffs.push(format!("{at}: {kgs} key groups, Flink {}", r["key_groups"]));
+        }
+        compared += 1;
+        if r["state_id"] == "-" {
+            let got = (op.framing.header, op.framing.key_group_id * kgs);
+            let want = (n(r, "meta_bytes"), n(r, "framing_bytes"));
+            if got != want {
+                diffs.push(format!(
+                    "{at}: header, key-group ids {got:?}, Flink {want:?}"
+                ));
+            }
+            continue;
+        }
+        seen.entry((name.clone(), records, subtask))
+            .or_default()
+            .insert(r["state"].clone());
+        let Some(i) = op.states.iter().position(|s| s == &r["state"]) else {
+            diffs.push(format!(
+                "{at}: no such state predicted (statecap has {:?})",
+                op.states
+            ));
+            continue;
+        };
+        let Some(got) = cp.states.get(subtask as usize).and_then(|s| s.get(i)) else {
+            diffs.push(format!("{at}: no per-state bytes predicted"));
+            continue;
+        };
+        let want_entry_bytes = n(r, "total_bytes") - n(r, "framing_bytes");
+        if (got.entry_bytes, got.entries) != (want_entry_bytes, n(r, "entries")) {
+            diffs.push(format!(
+                "{at}: {} entry bytes in {} entries, Flink {want_entry_bytes} in {} ({:+})",
+                got.entry_bytes,
+                got.entries,
+                r["entries"],
+                got.entry_bytes as i64 - want_entry_bytes as i64
+            ));
+        }
+        if op.framing.state_framing(kgs) != n(r, "framing_bytes") {
+            diffs.push(format!(
+                "{at}: framing {}, Flink {}",
+                op.framing.state_framing(kgs),
+                r["framing_bytes"]
+            ));
+        }
+    }
+    // The same states, no more, and they add up to the subtask's bytes.
+    for op in &result.operators {
+        for cp in &op.checkpoints {
+            for st in &cp.subtasks {
+                let kgs = (st.key_group_end - st.key_group_start + 1) as u64;
+                let states = &cp.states[st.subtask as usize];
+                let sum: u64 = states
+                    .iter()
+                    .map(|s| s.entry_bytes + op.framing.state_framing(kgs))
+                    .sum::<u64>()
+                    + op.framing.subtask_framing(kgs);
+                if sum != st.state_bytes {
+                    diffs.push(format!(
+                        "{case} {} checkpoint {} subtask {}: states add up to {sum}, not {}",
+                        op.name, cp.checkpoint, st.subtask, st.state_bytes
+                    ));
+                }
+                if let Some(want) = seen.get(&(op.name.clone(), cp.records, st.subtask)) {
+                    let got: BTreeSet<String> = op.states.iter().cloned().collect();
+                    if &got != want {
+                        diffs.push(format!(
+                            "{case} {} records={} subtask {}: states {got:?}, Flink {want:?}",
+                            op.name, cp.records, st.subtask
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    (compared, diffs)
+}
+
+/// Every hashmap case's per-state bytes equal the states real Flink wrote,
+/// row by row (`states.csv.gz`), and add up to each subtask's bytes.
+#[test]
+fn every_heap_case_per_state_bytes_equal_flinks() {
+    let cases: Vec<String> = heap_cases()
+        .into_iter()
+        .filter(covered)
+        .map(|r| r["case"].clone())
+        .collect();
+    let mut compared = 0;
+    let mut diffs = Vec::new();
+    for case in &cases {
+        let (n, d) = state_differences(case);
+        compared += n;
+        diffs.extend(d);
+    }
+    assert!(compared >= 1800, "only {compared} state rows compared");
+    assert!(
+        diffs.is_empty(),
+        "{} of {compared} state rows differ from real Flink:\n  {}",
+        diffs.len(),
+        diffs
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n  ")
+    );
+    eprintln!("{} cases, {compared} state rows, all equal", cases.len());
+}

@@ -153,7 +153,8 @@ fn report_html_is_self_contained_and_report_md_says_the_same() {
     let (_d, rep) = run_report();
     let html = String::from_utf8(read(&rep.join("report.html"))).expect("UTF-8");
     assert!(html.starts_with("<!DOCTYPE html>"));
-    assert_eq!(html.matches("<svg").count(), 3, "three charts inline");
+    // Timeline, skew, comparison, and the states of its one operator.
+    assert_eq!(html.matches("<svg").count(), 4, "four charts inline");
     for id in [
         "verdict",
         "brief",
@@ -386,15 +387,16 @@ fn chromium_renders_the_report_with_its_charts() {
         );
     }
     let sizes = svg_sizes(&dom);
-    assert_eq!(sizes.len(), 3, "three inline SVG charts");
-    // Timeline and skew at least 400 high; the comparison a row per option.
+    assert_eq!(sizes.len(), 4, "four inline SVG charts");
+    // Timeline, skew and the states at least 400 high; the comparison a
+    // row per option.
     for (w, h) in &sizes {
         assert!(*w >= 800.0 && *h >= 150.0, "chart size {w}x{h}");
     }
     assert_eq!(
         sizes.iter().filter(|(_, h)| *h >= 400.0).count(),
-        2,
-        "timeline and skew at full height: {sizes:?}"
+        3,
+        "timeline, skew and states at full height: {sizes:?}"
     );
     assert!(dom.contains("<text"), "chart text");
 

@@ -401,6 +401,9 @@ impl<V: ValueModel, W: StateWrites> Operator for Aligned<'_, V, W> {
 
     fn snapshot(&mut self, watermark: i64, snap: &mut Snapshot, _stats: &mut RunStats) {
         let words = self.key_group.len().div_ceil(64);
+        // window-contents, then the event and processing window-timers.
+        snap.with_states(3);
+        let timer_queue = if self.processing { 2 } else { 1 };
         for slot in &self.slots {
             // With allowed lateness, the trigger timer (maxTimestamp) and the
             // cleanup timer (maxTimestamp + lateness) are distinct until the
@@ -411,9 +414,14 @@ impl<V: ValueModel, W: StateWrites> Operator for Aligned<'_, V, W> {
                 1
             };
             for kg in 0..self.kgs {
-                snap.kg_bytes[kg] += slot.bytes[kg] + timers * slot.timer_unit[kg];
+                let timer_bytes = timers * slot.timer_unit[kg];
+                snap.kg_bytes[kg] += slot.bytes[kg] + timer_bytes;
                 snap.kg_entries[kg] += slot.entries[kg];
                 snap.kg_timers[kg] += timers * slot.entries[kg];
+                snap.state_bytes[0][kg] += slot.bytes[kg];
+                snap.state_entries[0][kg] += slot.entries[kg];
+                snap.state_bytes[timer_queue][kg] += timer_bytes;
+                snap.state_entries[timer_queue][kg] += timers * slot.entries[kg];
             }
         }
         snap.live_windows = self.slots.len() as u64;

@@ -70,6 +70,10 @@ pub(super) struct Sessions<'k, V, W> {
     sweep_at: usize,
     purged: u64,
     kg_bytes: Vec<i64>,
+    /// The timers' part of `kg_bytes`.
+    kg_timer_bytes: Vec<i64>,
+    /// The `merging-window-set` part of `kg_bytes`.
+    kg_mws_bytes: Vec<i64>,
     kg_entries: Vec<i64>,
     kg_timers: Vec<i64>,
     kg_keys: Vec<i64>,
@@ -112,6 +116,8 @@ impl<'k, V: ValueModel, W: StateWrites> Sessions<'k, V, W> {
             sweep_at: 1 << 20,
             purged: 0,
             kg_bytes: vec![0; kgs],
+            kg_timer_bytes: vec![0; kgs],
+            kg_mws_bytes: vec![0; kgs],
             kg_entries: vec![0; kgs],
             kg_timers: vec![0; kgs],
             kg_keys: vec![0; kgs],
@@ -162,13 +168,17 @@ impl<'k, V: ValueModel, W: StateWrites> Sessions<'k, V, W> {
     fn account(&mut self, kg: usize, key_bytes: u64, value: u64, timers: u8, sign: i64) {
         let entry = TIME_WINDOW_BYTES + key_bytes + value;
         let timers = timers as i64;
-        self.kg_bytes[kg] += sign * (entry as i64 + timers * timer_bytes(key_bytes) as i64);
+        let timer = sign * timers * timer_bytes(key_bytes) as i64;
+        self.kg_bytes[kg] += sign * entry as i64 + timer;
+        self.kg_timer_bytes[kg] += timer;
         self.kg_entries[kg] += sign;
         self.kg_timers[kg] += sign * timers;
     }
 
     fn set_count(&mut self, kg: usize, key_bytes: u64, before: usize, after: usize) {
-        self.kg_bytes[kg] += Self::mws_bytes(key_bytes, after) - Self::mws_bytes(key_bytes, before);
+        let mws = Self::mws_bytes(key_bytes, after) - Self::mws_bytes(key_bytes, before);
+        self.kg_bytes[kg] += mws;
+        self.kg_mws_bytes[kg] += mws;
         self.kg_keys[kg] += (after > 0) as i64 - (before > 0) as i64;
         self.live_sessions = self.live_sessions + after as u64 - before as u64;
     }
@@ -226,6 +236,7 @@ impl<'k, V: ValueModel, W: StateWrites> Sessions<'k, V, W> {
                 }
                 self.lists[h][i].timers = 1;
                 self.kg_bytes[kg] -= timer_bytes(kb) as i64;
+                self.kg_timer_bytes[kg] -= timer_bytes(kb) as i64;
                 self.kg_timers[kg] -= 1;
             }
             i += 1;
@@ -520,7 +531,18 @@ impl<V: ValueModel, W: StateWrites> Operator for Sessions<'_, V, W> {
     fn snapshot(&mut self, _watermark: i64, snap: &mut Snapshot, stats: &mut RunStats) {
         self.sweep();
         stats.windows_purged = self.purged;
+        // window-contents, merging-window-set, then the event and
+        // processing window-timers.
+        snap.with_states(4);
+        let timer_queue = if self.processing { 3 } else { 2 };
         for kg in 0..snap.kg_bytes.len() {
+            let (timers, mws) = (self.kg_timer_bytes[kg], self.kg_mws_bytes[kg]);
+            snap.state_bytes[0][kg] = (self.kg_bytes[kg] - timers - mws) as u64;
+            snap.state_entries[0][kg] = self.kg_entries[kg] as u64;
+            snap.state_bytes[1][kg] = mws as u64;
+            snap.state_entries[1][kg] = self.kg_keys[kg] as u64;
+            snap.state_bytes[timer_queue][kg] = timers as u64;
+            snap.state_entries[timer_queue][kg] = self.kg_timers[kg] as u64;
             snap.kg_bytes[kg] = self.kg_bytes[kg] as u64;
             snap.kg_entries[kg] = self.kg_entries[kg] as u64;
             snap.kg_timers[kg] = self.kg_timers[kg] as u64;
