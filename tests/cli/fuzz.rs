@@ -7,7 +7,7 @@
 //! | `scenario` | shipped scenarios and `tests/data` files, mutated key by key (delete, duplicate, retype, rename, move, extreme numbers, long and unicode strings, raw edits, invalid UTF-8) | `Scenario::parse`, `Scenario::load` on a file | no panic; a refusal names the file and every mistake its line (README: "every mistake … with the file, line and field"); an accepted scenario keeps `check_scenario`'s rules |
 //! | `trace` | a `key,ts_ms,bytes` CSV (headers, extra and missing columns, extreme and malformed fields, CRLF, comments, gzip, invalid UTF-8) behind a generated scenario | `Scenario::parse` + `pipeline::simulate` | no panic; a clean trace plays all its records (up to `records`); a bad one is refused at the line of its first bad record (a model of the reader decides which one); a refusal names the trace |
 //! | `conf` | `flink-conf.yaml` lines and `config.yaml` YAML (nesting, anchors, aliases, merge keys, tags, block scalars, documents, duplicates, nulls, huge keys), under four file names; a few bombs (alias expansion, deep nesting, megabyte keys) through the binary | `ConfFile::parse`, `conf_file::load`, `explain` for every known version, a scenario with the file applied; `statecap explain-config` | no panic, abort or hang; a refusal names the file and a line |
-//! | `pipeline` | small shipped scenarios (short played duration) mutated as above, with `--mode`, `--jobs`, `--budget`, `--flink-conf` | the `statecap` binary, `run` or `check`, killed after a timeout, under a 2 GiB address-space cap | exit code 0, 1 (`check`) or 2; no panic, abort or hang; exit 2 names the file (and how many with `:line` is counted); a failed run leaves the directory as it found it; a successful one writes every output and nothing else; the same input twice (another `--jobs`) writes the same bytes; `check` fails exactly when `run` reports a failed checkpoint |
+//! | `pipeline` | small shipped scenarios (short played duration) mutated as above, with `--mode`, `--jobs`, `--budget`, `--flink-conf` | the `statecap` binary, `run` or `check`, killed after a timeout (its own CPU time; six times as long in wall time), under a 2 GiB address-space cap | exit code 0, 1 (`check`) or 2; no panic, abort or hang; exit 2 names the file (and how many with `:line` is counted); a failed run leaves the directory as it found it; a successful one writes every output and nothing else; the same input twice (another `--jobs`) writes the same bytes; `check` fails exactly when `run` reports a failed checkpoint |
 //!
 //! Budget: `STATECAP_FUZZ_CASES` inputs over all targets (default 1500,
 //! about 30 s on 2 cores): 45% `scenario`, 30% `conf`, 24% `trace`, 1%
@@ -670,11 +670,18 @@ fn run_capped(args: &[OsString], cwd: &Path, limit: Duration) -> Child {
     let out = drain(child.stdout.take().expect("stdout"));
     let err = drain(child.stderr.take().expect("stderr"));
     let started = Instant::now();
+    let pid = child.id();
     let mut timed_out = false;
     let status = loop {
         match child.try_wait().expect("wait for statecap") {
             Some(s) => break s,
-            None if started.elapsed() > limit => {
+            // A hang is work that does not end: the child's own CPU time
+            // past the limit (a loaded machine slows the wall clock, not
+            // the work), or a wall time six times the limit (a child that
+            // waits without working).
+            None if cpu_time(pid).unwrap_or_else(|| started.elapsed()) > limit
+                || started.elapsed() > limit * 6 =>
+            {
                 timed_out = true;
                 let _ = child.kill();
                 break child.wait().expect("wait for statecap");
@@ -690,6 +697,19 @@ fn run_capped(args: &[OsString], cwd: &Path, limit: Duration) -> Child {
         stdout: String::from_utf8_lossy(&out.join().unwrap_or_default()).into_owned(),
         stderr: String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned(),
     }
+}
+
+/// The CPU time (user + system, every thread) process `pid` has used so
+/// far, from `/proc/<pid>/stat` (in USER_HZ = 100 ticks per second);
+/// `None` where `/proc` cannot tell.
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces), from field 3.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut f = rest.split(' ');
+    let utime: u64 = f.nth(11)?.parse().ok()?;
+    let stime: u64 = f.next()?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
 }
 
 /// Every file under `dir` with its bytes (a directory as `None`).
