@@ -2662,12 +2662,6 @@ fn join_operator(
                 (JoinUnique::None, JoinUnique::None)
             }
         };
-        if ctx.sql_state_ttl_ms > 0 {
-            err(
-                "flink_conf.table.exec.state.ttl",
-                "TTL of a SQL join's state is not simulated yet (a SQL dedup's is)".into(),
-            );
-        }
         SqlShape::Join { left, right }
     });
     if sql.is_none() && o.unique_key.is_some() {
@@ -2678,7 +2672,27 @@ fn join_operator(
     }
     // A join's two lists carry the operator's TTL (each element its own
     // timestamp); an interval join's buffers are Flink's, without TTL.
-    let join_ttl = if interval || sql.is_some() {
+    let join_ttl = if let Some(SqlShape::Join { left, right }) = sql {
+        // Flink SQL's TTL (`StateConfigUtil.createTtlConfig`) on both
+        // sides' record states; simulated for MapState<RowData, Integer>
+        // (no unique key) only.
+        let t = sql_ttl(&at, o, ctx.sql_state_ttl_ms, err);
+        if t.is_some() && (left != JoinUnique::None || right != JoinUnique::None) {
+            err(
+                &if o.ttl.is_some() {
+                    at("ttl")
+                } else {
+                    "flink_conf.table.exec.state.ttl".to_string()
+                },
+                "TTL of a SQL join's state is simulated without a unique key only \
+                 (unique_key = \"none\"), not yet with one"
+                    .into(),
+            );
+            None
+        } else {
+            t
+        }
+    } else if interval {
         for (f, set) in [
             ("ttl", o.ttl.is_some()),
             ("ttl_update", o.ttl_update.is_some()),
@@ -2693,13 +2707,9 @@ fn join_operator(
             if set {
                 err(
                     &at(f),
-                    if interval {
-                        format!(
-                            "a {kind_name}'s buffers are Flink's own (cleaned by its timers), without TTL"
-                        )
-                    } else {
-                        "TTL of a SQL join's state is not simulated yet (a SQL dedup's is)".into()
-                    },
+                    format!(
+                        "a {kind_name}'s buffers are Flink's own (cleaned by its timers), without TTL"
+                    ),
                 );
             }
         }
@@ -2777,7 +2787,7 @@ fn join_operator(
                     JoinUnique::None | JoinUnique::Other => StateKind::List { max_elements: None },
                 },
                 write: StateWrite::EveryRecord,
-                ttl: None,
+                ttl: join_ttl,
             })
             .collect()
     } else {

@@ -203,6 +203,12 @@ struct State {
     raw: u32,
     /// A SQL state's row of the record (`None`: the record as it is).
     row: Option<SqlRow>,
+    /// A SQL join's map state under incremental TTL cleanup (`TtlMapState`
+    /// over `HeapMapState`): per key, whether the state table holds its
+    /// map. An iteration that drops every expired entry leaves the map in
+    /// the table, empty; only the cleanup removes a map (one whose entries
+    /// are all expired). Empty: not such a state.
+    held: Vec<bool>,
 }
 
 impl Store {
@@ -267,10 +273,39 @@ impl State {
         if let Some(m) = self.maps.as_mut() {
             let ttl = self.ttl;
             let store = &mut self.store;
+            let held = &mut self.held;
             let sub = at.subtask[at.key_group[k] as usize] as usize;
             m.cleanup(sub, at.hashes, at.key_group, |key| {
-                store.clean(ttl, key as usize, now)
+                let key = key as usize;
+                match held.get_mut(key) {
+                    None => store.clean(ttl, key, now),
+                    // TtlMapState.getUnexpiredOrNull: an empty map is kept
+                    // as it is; otherwise a new map of the unexpired
+                    // entries (written back), or none (removed).
+                    Some(h) => {
+                        if !store.present(key) {
+                            Clean::Keep
+                        } else {
+                            let c = store.clean(ttl, key, now);
+                            if c == Clean::Remove {
+                                *h = false;
+                                Clean::Remove
+                            } else {
+                                Clean::Rewrite
+                            }
+                        }
+                    }
+                }
             });
+        }
+    }
+
+    /// Whether key `k` has an entry in the state table.
+    #[inline(always)]
+    fn in_table(&self, k: usize) -> bool {
+        match self.held.get(k) {
+            Some(&h) => h,
+            None => self.store.present(k),
         }
     }
 
@@ -286,12 +321,15 @@ impl State {
     #[inline(always)]
     fn put(&mut self, at: &Placement<'_>, k: usize) {
         if self.maps.is_some() {
-            let present = self.store.present(k);
+            let present = self.in_table(k);
             let Some(m) = self.maps.as_mut() else { return };
             let kg = at.key_group[k] as usize;
             m.op(kg, at.hashes);
             if !present {
                 m.insert(kg, k as u32, at.hashes);
+                if let Some(h) = self.held.get_mut(k) {
+                    *h = true;
+                }
             }
         }
     }
@@ -300,12 +338,15 @@ impl State {
     #[inline(always)]
     fn remove(&mut self, at: &Placement<'_>, k: usize) {
         if self.maps.is_some() {
-            let present = self.store.present(k);
+            let present = self.in_table(k);
             let Some(m) = self.maps.as_mut() else { return };
             let kg = at.key_group[k] as usize;
             m.op(kg, at.hashes);
             if present {
                 m.unlink(kg, k as u32, at.hashes);
+                if let Some(h) = self.held.get_mut(k) {
+                    *h = false;
+                }
             }
         }
     }
@@ -446,9 +487,18 @@ impl<'k, W: StateWrites> Process<'k, W> {
                         }
                     }
                 };
+                // A SQL join's side without a unique key, or with one
+                // other than the join key, is a MapState.
+                let sql_map = matches!(store, Store::List { .. })
+                    && matches!(op.sql, Some(SqlShape::Join { .. }));
                 State {
                     ttl,
                     store,
+                    held: if sql_map && maps.is_some() {
+                        vec![false; n]
+                    } else {
+                        Vec::new()
+                    },
                     maps,
                     side: join.then_some(i as u32),
                     raw,
@@ -586,6 +636,18 @@ fn element_incremental(
             scratch,
         } => {
             let cap = *cap;
+            if cap == 0 && !st.held.is_empty() {
+                // A SQL join's map (`addRecord`): `get(row)` (the access
+                // and the table's get above; a new row is absent), then
+                // `put(row, 1)`: an access, the table's get and, when the
+                // key has no map, a put of a new one.
+                st.access(at, k, now);
+                st.put(at, k);
+                if let Store::List { lists, .. } = &mut st.store {
+                    lists[k].push((now, bytes as u32));
+                }
+                return true;
+            }
             if cap == 0 {
                 // add() alone: the access and the table's get above, no
                 // read; `HeapListState.add` puts a new list when there is
@@ -693,6 +755,13 @@ fn join_read<W: StateWrites>(
         return;
     };
     let l = &mut lists[k];
+    if !st.held.is_empty() {
+        // A SQL join's map (`getRecords`: one `entries()` iteration): the
+        // iterator removes each expired entry it meets from the key's map,
+        // which stays in the state table, empty or not.
+        l.retain(|&(s, _)| !expired(ttl, s, now));
+        return;
+    }
     let unexpired = l.iter().filter(|e| !expired(ttl, e.0, now)).count();
     if unexpired == 0 {
         if W::ON {
@@ -1112,7 +1181,9 @@ impl<W: StateWrites> Operator for Process<'_, W> {
                                 b += e as u64 + ts_bytes;
                             }
                         }
-                        if n > 0 {
+                        // A SQL join's map left empty by an iteration
+                        // is an entry: the key and an empty map.
+                        if n > 0 || st.held.get(k) == Some(&true) {
                             bytes += entry_base + 4 + b;
                             entries += 1;
                         }
