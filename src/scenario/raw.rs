@@ -293,6 +293,23 @@ pub struct RawTtl<'a> {
     pub ttl_query_time_after_entries: Option<Count>,
 }
 
+impl RawTtl<'_> {
+    /// Each TTL field by its name, and whether it is set (`ttl` first).
+    pub fn set(&self) -> [(&'static str, bool); 6] {
+        [
+            ("ttl", self.ttl.is_some()),
+            ("ttl_update", self.ttl_update.is_some()),
+            ("ttl_visibility", self.ttl_visibility.is_some()),
+            ("ttl_cleanup", self.ttl_cleanup.is_some()),
+            ("ttl_cleanup_size", self.ttl_cleanup_size.is_some()),
+            (
+                "ttl_query_time_after_entries",
+                self.ttl_query_time_after_entries.is_some(),
+            ),
+        ]
+    }
+}
+
 macro_rules! raw_ttl {
     ($t:ty) => {
         impl $t {

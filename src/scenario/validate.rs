@@ -2143,16 +2143,10 @@ fn operator(
         ("timer", o.timer.is_some()),
         ("emits", o.emits.is_some()),
         ("state", !o.state.is_empty()),
-        ("ttl", o.ttl.is_some()),
-        ("ttl_update", o.ttl_update.is_some()),
-        ("ttl_visibility", o.ttl_visibility.is_some()),
-        ("ttl_cleanup", o.ttl_cleanup.is_some()),
-        ("ttl_cleanup_size", o.ttl_cleanup_size.is_some()),
-        (
-            "ttl_query_time_after_entries",
-            o.ttl_query_time_after_entries.is_some(),
-        ),
-    ] {
+    ]
+    .into_iter()
+    .chain(o.ttl_fields().set())
+    {
         if set {
             err(
                 &at(f),
@@ -2693,17 +2687,7 @@ fn join_operator(
             t
         }
     } else if interval {
-        for (f, set) in [
-            ("ttl", o.ttl.is_some()),
-            ("ttl_update", o.ttl_update.is_some()),
-            ("ttl_visibility", o.ttl_visibility.is_some()),
-            ("ttl_cleanup", o.ttl_cleanup.is_some()),
-            ("ttl_cleanup_size", o.ttl_cleanup_size.is_some()),
-            (
-                "ttl_query_time_after_entries",
-                o.ttl_query_time_after_entries.is_some(),
-            ),
-        ] {
+        for (f, set) in o.ttl_fields().set() {
             if set {
                 err(
                     &at(f),
@@ -2980,16 +2964,10 @@ fn keyed_operator(
                 ("style", o.style.is_some()),
                 ("keep", o.keep.is_some()),
                 ("unique_key", o.unique_key.is_some()),
-                ("ttl", o.ttl.is_some()),
-                ("ttl_update", o.ttl_update.is_some()),
-                ("ttl_visibility", o.ttl_visibility.is_some()),
-                ("ttl_cleanup", o.ttl_cleanup.is_some()),
-                ("ttl_cleanup_size", o.ttl_cleanup_size.is_some()),
-                (
-                    "ttl_query_time_after_entries",
-                    o.ttl_query_time_after_entries.is_some(),
-                ),
-            ] {
+            ]
+            .into_iter()
+            .chain(o.ttl_fields().set())
+            {
                 if set {
                     err(
                         &at(f),
@@ -3372,16 +3350,7 @@ fn sql_ttl(
     conf_ttl_ms: i64,
     err: &mut impl FnMut(&str, String),
 ) -> Option<Ttl> {
-    for (f, set) in [
-        ("ttl_update", o.ttl_update.is_some()),
-        ("ttl_visibility", o.ttl_visibility.is_some()),
-        ("ttl_cleanup", o.ttl_cleanup.is_some()),
-        ("ttl_cleanup_size", o.ttl_cleanup_size.is_some()),
-        (
-            "ttl_query_time_after_entries",
-            o.ttl_query_time_after_entries.is_some(),
-        ),
-    ] {
+    for (f, set) in o.ttl_fields().set().into_iter().skip(1) {
         if set {
             err(
                 &at(f),
@@ -3411,16 +3380,7 @@ fn sql_ttl(
 fn ttl(at: &str, t: RawTtl<'_>, err: &mut impl FnMut(&str, String)) -> Option<Ttl> {
     let f = |x: &str| format!("{at}{x}");
     let Some(Millis(ms)) = t.ttl else {
-        for (x, set) in [
-            ("ttl_update", t.ttl_update.is_some()),
-            ("ttl_visibility", t.ttl_visibility.is_some()),
-            ("ttl_cleanup", t.ttl_cleanup.is_some()),
-            ("ttl_cleanup_size", t.ttl_cleanup_size.is_some()),
-            (
-                "ttl_query_time_after_entries",
-                t.ttl_query_time_after_entries.is_some(),
-            ),
-        ] {
+        for (x, set) in t.set().into_iter().skip(1) {
             if set {
                 err(&f(x), "set without `ttl` (the state's time to live)".into());
             }
